@@ -1,0 +1,6 @@
+//! evictsim: an in-process model of a Redis keyspace bounded by `maxmemory`.
+
+pub mod metrics;
+pub mod model;
+pub mod op;
+pub mod sim;

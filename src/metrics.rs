@@ -1,0 +1,238 @@
+//! What a simulated instance counts: per key class, the reads, hits, writes,
+//! evictions and the reads that were lost to them, with histograms of how idle
+//! a key was and how much of its TTL was left when it was evicted.
+//!
+//! The model records into these; the reports only read them.
+
+use hdrhistogram::Histogram;
+use serde::Serialize;
+
+/// Counters of one key class under one policy. Field names are the JSON
+/// schema's and stay stable.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Counters {
+    /// Commands that read the key (GET, GETDEL, INCR: their reply depends on
+    /// whether the key existed).
+    pub reads: u64,
+    /// Reads that found the key.
+    pub hits: u64,
+    /// Writes that ran (SET, INCR, APPEND, EXPIRE, read-through fills...).
+    pub writes: u64,
+    /// Keys evicted by the policy.
+    pub evicted: u64,
+    /// Distinct keys evicted at least once.
+    pub evicted_distinct: u64,
+    /// Reads that missed only because the key had been evicted: it was not
+    /// deleted, had not expired and was not written again since.
+    pub lost_reads: u64,
+    /// Commands refused with `-OOM` (DENYOOM commands that eviction could not
+    /// make room for).
+    pub oom_rejected: u64,
+    /// Keys deleted because their TTL passed (lazily or by the active cycle).
+    pub expired: u64,
+}
+
+impl Counters {
+    /// Adds another set of counters to this one.
+    pub fn add(&mut self, o: &Counters) {
+        self.reads += o.reads;
+        self.hits += o.hits;
+        self.writes += o.writes;
+        self.evicted += o.evicted;
+        self.evicted_distinct += o.evicted_distinct;
+        self.lost_reads += o.lost_reads;
+        self.oom_rejected += o.oom_rejected;
+        self.expired += o.expired;
+    }
+
+    /// Hits over reads, or `None` when nothing was read.
+    pub fn hit_ratio(&self) -> Option<f64> {
+        if self.reads == 0 {
+            None
+        } else {
+            Some(self.hits as f64 / self.reads as f64)
+        }
+    }
+}
+
+/// Highest value the histograms record (about 11.5 days in ms); larger
+/// values are clamped to it.
+pub const HIST_MAX_MS: u64 = 1_000_000_000;
+
+fn new_histogram() -> Histogram<u64> {
+    Histogram::new_with_bounds(1, HIST_MAX_MS, 2).expect("static histogram bounds are valid")
+}
+
+/// Everything counted for one key class under one policy.
+#[derive(Clone, Debug)]
+pub struct ClassMetrics {
+    /// The counters.
+    pub counters: Counters,
+    /// Idle time (ms since the last access) of each evicted key.
+    pub idle_at_eviction_ms: Histogram<u64>,
+    /// Remaining TTL (ms) of each evicted key that had one: how much of its
+    /// life was cut short.
+    pub ttl_left_at_eviction_ms: Histogram<u64>,
+}
+
+impl Default for ClassMetrics {
+    fn default() -> Self {
+        ClassMetrics {
+            counters: Counters::default(),
+            idle_at_eviction_ms: new_histogram(),
+            ttl_left_at_eviction_ms: new_histogram(),
+        }
+    }
+}
+
+impl ClassMetrics {
+    /// Records one eviction of a key of this class.
+    pub fn record_eviction(&mut self, idle_ms: u64, ttl_left_ms: Option<u64>, first_time: bool) {
+        self.counters.evicted += 1;
+        if first_time {
+            self.counters.evicted_distinct += 1;
+        }
+        self.idle_at_eviction_ms
+            .saturating_record(idle_ms.clamp(1, HIST_MAX_MS));
+        if let Some(t) = ttl_left_ms {
+            self.ttl_left_at_eviction_ms
+                .saturating_record(t.clamp(1, HIST_MAX_MS));
+        }
+    }
+}
+
+/// Used memory and evictions over simulated time, in buckets whose width
+/// doubles whenever there would be more than [`Timeline::MAX_POINTS`], so a
+/// run of any length keeps a bounded, chartable series.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Timeline {
+    /// Width of one bucket in ms.
+    pub step_ms: u64,
+    /// Highest used memory seen in each bucket.
+    pub used_memory: Vec<u64>,
+    /// Evictions in each bucket, one series per class.
+    pub evictions: Vec<Vec<u64>>,
+}
+
+impl Timeline {
+    /// Most buckets kept before they are merged pairwise.
+    pub const MAX_POINTS: usize = 2048;
+
+    /// An empty timeline for `classes` classes, starting with 1-second buckets.
+    pub fn new(classes: usize) -> Self {
+        Timeline {
+            step_ms: 1000,
+            used_memory: Vec::new(),
+            evictions: vec![Vec::new(); classes],
+        }
+    }
+
+    fn bucket(&mut self, t_ms: u64) -> usize {
+        let mut b = (t_ms / self.step_ms) as usize;
+        while b >= Self::MAX_POINTS {
+            self.halve();
+            b = (t_ms / self.step_ms) as usize;
+        }
+        if b >= self.used_memory.len() {
+            let carry = self.used_memory.last().copied().unwrap_or(0);
+            self.used_memory.resize(b + 1, carry);
+            for e in &mut self.evictions {
+                e.resize(b + 1, 0);
+            }
+        }
+        b
+    }
+
+    fn halve(&mut self) {
+        self.step_ms *= 2;
+        let merge_max = |v: &Vec<u64>| -> Vec<u64> {
+            v.chunks(2)
+                .map(|c| c.iter().copied().max().unwrap_or(0))
+                .collect()
+        };
+        let merge_sum =
+            |v: &Vec<u64>| -> Vec<u64> { v.chunks(2).map(|c| c.iter().sum()).collect() };
+        self.used_memory = merge_max(&self.used_memory);
+        for e in &mut self.evictions {
+            *e = merge_sum(e);
+        }
+    }
+
+    /// Notes the used memory at a time.
+    pub fn record_memory(&mut self, t_ms: u64, used: u64) {
+        let b = self.bucket(t_ms);
+        if self.used_memory[b] < used {
+            self.used_memory[b] = used;
+        }
+    }
+
+    /// Notes one eviction of a key of `class` at a time.
+    pub fn record_eviction(&mut self, t_ms: u64, class: usize) {
+        let b = self.bucket(t_ms);
+        self.evictions[class][b] += 1;
+    }
+}
+
+/// Everything one simulated instance counted over a run.
+#[derive(Clone, Debug)]
+pub struct Metrics {
+    /// Per class, in the order of the scenario's classes.
+    pub classes: Vec<ClassMetrics>,
+    /// Highest `used_memory` after any command.
+    pub peak_used_memory: u64,
+    /// Used memory and evictions over time.
+    pub timeline: Timeline,
+}
+
+impl Metrics {
+    /// Empty metrics for `classes` classes.
+    pub fn new(classes: usize) -> Self {
+        Metrics {
+            classes: vec![ClassMetrics::default(); classes],
+            peak_used_memory: 0,
+            timeline: Timeline::new(classes),
+        }
+    }
+
+    /// The counters summed over all classes.
+    pub fn totals(&self) -> Counters {
+        let mut t = Counters::default();
+        for c in &self.classes {
+            t.add(&c.counters);
+        }
+        t
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn timeline_halves_and_keeps_maxima_and_sums() {
+        let mut t = Timeline::new(1);
+        t.record_memory(0, 5);
+        t.record_memory(1500, 7);
+        t.record_eviction(500, 0);
+        t.record_eviction(1500, 0);
+        assert_eq!(t.used_memory, vec![5, 7]);
+        // Far in the future: buckets must double until it fits.
+        t.record_memory(Timeline::MAX_POINTS as u64 * 1000 * 3, 9);
+        assert!(t.used_memory.len() <= Timeline::MAX_POINTS);
+        assert_eq!(t.step_ms, 4000);
+        assert_eq!(t.used_memory[0], 7);
+        assert_eq!(t.evictions[0][0], 2);
+        assert_eq!(*t.used_memory.last().unwrap(), 9);
+    }
+
+    #[test]
+    fn hit_ratio_of_nothing_is_none() {
+        assert_eq!(Counters::default().hit_ratio(), None);
+        let c = Counters {
+            reads: 4,
+            hits: 1,
+            ..Default::default()
+        };
+        assert_eq!(c.hit_ratio(), Some(0.25));
+    }
+}

@@ -1,0 +1,5 @@
+//! Eviction policies: one file per policy.
+
+mod kind;
+
+pub use kind::{PolicyKind, UnknownPolicy};

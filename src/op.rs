@@ -1,0 +1,202 @@
+//! One operation as the model sees it: a command with its time, an interned
+//! key and the sizes it carries.
+//!
+//! Sources (scenarios, traces) turn their input into a stream of [`Op`]s once;
+//! every simulated instance then replays the same stream. Keys are interned to
+//! integers before they get here, so the model never hashes a string.
+
+/// A key interned to a dense integer by its source.
+pub type KeyId = u32;
+
+/// Index of a key class in the scenario's class list (at most 255 classes).
+pub type ClassId = u8;
+
+/// Value of a string as written by a command.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Value {
+    /// Length of the value in bytes (for an integer, its decimal length).
+    pub len: u32,
+    /// The value parses as a 64-bit integer (Redis stores it as an `int`
+    /// encoded object). Its magnitude is `int_value`.
+    pub int: bool,
+    /// The integer's value when `int` is set (used for shared integers).
+    pub int_value: i64,
+}
+
+impl Value {
+    /// A string value of `len` bytes that is not an integer.
+    pub const fn bytes(len: u32) -> Self {
+        Value {
+            len,
+            int: false,
+            int_value: 0,
+        }
+    }
+
+    /// An integer value.
+    pub fn integer(v: i64) -> Self {
+        Value {
+            len: decimal_len(v),
+            int: true,
+            int_value: v,
+        }
+    }
+}
+
+/// Number of bytes of `v` written in decimal.
+pub fn decimal_len(v: i64) -> u32 {
+    let mut n = if v < 0 { 2 } else { 1 };
+    let mut x = v.unsigned_abs();
+    while x >= 10 {
+        x /= 10;
+        n += 1;
+    }
+    n
+}
+
+/// The condition of a SET (`NX`, `XX` or none).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum SetCond {
+    /// Always set.
+    #[default]
+    Always,
+    /// `NX`: only if the key does not exist.
+    IfAbsent,
+    /// `XX`: only if the key exists.
+    IfPresent,
+}
+
+/// What an application does around a read (`GET`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub struct ReadSpec {
+    /// On a miss, write this value back (`SET key value [PX ttl]`), as a
+    /// read-through cache or a re-login does. The SET is a second command
+    /// with its own eviction check.
+    pub fill: Option<Value>,
+    /// TTL of the filled value in ms (0: none).
+    pub fill_ttl_ms: u64,
+    /// On a hit, refresh the TTL to this many ms (`PEXPIRE`, sliding expiry;
+    /// 0: no refresh). A second command.
+    pub slide_ms: u64,
+}
+
+/// A command the model understands. Each maps to one Redis command, except
+/// [`Cmd::Read`] and [`Cmd::IncrWindow`], which are the two-command patterns
+/// applications use (GET then SET on a miss; INCR then EXPIRE on a new key).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Cmd {
+    /// `GET`, with optional read-through fill and sliding expiry.
+    Read(ReadSpec),
+    /// `SET key value [PX ttl] [NX|XX] [KEEPTTL]`; `SETEX`/`PSETEX` are a SET
+    /// with a TTL. `ttl_ms` 0 means no TTL (an existing TTL is cleared unless
+    /// `keep_ttl`).
+    Set {
+        value: Value,
+        ttl_ms: u64,
+        cond: SetCond,
+        keep_ttl: bool,
+    },
+    /// `DEL` / `UNLINK`.
+    Del,
+    /// `GETDEL`: read and delete (a worker taking a job).
+    GetDel,
+    /// `PEXPIRE key ttl` (`EXPIRE` with the TTL in ms). A TTL of 0 deletes.
+    Expire { ttl_ms: u64 },
+    /// `PERSIST`.
+    Persist,
+    /// `INCRBY key delta` (`INCR`, `DECR`, `DECRBY`).
+    IncrBy { delta: i64 },
+    /// `INCR key`, then `PEXPIRE key window` when the INCR created the key:
+    /// the fixed-window rate limiter.
+    IncrWindow { window_ms: u64 },
+    /// `APPEND key <len bytes>`.
+    Append { len: u32 },
+    /// A write to a list, hash, set or sorted set that grows (`bytes` > 0:
+    /// LPUSH, HSET, SADD, ZADD; DENYOOM) or shrinks it (`bytes` < 0: LPOP,
+    /// HDEL, SREM; not DENYOOM). An aggregate that shrinks to nothing is
+    /// deleted, as Redis does.
+    Grow { bytes: i64 },
+    /// A read that does not touch the key's access time (`TTL`, `EXISTS`,
+    /// `TYPE`): only expires it lazily.
+    Peek,
+}
+
+impl Cmd {
+    /// Whether Redis flags the (first) command DENYOOM, i.e. refuses it when
+    /// eviction cannot bring memory under `maxmemory`.
+    pub fn denyoom(&self) -> bool {
+        match self {
+            Cmd::Set { .. } | Cmd::IncrBy { .. } | Cmd::IncrWindow { .. } | Cmd::Append { .. } => {
+                true
+            }
+            Cmd::Grow { bytes } => *bytes > 0,
+            Cmd::Read(_)
+            | Cmd::Del
+            | Cmd::GetDel
+            | Cmd::Expire { .. }
+            | Cmd::Persist
+            | Cmd::Peek => false,
+        }
+    }
+
+    /// Whether the command is counted as a read of the key (its outcome is a
+    /// hit or a miss).
+    pub fn is_read(&self) -> bool {
+        matches!(
+            self,
+            Cmd::Read(_) | Cmd::GetDel | Cmd::IncrBy { .. } | Cmd::IncrWindow { .. }
+        )
+    }
+}
+
+/// One operation at a simulated time, on one interned key.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Op {
+    /// Simulated time in milliseconds since the start of the run.
+    pub t_ms: u64,
+    /// The interned key.
+    pub key: KeyId,
+    /// Length of the key's name in bytes (for its memory cost).
+    pub key_len: u16,
+    /// The logical database (`SELECT n`).
+    pub db: u8,
+    /// The key's class (index into the scenario's classes).
+    pub class: ClassId,
+    /// What to do.
+    pub cmd: Cmd,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn decimal_lengths() {
+        assert_eq!(decimal_len(0), 1);
+        assert_eq!(decimal_len(9), 1);
+        assert_eq!(decimal_len(10), 2);
+        assert_eq!(decimal_len(-1), 2);
+        assert_eq!(decimal_len(i64::MIN), 20);
+        assert_eq!(decimal_len(i64::MAX), 19);
+    }
+
+    #[test]
+    fn denyoom_follows_redis_flags() {
+        let set = Cmd::Set {
+            value: Value::bytes(3),
+            ttl_ms: 0,
+            cond: SetCond::Always,
+            keep_ttl: false,
+        };
+        assert!(set.denyoom());
+        assert!(Cmd::IncrBy { delta: 1 }.denyoom());
+        assert!(Cmd::Append { len: 1 }.denyoom());
+        assert!(Cmd::Grow { bytes: 10 }.denyoom());
+        assert!(!Cmd::Grow { bytes: -10 }.denyoom());
+        assert!(!Cmd::Read(ReadSpec::default()).denyoom());
+        assert!(!Cmd::Del.denyoom());
+        assert!(!Cmd::Expire { ttl_ms: 5 }.denyoom());
+        assert!(!Cmd::Persist.denyoom());
+        assert!(!Cmd::GetDel.denyoom());
+    }
+}
