@@ -2,7 +2,9 @@
 //! and gathers what each counted.
 
 use crate::metrics::Metrics;
-use crate::model::PolicyKind;
+use crate::model::{AnyInstance, InstanceConfig, PolicyKind};
+use crate::op::Op;
+use rayon::prelude::*;
 
 /// A key class as the reports show it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -43,4 +45,78 @@ pub struct RunResult {
     /// Peak `used_memory` of the same workload with no `maxmemory`: the
     /// memory an instance needs to lose nothing.
     pub unbounded_peak_memory: u64,
+}
+
+/// What a run needs besides its operations.
+#[derive(Clone, Debug)]
+pub struct RunSpec {
+    /// The scenario's or trace's name.
+    pub scenario: String,
+    /// The workload seed (reported, and mixed into each instance's seed).
+    pub seed: u64,
+    /// The instance settings shared by every policy.
+    pub instance: InstanceConfig,
+    /// The policies to compare, in report order.
+    pub policies: Vec<PolicyKind>,
+    /// The key classes.
+    pub classes: Vec<ClassInfo>,
+    /// Simulated time the run covers, in ms (the clock is advanced to it at
+    /// the end, so cron work after the last operation still happens).
+    pub duration_ms: u64,
+}
+
+/// Operations per batch: each batch is applied to every instance in turn
+/// (in parallel when there are several cores).
+pub const BATCH: usize = 16 * 1024;
+
+/// Replays `ops` through one instance per policy, plus one with no
+/// `maxmemory` to find the memory that loses nothing. `progress` is called
+/// after every batch with the operations done and the simulated time
+/// reached.
+pub fn simulate(
+    spec: &RunSpec,
+    ops: impl Iterator<Item = Op>,
+    mut progress: impl FnMut(u64, u64),
+) -> RunResult {
+    let n = spec.classes.len();
+    let mut instances: Vec<AnyInstance> = spec
+        .policies
+        .iter()
+        .map(|&p| AnyInstance::new(p, &spec.instance, n))
+        .collect();
+    let unbounded_cfg = InstanceConfig {
+        maxmemory: 0,
+        ..spec.instance.clone()
+    };
+    instances.push(AnyInstance::new(PolicyKind::NoEviction, &unbounded_cfg, n));
+    let mut batch = Vec::with_capacity(BATCH);
+    let mut ops = ops.peekable();
+    let (mut count, mut last_t) = (0u64, 0u64);
+    while ops.peek().is_some() {
+        batch.clear();
+        batch.extend(ops.by_ref().take(BATCH));
+        count += batch.len() as u64;
+        last_t = batch.last().map_or(last_t, |o| o.t_ms);
+        instances.par_iter_mut().for_each(|i| i.apply_all(&batch));
+        progress(count, last_t);
+    }
+    let end = spec.duration_ms.max(last_t);
+    instances.par_iter_mut().for_each(|i| i.advance(end));
+    let unbounded = instances.pop().expect("the unbounded instance was pushed");
+    RunResult {
+        scenario: spec.scenario.clone(),
+        seed: spec.seed,
+        maxmemory_bytes: spec.instance.maxmemory,
+        ops: count,
+        simulated_ms: end,
+        classes: spec.classes.clone(),
+        unbounded_peak_memory: unbounded.metrics().peak_used_memory,
+        results: instances
+            .into_iter()
+            .map(|i| PolicyRun {
+                policy: i.kind(),
+                metrics: i.into_metrics(),
+            })
+            .collect(),
+    }
 }

@@ -1,5 +1,96 @@
-//! Eviction policies: one file per policy.
+//! Eviction policies: one file per policy, each a type implementing
+//! [`Policy`]. The instance is generic over the policy, so the hot loop is
+//! monomorphised: no dynamic dispatch per operation.
+//!
+//! The sampled policies share one mechanism ([`sampling`]: Redis's pool of
+//! 16 fed by `maxmemory-samples` keys per database) and differ only in their
+//! score; the random ones share [`round_robin`].
 
 mod kind;
+pub mod round_robin;
+pub mod sampling;
 
+pub mod allkeys_lfu;
+pub mod allkeys_lrm;
+pub mod allkeys_lru;
+pub mod allkeys_random;
+pub mod exact_lru;
+pub mod noeviction;
+pub mod volatile_lfu;
+pub mod volatile_lrm;
+pub mod volatile_lru;
+pub mod volatile_random;
+pub mod volatile_ttl;
+
+pub use allkeys_lfu::AllKeysLfu;
+pub use allkeys_lrm::AllKeysLrm;
+pub use allkeys_lru::AllKeysLru;
+pub use allkeys_random::AllKeysRandom;
+pub use exact_lru::ExactLru;
 pub use kind::{PolicyKind, UnknownPolicy};
+pub use noeviction::NoEviction;
+pub use volatile_lfu::VolatileLfu;
+pub use volatile_lrm::VolatileLrm;
+pub use volatile_lru::VolatileLru;
+pub use volatile_random::VolatileRandom;
+pub use volatile_ttl::VolatileTtl;
+
+use super::keyspace::Keyspace;
+use super::InstanceConfig;
+use crate::op::KeyId;
+use rand::rngs::SmallRng;
+
+/// What an access does to a key's 24-bit `lru` field under a policy.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Touch {
+    /// Reads and writes set it to the LRU clock (every non-LFU policy).
+    Lru,
+    /// Reads and writes update the LFU counter.
+    Lfu,
+    /// Only writes set it to the LRU clock (Redis 8.6's `*-lrm`).
+    Lrm,
+}
+
+/// What a policy may read when it chooses a victim.
+pub struct PickEnv<'a> {
+    /// The instance's random generator.
+    pub rng: &'a mut SmallRng,
+    /// `maxmemory-samples`.
+    pub samples: u32,
+    /// The LRU clock in seconds (24 bits).
+    pub lru_clock: u32,
+    /// The LFU minute clock (16 bits).
+    pub lfu_minutes: u32,
+    /// `lfu-decay-time`.
+    pub lfu_decay_time: u32,
+}
+
+/// An eviction policy.
+///
+/// The instance calls [`Policy::pick`] once per key it must evict, while
+/// memory is over `maxmemory`; the hooks let a policy keep its own order.
+pub trait Policy: Send + Sized {
+    /// Which policy this is.
+    const KIND: PolicyKind;
+    /// What accesses do to the `lru` field.
+    const TOUCH: Touch;
+
+    /// A fresh policy state for an instance.
+    fn new(cfg: &InstanceConfig) -> Self;
+
+    /// Chooses the next key to evict as (database, position), or `None`
+    /// when no key may be evicted (then DENYOOM commands are refused).
+    fn pick(&mut self, ks: &Keyspace, env: &mut PickEnv<'_>) -> Option<(u8, usize)>;
+
+    /// A key was created.
+    #[inline]
+    fn on_insert(&mut self, _key: KeyId, _db: u8) {}
+
+    /// A key was read or written.
+    #[inline]
+    fn on_access(&mut self, _key: KeyId) {}
+
+    /// A key was deleted, expired or evicted.
+    #[inline]
+    fn on_remove(&mut self, _key: KeyId) {}
+}

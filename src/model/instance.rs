@@ -1,0 +1,666 @@
+//! One simulated Redis instance under one policy: it replays operations in
+//! time order, evicts before each command as `processCommand` does, expires
+//! keys lazily and from the cron, and counts what every key class lost.
+
+use super::clock::{lru_clock, unix_ms};
+use super::config::{InstanceConfig, MemoryModel};
+use super::expire::{ActiveExpire, CycleKind};
+use super::keyspace::{Entry, Keyspace, ValueKind, NONE};
+use super::lfu;
+use super::memory;
+use super::policy::{PickEnv, Policy, PolicyKind, Touch};
+use crate::metrics::Metrics;
+use crate::op::{Cmd, Op, ReadSpec, SetCond, Value};
+use rand::rngs::SmallRng;
+use rand::{Rng, SeedableRng};
+
+/// How a lookup treats the key's access time.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Access {
+    Read,
+    Write,
+    NoTouch,
+}
+
+/// What a command did, as far as the caller's next step cares.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Reply {
+    /// The key was found (a read hit, or a write to an existing key).
+    Found,
+    /// The key did not exist.
+    Missing,
+    /// The command created the key.
+    Created,
+    /// Refused with `-OOM`.
+    Oom,
+    /// Not executed (wrong type, condition not met).
+    Skipped,
+}
+
+/// A simulated instance. `P` is the policy; every instance is independent.
+pub struct Instance<P: Policy> {
+    cfg: InstanceConfig,
+    policy: P,
+    ks: Keyspace,
+    rng: SmallRng,
+    metrics: Metrics,
+    /// Key id -> expiry deadline of a key lost to eviction (0: none pending,
+    /// `u64::MAX`: it had no TTL).
+    lost: Vec<u64>,
+    /// Key id -> whether the key was ever evicted.
+    ever_evicted: Vec<bool>,
+    now: u64,
+    lru_clock: u32,
+    next_cron: u64,
+    cron_step: u64,
+    expire: ActiveExpire,
+    shared_ints: bool,
+    ops: u64,
+}
+
+impl<P: Policy> Instance<P> {
+    /// A fresh, empty instance with `classes` key classes.
+    pub fn new(cfg: &InstanceConfig, classes: usize) -> Self {
+        let ks = Keyspace::new(
+            cfg.databases,
+            cfg.memory_model,
+            cfg.baseline_memory,
+            cfg.maxmemory,
+            cfg.seed,
+        );
+        // Shared integers are off when maxmemory is set under a policy that
+        // needs a clock per object.
+        let shared_ints = !(cfg.maxmemory > 0 && P::KIND.no_shared_integers());
+        let mut metrics = Metrics::new(classes);
+        metrics.peak_used_memory = ks.used_memory();
+        Instance {
+            policy: P::new(cfg),
+            rng: SmallRng::seed_from_u64(cfg.seed ^ 0xe71c_5eed),
+            metrics,
+            lost: Vec::new(),
+            ever_evicted: Vec::new(),
+            now: 0,
+            lru_clock: lru_clock(0),
+            next_cron: 0,
+            cron_step: (1000 / cfg.hz.max(1) as u64).max(1),
+            expire: ActiveExpire::new(cfg.active_expire_effort, cfg.hz),
+            shared_ints,
+            ops: 0,
+            ks,
+            cfg: cfg.clone(),
+        }
+    }
+
+    /// The policy this instance runs.
+    pub fn kind(&self) -> PolicyKind {
+        P::KIND
+    }
+
+    /// What has been counted so far.
+    pub fn metrics(&self) -> &Metrics {
+        &self.metrics
+    }
+
+    /// Consumes the instance, returning its metrics.
+    pub fn into_metrics(self) -> Metrics {
+        self.metrics
+    }
+
+    /// The keyspace (for tests and inspection).
+    pub fn keyspace(&self) -> &Keyspace {
+        &self.ks
+    }
+
+    /// The policy's state (for tests and inspection).
+    pub fn policy(&self) -> &P {
+        &self.policy
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &InstanceConfig {
+        &self.cfg
+    }
+
+    /// Current simulated time in ms.
+    pub fn now_ms(&self) -> u64 {
+        self.now
+    }
+
+    /// Operations applied.
+    pub fn ops(&self) -> u64 {
+        self.ops
+    }
+
+    /// Applies a batch of operations in order.
+    pub fn apply_all(&mut self, ops: &[Op]) {
+        for op in ops {
+            self.apply(op);
+        }
+    }
+
+    /// Applies one operation: advances the clock (running cron ticks), then
+    /// runs its command or commands.
+    pub fn apply(&mut self, op: &Op) -> Reply {
+        self.ops += 1;
+        self.advance(op.t_ms);
+        self.ensure_key(op.key);
+        match op.cmd {
+            Cmd::Read(spec) => self.read(op, spec),
+            Cmd::IncrWindow { window_ms } => {
+                let r = self.command(op, Cmd::IncrBy { delta: 1 });
+                if r == Reply::Created {
+                    self.command(op, Cmd::Expire { ttl_ms: window_ms });
+                }
+                r
+            }
+            cmd => self.command(op, cmd),
+        }
+    }
+
+    fn read(&mut self, op: &Op, spec: ReadSpec) -> Reply {
+        let r = self.command(op, Cmd::Read(spec));
+        match r {
+            Reply::Found if spec.slide_ms > 0 => {
+                self.command(
+                    op,
+                    Cmd::Expire {
+                        ttl_ms: spec.slide_ms,
+                    },
+                );
+            }
+            Reply::Missing => {
+                if let Some(value) = spec.fill {
+                    self.command(
+                        op,
+                        Cmd::Set {
+                            value,
+                            ttl_ms: spec.fill_ttl_ms,
+                            cond: SetCond::Always,
+                            keep_ttl: false,
+                        },
+                    );
+                }
+            }
+            _ => {}
+        }
+        r
+    }
+
+    #[inline]
+    fn ensure_key(&mut self, key: u32) {
+        let need = key as usize + 1;
+        if self.lost.len() < need {
+            self.lost.resize(need, 0);
+            self.ever_evicted.resize(need, false);
+        }
+    }
+
+    /// Moves the clock to `t` (never backwards), running every cron tick due.
+    pub fn advance(&mut self, t: u64) {
+        let t = t.max(self.now);
+        while self.next_cron <= t {
+            self.now = self.next_cron;
+            self.cron();
+            self.next_cron += self.cron_step;
+        }
+        self.now = t;
+        if self.expire.wants_fast(t) {
+            self.expire_cycle(CycleKind::Fast);
+        }
+    }
+
+    fn cron(&mut self) {
+        self.lru_clock = lru_clock(self.now);
+        self.expire_cycle(CycleKind::Slow);
+        for db in 0..self.ks.dbs.len() {
+            self.ks.try_resize_tables(db as u8);
+        }
+        let used = self.ks.used_memory();
+        self.metrics.timeline.record_memory(self.now, used);
+    }
+
+    fn expire_cycle(&mut self, kind: CycleKind) {
+        let now = self.now;
+        let Instance {
+            expire,
+            ks,
+            policy,
+            metrics,
+            ..
+        } = self;
+        expire.run(kind, ks, now, |ks, db, pos| {
+            let e = ks.remove(db, pos);
+            policy.on_remove(e.key);
+            metrics.classes[e.class as usize].counters.expired += 1;
+            e
+        });
+    }
+
+    #[inline]
+    fn lfu_minutes(&self) -> u32 {
+        lfu::minutes(unix_ms(self.now))
+    }
+
+    /// Frees memory before a command (`performEvictions`). Returns false if
+    /// memory is still over the limit (the command is refused if DENYOOM).
+    fn make_room(&mut self, argv: u64) -> bool {
+        let max = self.cfg.maxmemory;
+        if max == 0 {
+            return true;
+        }
+        let used = self.ks.used_memory() + argv;
+        if used <= max {
+            return true;
+        }
+        if P::KIND == PolicyKind::NoEviction {
+            return false;
+        }
+        let to_free = used - max;
+        let mut freed = 0;
+        let lfu_minutes = self.lfu_minutes();
+        while freed < to_free {
+            let mut env = PickEnv {
+                rng: &mut self.rng,
+                samples: self.cfg.samples,
+                lru_clock: self.lru_clock,
+                lfu_minutes,
+                lfu_decay_time: self.cfg.lfu_decay_time,
+            };
+            let Some((db, pos)) = self.policy.pick(&self.ks, &mut env) else {
+                return false;
+            };
+            let before = self.ks.used_memory();
+            self.evict(db, pos);
+            freed += before.saturating_sub(self.ks.used_memory());
+        }
+        true
+    }
+
+    fn evict(&mut self, db: u8, pos: usize) {
+        let e = self.remove(db, pos);
+        let now = self.now;
+        let key = e.key as usize;
+        let first = !self.ever_evicted[key];
+        self.ever_evicted[key] = true;
+        let ttl_left = if e.expire_at != 0 {
+            Some(e.expire_at.saturating_sub(now))
+        } else {
+            None
+        };
+        self.lost[key] = if e.expire_at != 0 {
+            e.expire_at
+        } else {
+            u64::MAX
+        };
+        let class = e.class as usize;
+        self.metrics.classes[class].record_eviction(
+            now.saturating_sub(e.last_access_ms),
+            ttl_left,
+            first,
+        );
+        self.metrics.timeline.record_eviction(now, class);
+    }
+
+    #[inline]
+    fn remove(&mut self, db: u8, pos: usize) -> Entry {
+        let e = self.ks.remove(db, pos);
+        self.policy.on_remove(e.key);
+        e
+    }
+
+    /// Finds a key, expiring it lazily, and records the access.
+    #[inline]
+    fn lookup(&mut self, op: &Op, access: Access) -> Option<usize> {
+        let pos = self.ks.find(op.db, op.key)?;
+        let e = self.ks.entry(op.db, pos);
+        if e.expire_at != 0 && self.now > e.expire_at {
+            let e = self.remove(op.db, pos);
+            self.metrics.classes[e.class as usize].counters.expired += 1;
+            return None;
+        }
+        if access != Access::NoTouch {
+            self.touch(op.db, pos, access);
+        }
+        Some(pos)
+    }
+
+    #[inline]
+    fn touch(&mut self, db: u8, pos: usize, access: Access) {
+        let (clock, now) = (self.lru_clock, self.now);
+        let minutes = if P::TOUCH == Touch::Lfu {
+            self.lfu_minutes()
+        } else {
+            0
+        };
+        let r: f64 = if P::TOUCH == Touch::Lfu {
+            self.rng.gen()
+        } else {
+            0.0
+        };
+        let e = self.ks.entry_mut(db, pos);
+        e.last_access_ms = now;
+        match P::TOUCH {
+            Touch::Lru => e.lru = clock,
+            Touch::Lrm => {
+                if access == Access::Write {
+                    e.lru = clock
+                }
+            }
+            Touch::Lfu => {
+                e.lru = lfu::access(
+                    e.lru,
+                    minutes,
+                    self.cfg.lfu_decay_time,
+                    self.cfg.lfu_log_factor,
+                    r,
+                )
+            }
+        }
+        let key = e.key;
+        self.policy.on_access(key);
+    }
+
+    /// A miss: was it because the key had been evicted (and would still be
+    /// there otherwise)?
+    #[inline]
+    fn note_miss(&mut self, op: &Op) {
+        let k = op.key as usize;
+        let deadline = self.lost[k];
+        if deadline != 0 {
+            if self.now <= deadline {
+                self.metrics.classes[op.class as usize].counters.lost_reads += 1;
+            } else {
+                self.lost[k] = 0;
+            }
+        }
+    }
+
+    fn new_entry(
+        &self,
+        op: &Op,
+        value_cost: u64,
+        len: u32,
+        kind: ValueKind,
+        int_value: i64,
+    ) -> Entry {
+        let lru = if P::TOUCH == Touch::Lfu {
+            lfu::pack(self.lfu_minutes(), lfu::LFU_INIT_VAL)
+        } else {
+            self.lru_clock
+        };
+        Entry {
+            key: op.key,
+            lru,
+            expire_at: 0,
+            last_access_ms: self.now,
+            int_value,
+            mem: memory::key_cost(op.key_len as u64, value_cost, false) as u32,
+            len,
+            vol_pos: NONE,
+            class: op.class,
+            kind,
+        }
+    }
+
+    fn create(
+        &mut self,
+        op: &Op,
+        value_cost: u64,
+        len: u32,
+        kind: ValueKind,
+        int_value: i64,
+        expire_at: u64,
+    ) {
+        let mut e = self.new_entry(op, value_cost, len, kind, int_value);
+        e.expire_at = expire_at;
+        self.ks.insert(op.db, e);
+        self.policy.on_insert(op.key, op.db);
+        self.lost[op.key as usize] = 0;
+    }
+
+    /// Runs one Redis command: eviction first, then the command.
+    fn command(&mut self, op: &Op, cmd: Cmd) -> Reply {
+        let argv = match self.ks.memory_model() {
+            MemoryModel::Redis => memory::argv_cost(op, &cmd),
+            MemoryModel::Raw => raw_incoming(&cmd),
+        };
+        let ok = self.make_room(argv);
+        let class = op.class as usize;
+        if !ok && cmd.denyoom() {
+            self.metrics.classes[class].counters.oom_rejected += 1;
+            return Reply::Oom;
+        }
+        self.ks.transient = argv;
+        let r = self.execute(op, cmd);
+        self.ks.transient = 0;
+        let used = self.ks.used_memory();
+        if used > self.metrics.peak_used_memory {
+            self.metrics.peak_used_memory = used;
+        }
+        r
+    }
+
+    fn execute(&mut self, op: &Op, cmd: Cmd) -> Reply {
+        let class = op.class as usize;
+        match cmd {
+            Cmd::Read(_) => {
+                self.metrics.classes[class].counters.reads += 1;
+                match self.lookup(op, Access::Read) {
+                    Some(_) => {
+                        self.metrics.classes[class].counters.hits += 1;
+                        Reply::Found
+                    }
+                    None => {
+                        self.note_miss(op);
+                        Reply::Missing
+                    }
+                }
+            }
+            Cmd::Peek => match self.lookup(op, Access::NoTouch) {
+                Some(_) => Reply::Found,
+                None => Reply::Missing,
+            },
+            Cmd::Set {
+                value,
+                ttl_ms,
+                cond,
+                keep_ttl,
+            } => self.set(op, value, ttl_ms, cond, keep_ttl),
+            Cmd::Del => {
+                let r = match self.lookup(op, Access::NoTouch) {
+                    Some(pos) => {
+                        self.remove(op.db, pos);
+                        self.metrics.classes[class].counters.writes += 1;
+                        Reply::Found
+                    }
+                    None => Reply::Missing,
+                };
+                self.lost[op.key as usize] = 0;
+                r
+            }
+            Cmd::GetDel => {
+                self.metrics.classes[class].counters.reads += 1;
+                let r = match self.lookup(op, Access::Read) {
+                    Some(pos) => {
+                        self.metrics.classes[class].counters.hits += 1;
+                        self.metrics.classes[class].counters.writes += 1;
+                        self.remove(op.db, pos);
+                        Reply::Found
+                    }
+                    None => {
+                        self.note_miss(op);
+                        Reply::Missing
+                    }
+                };
+                self.lost[op.key as usize] = 0;
+                r
+            }
+            Cmd::Expire { ttl_ms } => match self.lookup(op, Access::Write) {
+                Some(pos) => {
+                    self.metrics.classes[class].counters.writes += 1;
+                    if ttl_ms == 0 {
+                        self.remove(op.db, pos);
+                    } else {
+                        self.ks.set_expire(op.db, pos, self.now + ttl_ms);
+                    }
+                    Reply::Found
+                }
+                None => Reply::Missing,
+            },
+            Cmd::Persist => match self.lookup(op, Access::Write) {
+                Some(pos) => {
+                    if self.ks.entry(op.db, pos).expire_at != 0 {
+                        self.metrics.classes[class].counters.writes += 1;
+                        self.ks.clear_expire(op.db, pos);
+                    }
+                    Reply::Found
+                }
+                None => Reply::Missing,
+            },
+            Cmd::IncrBy { delta } => self.incr(op, delta),
+            Cmd::IncrWindow { .. } => self.incr(op, 1),
+            Cmd::Append { len } => self.append(op, len),
+            Cmd::Grow { bytes } => self.grow(op, bytes),
+        }
+    }
+
+    fn set(&mut self, op: &Op, value: Value, ttl_ms: u64, cond: SetCond, keep_ttl: bool) -> Reply {
+        let class = op.class as usize;
+        let found = self.lookup(op, Access::Write);
+        match (cond, found) {
+            (SetCond::IfAbsent, Some(_)) | (SetCond::IfPresent, None) => return Reply::Skipped,
+            _ => {}
+        }
+        self.metrics.classes[class].counters.writes += 1;
+        let cost = memory::value_cost(value, self.shared_ints);
+        let kind = if value.int {
+            ValueKind::Int
+        } else {
+            ValueKind::Str
+        };
+        match found {
+            Some(pos) => {
+                self.ks
+                    .set_value(op.db, pos, op.key_len, cost, value.len, kind);
+                self.ks.entry_mut(op.db, pos).int_value = value.int_value;
+                if ttl_ms > 0 {
+                    self.ks.set_expire(op.db, pos, self.now + ttl_ms);
+                } else if !keep_ttl {
+                    self.ks.clear_expire(op.db, pos);
+                }
+                self.lost[op.key as usize] = 0;
+                Reply::Found
+            }
+            None => {
+                let at = if ttl_ms > 0 { self.now + ttl_ms } else { 0 };
+                self.create(op, cost, value.len, kind, value.int_value, at);
+                Reply::Created
+            }
+        }
+    }
+
+    fn incr(&mut self, op: &Op, delta: i64) -> Reply {
+        let class = op.class as usize;
+        self.metrics.classes[class].counters.reads += 1;
+        match self.lookup(op, Access::Write) {
+            Some(pos) => {
+                self.metrics.classes[class].counters.hits += 1;
+                let e = *self.ks.entry(op.db, pos);
+                if e.kind != ValueKind::Int {
+                    return Reply::Skipped; // "value is not an integer" / WRONGTYPE
+                }
+                let Some(v) = e.int_value.checked_add(delta) else {
+                    return Reply::Skipped; // "increment or decrement would overflow"
+                };
+                self.metrics.classes[class].counters.writes += 1;
+                let value = Value::integer(v);
+                let cost = memory::value_cost(value, self.shared_ints);
+                self.ks
+                    .set_value(op.db, pos, op.key_len, cost, value.len, ValueKind::Int);
+                self.ks.entry_mut(op.db, pos).int_value = v;
+                Reply::Found
+            }
+            None => {
+                self.note_miss(op);
+                self.metrics.classes[class].counters.writes += 1;
+                let value = Value::integer(delta);
+                let cost = memory::value_cost(value, self.shared_ints);
+                self.create(op, cost, value.len, ValueKind::Int, delta, 0);
+                Reply::Created
+            }
+        }
+    }
+
+    fn append(&mut self, op: &Op, len: u32) -> Reply {
+        let class = op.class as usize;
+        match self.lookup(op, Access::Write) {
+            Some(pos) => {
+                let e = *self.ks.entry(op.db, pos);
+                if e.kind == ValueKind::Aggregate {
+                    return Reply::Skipped;
+                }
+                self.metrics.classes[class].counters.writes += 1;
+                let new_len = e.len.saturating_add(len);
+                // APPEND makes the string RAW and grows it greedily
+                // (sdsMakeRoomFor doubles below 1 MB).
+                let n = new_len as u64;
+                let cap = if n < 1 << 20 { n * 2 } else { n + (1 << 20) };
+                let cost = memory::ROBJ + memory::jemalloc_class(memory::sds_header(cap) + cap + 1);
+                self.ks
+                    .set_value(op.db, pos, op.key_len, cost, new_len, ValueKind::Str);
+                self.lost[op.key as usize] = 0;
+                Reply::Found
+            }
+            None => {
+                self.metrics.classes[class].counters.writes += 1;
+                let cost = memory::string_object_cost(len as u64);
+                self.create(op, cost, len, ValueKind::Str, 0, 0);
+                Reply::Created
+            }
+        }
+    }
+
+    fn grow(&mut self, op: &Op, bytes: i64) -> Reply {
+        let class = op.class as usize;
+        match self.lookup(op, Access::Write) {
+            Some(pos) => {
+                let e = *self.ks.entry(op.db, pos);
+                if e.kind != ValueKind::Aggregate {
+                    return Reply::Skipped; // WRONGTYPE
+                }
+                self.metrics.classes[class].counters.writes += 1;
+                let new_len = e.len as i64 + bytes;
+                if new_len <= 0 {
+                    self.remove(op.db, pos);
+                } else {
+                    let n = new_len.min(u32::MAX as i64) as u32;
+                    let cost = memory::aggregate_cost(n as u64);
+                    self.ks
+                        .set_value(op.db, pos, op.key_len, cost, n, ValueKind::Aggregate);
+                }
+                self.lost[op.key as usize] = 0;
+                Reply::Found
+            }
+            None if bytes > 0 => {
+                self.metrics.classes[class].counters.writes += 1;
+                let n = bytes.min(u32::MAX as i64) as u32;
+                let cost = memory::aggregate_cost(n as u64);
+                self.create(op, cost, n, ValueKind::Aggregate, 0, 0);
+                Reply::Created
+            }
+            None => Reply::Missing,
+        }
+    }
+}
+
+/// Under the raw memory model, what a command would add: room is made for it
+/// before it runs, so the cache never exceeds its size.
+fn raw_incoming(cmd: &Cmd) -> u64 {
+    match *cmd {
+        Cmd::Set { value, .. } => value.len as u64,
+        Cmd::Append { len } => len as u64,
+        Cmd::Grow { bytes } if bytes > 0 => bytes as u64,
+        Cmd::IncrBy { .. } | Cmd::IncrWindow { .. } => 1,
+        _ => 0,
+    }
+}

@@ -1,0 +1,187 @@
+//! Redis's sampled eviction (`performEvictions` and `evictionPoolPopulate`):
+//! for every database with candidates, sample `maxmemory-samples` keys, offer
+//! them to the pool, then evict the best pooled key that still exists.
+//!
+//! Simplification: Redis samples with `dictGetSomeKeys`, which walks
+//! consecutive hash buckets from a random start; here a sample is uniform
+//! (distinct positions drawn at random). The score decides the policy.
+
+use super::{PickEnv, Policy, PolicyKind, Touch};
+use crate::model::keyspace::{Entry, Keyspace};
+use crate::model::lfu;
+use crate::model::pool::{Candidate, EvictionPool};
+use crate::model::InstanceConfig;
+use rand::Rng;
+use std::marker::PhantomData;
+
+/// How a sampled key is scored: higher scores are evicted first.
+pub trait Score: Send {
+    /// The policy the score belongs to (with the scope).
+    const ALLKEYS: PolicyKind;
+    /// The same score restricted to keys with a TTL.
+    const VOLATILE: PolicyKind;
+    /// What accesses do to the `lru` field.
+    const TOUCH: Touch;
+    /// The key's score now.
+    fn score(e: &Entry, env: &PickEnv<'_>) -> u64;
+}
+
+/// Idle time in ms from the 1-second LRU clock (`estimateObjectIdleTime`).
+pub struct IdleScore;
+
+/// Largest value of the 24-bit LRU clock.
+pub const LRU_CLOCK_MAX: u32 = (1 << 24) - 1;
+
+/// Idle time of an `lru` field against the clock, in ms, wrap handled.
+#[inline]
+pub fn idle_ms(lru: u32, clock: u32) -> u64 {
+    let s = if clock >= lru {
+        clock - lru
+    } else {
+        clock + (LRU_CLOCK_MAX - lru)
+    };
+    s as u64 * 1000
+}
+
+impl Score for IdleScore {
+    const ALLKEYS: PolicyKind = PolicyKind::AllKeysLru;
+    const VOLATILE: PolicyKind = PolicyKind::VolatileLru;
+    const TOUCH: Touch = Touch::Lru;
+    #[inline]
+    fn score(e: &Entry, env: &PickEnv<'_>) -> u64 {
+        idle_ms(e.lru, env.lru_clock)
+    }
+}
+
+/// Idle time since the last write (Redis 8.6's LRM).
+pub struct ModifiedScore;
+
+impl Score for ModifiedScore {
+    const ALLKEYS: PolicyKind = PolicyKind::AllKeysLrm;
+    const VOLATILE: PolicyKind = PolicyKind::VolatileLrm;
+    const TOUCH: Touch = Touch::Lrm;
+    #[inline]
+    fn score(e: &Entry, env: &PickEnv<'_>) -> u64 {
+        idle_ms(e.lru, env.lru_clock)
+    }
+}
+
+/// 255 minus the decayed LFU counter (decay is not stored).
+pub struct LfuScore;
+
+impl Score for LfuScore {
+    const ALLKEYS: PolicyKind = PolicyKind::AllKeysLfu;
+    const VOLATILE: PolicyKind = PolicyKind::VolatileLfu;
+    const TOUCH: Touch = Touch::Lfu;
+    #[inline]
+    fn score(e: &Entry, env: &PickEnv<'_>) -> u64 {
+        255 - lfu::decayed(e.lru, env.lfu_minutes, env.lfu_decay_time) as u64
+    }
+}
+
+/// `ULLONG_MAX - expire_at`: the soonest to expire goes first.
+pub struct TtlScore;
+
+impl Score for TtlScore {
+    const ALLKEYS: PolicyKind = PolicyKind::VolatileTtl;
+    const VOLATILE: PolicyKind = PolicyKind::VolatileTtl;
+    const TOUCH: Touch = Touch::Lru;
+    #[inline]
+    fn score(e: &Entry, _env: &PickEnv<'_>) -> u64 {
+        u64::MAX - e.expire_at
+    }
+}
+
+/// A sampled policy: a score, a scope (`VOLATILE`: only keys with a TTL) and
+/// the pool.
+pub struct Sampled<S: Score, const VOLATILE: bool> {
+    pool: EvictionPool,
+    _score: PhantomData<S>,
+}
+
+impl<S: Score, const VOLATILE: bool> Sampled<S, VOLATILE> {
+    /// The pool, for tests and inspection.
+    pub fn pool(&self) -> &EvictionPool {
+        &self.pool
+    }
+
+    /// Samples one database into the pool (`evictionPoolPopulate`).
+    #[inline]
+    fn populate(&mut self, ks: &Keyspace, db: u8, env: &mut PickEnv<'_>) {
+        let d = &ks.dbs[db as usize];
+        let n = if VOLATILE {
+            d.volatile.len()
+        } else {
+            d.entries.len()
+        };
+        let count = (env.samples as usize).min(n);
+        let mut picked = [0usize; 64];
+        let count = count.min(picked.len());
+        for j in 0..count {
+            let idx = if n == count {
+                j
+            } else {
+                loop {
+                    let i = env.rng.gen_range(0..n);
+                    if !picked[..j].contains(&i) {
+                        break i;
+                    }
+                }
+            };
+            picked[j] = idx;
+            let e = if VOLATILE {
+                let key = d.volatile[idx];
+                let pos = ks.find(db, key).expect("volatile key exists");
+                &d.entries[pos]
+            } else {
+                &d.entries[idx]
+            };
+            self.pool.offer(Candidate {
+                key: e.key,
+                db,
+                score: S::score(e, env),
+            });
+        }
+    }
+}
+
+impl<S: Score, const VOLATILE: bool> Policy for Sampled<S, VOLATILE> {
+    const KIND: PolicyKind = if VOLATILE { S::VOLATILE } else { S::ALLKEYS };
+    const TOUCH: Touch = S::TOUCH;
+
+    fn new(_cfg: &InstanceConfig) -> Self {
+        Sampled {
+            pool: EvictionPool::default(),
+            _score: PhantomData,
+        }
+    }
+
+    fn pick(&mut self, ks: &Keyspace, env: &mut PickEnv<'_>) -> Option<(u8, usize)> {
+        loop {
+            let mut total = 0;
+            for db in 0..ks.dbs.len() {
+                let d = &ks.dbs[db];
+                let n = if VOLATILE {
+                    d.volatile.len()
+                } else {
+                    d.entries.len()
+                };
+                if n != 0 {
+                    self.populate(ks, db as u8, env);
+                    total += n;
+                }
+            }
+            if total == 0 {
+                return None;
+            }
+            // Walk from the best end; entries naming deleted keys are ghosts.
+            while let Some(c) = self.pool.pop_best() {
+                if let Some(pos) = ks.find(c.db, c.key) {
+                    if !VOLATILE || ks.entry(c.db, pos).expire_at != 0 {
+                        return Some((c.db, pos));
+                    }
+                }
+            }
+        }
+    }
+}
