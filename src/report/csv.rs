@@ -1,0 +1,91 @@
+//! The report spreadsheets read: a header and one row per (policy, class)
+//! with every counter, plus a `TOTAL` row per policy. Fields are quoted per
+//! RFC 4180 when they need it, since class names may hold commas or quotes.
+
+use super::{Exporter, ReportError};
+use crate::metrics::Counters;
+use crate::sim::RunResult;
+
+/// Renders a run as CSV.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct CsvExporter;
+
+/// The counter columns, named as in the JSON schema.
+const COUNTERS: [&str; 8] = [
+    "reads",
+    "hits",
+    "writes",
+    "evicted",
+    "evicted_distinct",
+    "lost_reads",
+    "oom_rejected",
+    "expired",
+];
+
+fn values(c: &Counters) -> [u64; 8] {
+    [
+        c.reads,
+        c.hits,
+        c.writes,
+        c.evicted,
+        c.evicted_distinct,
+        c.lost_reads,
+        c.oom_rejected,
+        c.expired,
+    ]
+}
+
+impl Exporter for CsvExporter {
+    fn serialize(&self, r: &RunResult) -> Result<Vec<u8>, ReportError> {
+        let mut out = String::from("policy,class,critical");
+        for name in COUNTERS {
+            out.push(',');
+            out.push_str(name);
+        }
+        out.push('\n');
+        for run in &r.results {
+            let policy = run.policy.name();
+            for (info, m) in r.classes.iter().zip(&run.metrics.classes) {
+                let critical = if info.critical { "true" } else { "false" };
+                row(&mut out, policy, &info.name, critical, &m.counters);
+            }
+            row(&mut out, policy, "TOTAL", "", &run.metrics.totals());
+        }
+        Ok(out.into_bytes())
+    }
+}
+
+fn row(out: &mut String, policy: &str, class: &str, critical: &str, c: &Counters) {
+    out.push_str(&quote(policy));
+    out.push(',');
+    out.push_str(&quote(class));
+    out.push(',');
+    out.push_str(critical);
+    for v in values(c) {
+        out.push(',');
+        out.push_str(&v.to_string());
+    }
+    out.push('\n');
+}
+
+/// Quotes a field if it holds a comma, a quote or a line break.
+fn quote(field: &str) -> String {
+    if field.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", field.replace('"', "\"\""))
+    } else {
+        field.to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::quote;
+
+    #[test]
+    fn quotes_only_fields_that_need_it() {
+        assert_eq!(quote("cache"), "cache");
+        assert_eq!(quote("a,b"), "\"a,b\"");
+        assert_eq!(quote("say \"hi\""), "\"say \"\"hi\"\"\"");
+        assert_eq!(quote("two\nlines"), "\"two\nlines\"");
+    }
+}
