@@ -83,6 +83,11 @@ impl AnyInstance {
         each!(self, i => i.advance(t_ms))
     }
 
+    /// Changes `maxmemory` at run time (`CONFIG SET maxmemory`).
+    pub fn set_maxmemory(&mut self, bytes: u64) {
+        each!(self, i => i.set_maxmemory(bytes))
+    }
+
     /// What has been counted so far.
     pub fn metrics(&self) -> &Metrics {
         each!(self, i => i.metrics())

@@ -121,6 +121,13 @@ impl<P: Policy> Instance<P> {
         &self.cfg
     }
 
+    /// Changes `maxmemory` at run time, as `CONFIG SET maxmemory` does; the
+    /// next command evicts down to it.
+    pub fn set_maxmemory(&mut self, bytes: u64) {
+        self.cfg.maxmemory = bytes;
+        self.ks.set_maxmemory(bytes);
+    }
+
     /// Current simulated time in ms.
     pub fn now_ms(&self) -> u64 {
         self.now

@@ -143,6 +143,11 @@ impl Keyspace {
         self.used
     }
 
+    /// Changes the limit `dictExpandAllowed` checks against.
+    pub fn set_maxmemory(&mut self, bytes: u64) {
+        self.maxmemory = bytes;
+    }
+
     /// Number of keys in every database.
     pub fn len(&self) -> usize {
         self.dbs.iter().map(|d| d.entries.len()).sum()

@@ -1,0 +1,456 @@
+//! The analogues of Redis's `tests/unit/maxmemory.tcl`, run against the
+//! model: the memory limit holds under every policy, `volatile-*` never
+//! evicts a key without a TTL, `noeviction` never evicts; plus property tests
+//! of the bookkeeping over random command streams.
+
+use evictsim::model::policy::{AllKeysLru, VolatileLru, VolatileTtl};
+use evictsim::model::{AnyInstance, Instance, InstanceConfig, PolicyKind, Reply};
+use evictsim::op::{Cmd, Op, ReadSpec, SetCond, Value};
+use proptest::prelude::*;
+
+fn op(t: u64, key: u32, class: u8, cmd: Cmd) -> Op {
+    Op {
+        t_ms: t,
+        key,
+        key_len: 12,
+        db: 0,
+        class,
+        cmd,
+    }
+}
+
+fn set(t: u64, key: u32, class: u8, len: u32, ttl_ms: u64) -> Op {
+    op(
+        t,
+        key,
+        class,
+        Cmd::Set {
+            value: Value::bytes(len),
+            ttl_ms,
+            cond: SetCond::Always,
+            keep_ttl: false,
+        },
+    )
+}
+
+fn get(t: u64, key: u32, class: u8) -> Op {
+    op(t, key, class, Cmd::Read(ReadSpec::default()))
+}
+
+fn cfg(maxmemory: u64) -> InstanceConfig {
+    InstanceConfig {
+        maxmemory,
+        seed: 7,
+        ..Default::default()
+    }
+}
+
+/// Memory of `n` keys of `len` bytes with no limit: used to pick a
+/// `maxmemory` that fits about that many.
+fn memory_for(n: u32, len: u32) -> u64 {
+    let mut i = AnyInstance::new(PolicyKind::NoEviction, &cfg(0), 2);
+    let ops: Vec<Op> = (0..n).map(|k| set(0, k, 0, len, 0)).collect();
+    i.apply_all(&ops);
+    i.keyspace().used_memory()
+}
+
+const EVICTING: [PolicyKind; 10] = [
+    PolicyKind::AllKeysLru,
+    PolicyKind::AllKeysLfu,
+    PolicyKind::AllKeysRandom,
+    PolicyKind::VolatileLru,
+    PolicyKind::VolatileLfu,
+    PolicyKind::VolatileRandom,
+    PolicyKind::VolatileTtl,
+    PolicyKind::AllKeysLrm,
+    PolicyKind::VolatileLrm,
+    PolicyKind::ExactLru,
+];
+
+/// maxmemory.tcl: "maxmemory - is the memory limit honoured?" for every
+/// policy, with keys that all carry a TTL so that volatile policies can evict.
+#[test]
+fn memory_limit_holds_under_every_evicting_policy() {
+    let max = memory_for(500, 100);
+    for p in EVICTING {
+        let mut inst = AnyInstance::new(p, &cfg(max), 2);
+        let mut t = 0;
+        for k in 0..5_000u32 {
+            t += 3;
+            inst.apply_all(&[set(t, k, 1, 100, 3_600_000)]);
+            let used = inst.keyspace().used_memory();
+            // At most one command's allocation over the limit.
+            assert!(
+                used <= max + 400,
+                "{p}: used {used} > max {max} after key {k}"
+            );
+        }
+        let m = inst.metrics().totals();
+        assert!(m.evicted > 4_000, "{p} evicted only {}", m.evicted);
+        assert_eq!(
+            m.oom_rejected, 0,
+            "{p} refused writes while TTL keys remained"
+        );
+    }
+}
+
+/// maxmemory.tcl: "maxmemory - only allkeys-* should remove non-volatile
+/// keys": under volatile-*, keys without a TTL survive, and once only they
+/// remain, writes are refused.
+#[test]
+fn volatile_policies_never_evict_keys_without_ttl_and_then_refuse_writes() {
+    let max = memory_for(500, 100);
+    for p in [
+        PolicyKind::VolatileLru,
+        PolicyKind::VolatileLfu,
+        PolicyKind::VolatileRandom,
+        PolicyKind::VolatileTtl,
+        PolicyKind::VolatileLrm,
+    ] {
+        let mut inst = AnyInstance::new(p, &cfg(max), 2);
+        let mut t = 0;
+        // Half the keys with a TTL (class 1), half without (class 0).
+        for k in 0..3_000u32 {
+            t += 2;
+            let o = if k % 2 == 0 {
+                set(t, k, 0, 100, 0)
+            } else {
+                set(t, k, 1, 100, 3_600_000)
+            };
+            inst.apply_all(&[o]);
+        }
+        let m = inst.metrics();
+        assert_eq!(
+            m.classes[0].counters.evicted, 0,
+            "{p} evicted a key without TTL"
+        );
+        assert!(m.classes[1].counters.evicted > 0, "{p} evicted nothing");
+        assert!(
+            m.classes[0].counters.oom_rejected > 0,
+            "{p} never refused once only persistent keys remained"
+        );
+        assert_eq!(
+            inst.keyspace().volatile_len(),
+            0,
+            "{p}: every TTL key should be gone"
+        );
+        // Reads, DEL and EXPIRE still run when writes are refused.
+        inst.apply_all(&[get(t + 1, 0, 0), op(t + 1, 2, 0, Cmd::Del)]);
+        assert!(inst.keyspace().find(0, 2).is_none());
+    }
+}
+
+/// maxmemory.tcl: noeviction never evicts, refuses SET/INCR/APPEND, serves
+/// GET/DEL/EXPIRE.
+#[test]
+fn noeviction_never_evicts_and_refuses_only_denyoom() {
+    let max = memory_for(200, 100);
+    let mut inst = Instance::<evictsim::model::policy::NoEviction>::new(&cfg(max), 2);
+    let mut refused = 0;
+    for k in 0..1_000u32 {
+        if inst.apply(&set(k as u64, k, 0, 100, 0)) == Reply::Oom {
+            refused += 1;
+        }
+    }
+    assert!(refused > 700, "refused {refused}");
+    assert_eq!(inst.metrics().totals().evicted, 0);
+    // EXPIRE is not DENYOOM: it runs and pushes memory over the limit.
+    for k in 0..100u32 {
+        assert_eq!(
+            inst.apply(&op(1500, k, 0, Cmd::Expire { ttl_ms: 3_600_000 })),
+            Reply::Found
+        );
+    }
+    assert!(inst.keyspace().used_memory() > max);
+    assert_eq!(
+        inst.apply(&op(2000, 5000, 0, Cmd::IncrBy { delta: 1 })),
+        Reply::Oom
+    );
+    assert_eq!(
+        inst.apply(&op(2000, 1, 0, Cmd::Append { len: 3 })),
+        Reply::Oom
+    );
+    assert_eq!(
+        inst.apply(&op(2000, 1, 0, Cmd::Grow { bytes: 30 })),
+        Reply::Oom
+    );
+    assert_eq!(inst.apply(&get(2000, 1, 0)), Reply::Found);
+    assert_eq!(
+        inst.apply(&op(2000, 1, 0, Cmd::Expire { ttl_ms: 50 })),
+        Reply::Found
+    );
+    assert_eq!(inst.apply(&op(2000, 3, 0, Cmd::Del)), Reply::Found);
+    assert_eq!(inst.apply(&op(2000, 3, 0, Cmd::GetDel)), Reply::Missing);
+}
+
+/// The current command is already in memory when Redis checks: a large SET
+/// must find room for its own value, so under noeviction it is refused just
+/// below the limit while a small INCR slips in.
+#[test]
+fn a_commands_own_arguments_count_before_it_runs() {
+    let base = memory_for(100, 100);
+    let mut inst = Instance::<evictsim::model::policy::NoEviction>::new(&cfg(base + 2_000), 1);
+    for k in 0..100u32 {
+        inst.apply(&set(0, k, 0, 100, 0));
+    }
+    assert_eq!(inst.apply(&set(1, 500, 0, 4_000, 0)), Reply::Oom);
+    assert_eq!(
+        inst.apply(&op(1, 501, 0, Cmd::IncrBy { delta: 1 })),
+        Reply::Created
+    );
+}
+
+#[test]
+fn volatile_ttl_evicts_the_soonest_expiring() {
+    let max = memory_for(40, 100);
+    let mut c = cfg(max);
+    c.samples = 64; // every key is sampled: the choice must be exact
+    let mut inst = Instance::<VolatileTtl>::new(&c, 1);
+    // TTLs in a scrambled order: key k expires at (k * 37 % 40 + 1) minutes.
+    let ttl = |k: u32| ((k * 37 % 40) as u64 + 1) * 60_000;
+    for k in 0..40u32 {
+        inst.apply(&set(0, k, 0, 100, ttl(k)));
+    }
+    for k in 40..45u32 {
+        inst.apply(&set(1, k, 0, 100, 3_600_000));
+    }
+    let evicted: Vec<u32> = (0..40u32)
+        .filter(|&k| inst.keyspace().find(0, k).is_none())
+        .collect();
+    assert!(!evicted.is_empty());
+    let worst_kept = (0..40u32)
+        .filter(|k| !evicted.contains(k))
+        .map(ttl)
+        .min()
+        .unwrap();
+    for k in &evicted {
+        assert!(
+            ttl(*k) < worst_kept,
+            "evicted key {k} expires after a kept one"
+        );
+    }
+}
+
+#[test]
+fn lost_reads_count_only_misses_caused_by_eviction() {
+    let max = memory_for(100, 100);
+    let mut inst = Instance::<AllKeysLru>::new(&cfg(max), 1);
+    for k in 0..300u32 {
+        inst.apply(&set(k as u64 * 1000, k, 0, 100, 0));
+    }
+    let evicted: Vec<u32> = (0..300u32)
+        .filter(|&k| inst.keyspace().find(0, k).is_none())
+        .collect();
+    assert!(evicted.len() > 150);
+    let t = 400_000;
+    // Read two evicted keys: lost.
+    inst.apply(&get(t, evicted[0], 0));
+    inst.apply(&get(t, evicted[1], 0));
+    assert_eq!(inst.metrics().classes[0].counters.lost_reads, 2);
+    // Deleted by the application since: not lost.
+    inst.apply(&op(t, evicted[2], 0, Cmd::Del));
+    inst.apply(&get(t, evicted[2], 0));
+    // Never existed: not lost.
+    inst.apply(&get(t, 99_999, 0));
+    assert_eq!(inst.metrics().classes[0].counters.lost_reads, 2);
+    // A key with a TTL, evicted, read after it would have expired: not lost.
+    let mut inst = Instance::<AllKeysLru>::new(&cfg(max), 1);
+    for k in 0..300u32 {
+        inst.apply(&set(k as u64 * 1000, k, 0, 100, 10_000));
+    }
+    let gone = (0..300u32)
+        .find(|&k| inst.keyspace().find(0, k).is_none())
+        .unwrap();
+    inst.apply(&get(10_000_000, gone, 0));
+    assert_eq!(inst.metrics().classes[0].counters.lost_reads, 0);
+}
+
+/// REDIS_MODEL.md: every database is sampled equally, so a small database
+/// loses keys out of proportion. Measured on 7.0.15: 20,000 keys in DB 0 and
+/// 10 in DB 1, equally idle, about 400 evictions removed 7 of DB 1's 10.
+#[test]
+fn a_small_database_is_drained_out_of_proportion() {
+    let mut probe = AnyInstance::new(PolicyKind::NoEviction, &cfg(0), 2);
+    let mut ops: Vec<Op> = (0..20_000u32).map(|k| set(0, k, 0, 100, 0)).collect();
+    ops.extend((20_000..20_010u32).map(|k| {
+        let mut o = set(0, k, 1, 100, 0);
+        o.db = 1;
+        o
+    }));
+    probe.apply_all(&ops);
+    let full = probe.keyspace().used_memory();
+    let mut lost_db1 = 0;
+    let mut evicted = 0;
+    for seed in 0..10 {
+        let mut c = cfg(0);
+        c.seed = seed;
+        let mut inst = AnyInstance::new(PolicyKind::AllKeysLru, &c, 2);
+        inst.apply_all(&ops);
+        // As CONFIG SET maxmemory does: lower the limit by about 400 keys.
+        inst.set_maxmemory(full - 400 * 190);
+        inst.apply_all(&[get(10, 0, 0)]);
+        lost_db1 += 10 - inst.keyspace().dbs[1].entries.len();
+        evicted += inst.metrics().totals().evicted;
+    }
+    assert!(
+        (3_500..=4_500).contains(&evicted),
+        "{evicted} evictions in 10 runs"
+    );
+    let avg = lost_db1 as f64 / 10.0;
+    assert!(
+        (4.0..=10.0).contains(&avg),
+        "DB 1 lost {avg} of 10 keys on average"
+    );
+}
+
+#[test]
+fn keys_without_ttl_survive_volatile_lru_while_ttl_keys_remain() {
+    let max = memory_for(300, 100);
+    let mut inst = Instance::<VolatileLru>::new(&cfg(max), 2);
+    // 100 precious keys first, never read again.
+    for k in 0..100u32 {
+        inst.apply(&set(0, k, 0, 100, 0));
+    }
+    for k in 100..2_000u32 {
+        inst.apply(&set(k as u64, k, 1, 100, 600_000));
+    }
+    for k in 0..100u32 {
+        assert!(
+            inst.keyspace().find(0, k).is_some(),
+            "key {k} without TTL was evicted"
+        );
+    }
+}
+
+#[derive(Clone, Debug)]
+enum Step {
+    Set { key: u32, len: u32, ttl: bool },
+    Get { key: u32 },
+    Del { key: u32 },
+    Expire { key: u32 },
+    Persist { key: u32 },
+    Incr { key: u32 },
+    Append { key: u32, len: u32 },
+    Grow { key: u32, bytes: i64 },
+    Wait { ms: u64 },
+}
+
+fn step() -> impl Strategy<Value = Step> {
+    prop_oneof![
+        4 => (0..300u32, 1..1500u32, any::<bool>()).prop_map(|(key, len, ttl)| Step::Set { key, len, ttl }),
+        3 => (0..300u32).prop_map(|key| Step::Get { key }),
+        1 => (0..300u32).prop_map(|key| Step::Del { key }),
+        1 => (0..300u32).prop_map(|key| Step::Expire { key }),
+        1 => (0..300u32).prop_map(|key| Step::Persist { key }),
+        1 => (300..400u32).prop_map(|key| Step::Incr { key }),
+        1 => (400..450u32, 1..200u32).prop_map(|(key, len)| Step::Append { key, len }),
+        1 => (450..500u32, -300..600i64).prop_map(|(key, bytes)| Step::Grow { key, bytes }),
+        1 => (0..5_000u64).prop_map(|ms| Step::Wait { ms }),
+    ]
+}
+
+/// Class 1 holds keys that may carry a TTL, class 0 keys that never do.
+fn to_ops(steps: &[Step]) -> Vec<Op> {
+    let mut t = 0;
+    let mut out = Vec::new();
+    for s in steps {
+        t += 1;
+        let o = match *s {
+            Step::Set { key, len, ttl } => {
+                let ttl = if key % 2 == 1 && ttl {
+                    2_000 + key as u64 * 50
+                } else {
+                    0
+                };
+                set(t, key, (key % 2) as u8, len, ttl)
+            }
+            Step::Get { key } => get(t, key, (key % 2) as u8),
+            Step::Del { key } => op(t, key, (key % 2) as u8, Cmd::Del),
+            Step::Expire { key } if key % 2 == 1 => op(t, key, 1, Cmd::Expire { ttl_ms: 3_000 }),
+            Step::Expire { key } | Step::Persist { key } => {
+                op(t, key, (key % 2) as u8, Cmd::Persist)
+            }
+            Step::Incr { key } => op(t, key, 0, Cmd::IncrBy { delta: 3 }),
+            Step::Append { key, len } => op(t, key, 0, Cmd::Append { len }),
+            Step::Grow { key, bytes } => op(t, key, 0, Cmd::Grow { bytes }),
+            Step::Wait { ms } => {
+                t += ms;
+                continue;
+            }
+        };
+        out.push(o);
+    }
+    out
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 24, ..ProptestConfig::default() })]
+
+    /// Over random command streams, under every policy: memory stays within
+    /// one command of the limit (or the policy has nothing it may evict),
+    /// the bookkeeping adds up, volatile policies never evict keys without a
+    /// TTL and noeviction never evicts.
+    #[test]
+    fn invariants_hold_over_random_streams(steps in proptest::collection::vec(step(), 1..600), limit_keys in 20u32..200) {
+        let ops = to_ops(&steps);
+        let max = memory_for(limit_keys, 300);
+        for p in PolicyKind::ALL {
+            let c = cfg(max);
+            let mut inst = AnyInstance::new(p, &c, 2);
+            for o in &ops {
+                inst.apply_all(std::slice::from_ref(o));
+                let ks = inst.keyspace();
+                prop_assert_eq!(ks.recount_used(c.baseline_memory), ks.used_memory(), "{} bookkeeping", p);
+                prop_assert!(ks.check_consistency().is_ok(), "{}: {:?}", p, ks.check_consistency());
+                let nothing_evictable = if p.volatile_only() { ks.volatile_len() == 0 } else { ks.is_empty() };
+                if p != PolicyKind::NoEviction && !nothing_evictable {
+                    // One command may add its value (up to 1.5 KB), an
+                    // APPEND's greedy doubling, or a table resize.
+                    prop_assert!(ks.used_memory() <= max + 6_000, "{}: used {} > max {}", p, ks.used_memory(), max);
+                }
+            }
+            let m = inst.metrics();
+            if p.volatile_only() {
+                prop_assert_eq!(m.classes[0].counters.evicted, 0, "{} evicted a key without TTL", p);
+            }
+            if p == PolicyKind::NoEviction {
+                prop_assert_eq!(m.totals().evicted, 0);
+            }
+            let t = m.totals();
+            prop_assert!(t.hits <= t.reads);
+            prop_assert!(t.lost_reads <= t.reads - t.hits);
+            prop_assert!(t.evicted_distinct <= t.evicted);
+        }
+    }
+
+    /// Same seed, same stream: identical counters.
+    #[test]
+    fn deterministic(steps in proptest::collection::vec(step(), 1..300)) {
+        let ops = to_ops(&steps);
+        let max = memory_for(50, 300);
+        for p in [PolicyKind::AllKeysLru, PolicyKind::AllKeysLfu, PolicyKind::VolatileRandom] {
+            let mut a = AnyInstance::new(p, &cfg(max), 2);
+            let mut b = AnyInstance::new(p, &cfg(max), 2);
+            a.apply_all(&ops);
+            b.apply_all(&ops);
+            prop_assert_eq!(a.metrics().totals(), b.metrics().totals());
+            prop_assert_eq!(a.keyspace().used_memory(), b.keyspace().used_memory());
+        }
+    }
+}
+
+/// Expired keys are reclaimed by the active cycle even if never touched, and
+/// count as expired, not evicted.
+#[test]
+fn active_expiry_reclaims_untouched_keys() {
+    let mut inst = Instance::<AllKeysLru>::new(&cfg(0), 1);
+    for k in 0..5_000u32 {
+        inst.apply(&set(0, k, 0, 100, 1_000));
+    }
+    let before = inst.keyspace().used_memory();
+    inst.advance(60_000);
+    let m = inst.metrics().classes[0].counters;
+    assert!(m.expired > 4_000, "expired only {}", m.expired);
+    assert_eq!(m.evicted, 0);
+    assert!(inst.keyspace().used_memory() < before);
+}
