@@ -32,10 +32,3 @@ pub fn op(t: u64, key: u32, cmd: Cmd) -> Op {
         cmd,
     }
 }
-
-/// The same op in another database and class.
-pub fn in_db(mut o: Op, db: u8, class: u8) -> Op {
-    o.db = db;
-    o.class = class;
-    o
-}

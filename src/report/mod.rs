@@ -8,6 +8,7 @@
 
 mod atomic;
 mod csv;
+mod dir;
 pub mod fmt;
 mod json;
 mod summary;
@@ -19,6 +20,7 @@ use crate::sim::RunResult;
 
 pub use atomic::write_atomic;
 pub use csv::CsvExporter;
+pub use dir::{write_dir, WriteError};
 pub use json::JsonExporter;
 pub use summary::{HitRatio, PolicySummary, Summary, Verdict};
 pub use table::TableExporter;
