@@ -3,4 +3,5 @@
 pub mod metrics;
 pub mod model;
 pub mod op;
+pub mod report;
 pub mod sim;
