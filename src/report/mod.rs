@@ -7,6 +7,7 @@
 //! from [`Summary`], computed once per export.
 
 mod atomic;
+pub mod charts;
 mod csv;
 mod dir;
 pub mod fmt;
