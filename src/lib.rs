@@ -4,3 +4,4 @@ pub mod metrics;
 pub mod model;
 pub mod op;
 pub mod sim;
+pub mod units;
