@@ -4,4 +4,5 @@ pub mod metrics;
 pub mod model;
 pub mod op;
 pub mod sim;
+pub mod source;
 pub mod units;
