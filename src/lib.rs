@@ -5,3 +5,5 @@ pub mod model;
 pub mod op;
 pub mod report;
 pub mod sim;
+pub mod source;
+pub mod units;

@@ -1,0 +1,263 @@
+//! A scenario file: one Redis instance, the policies to compare, how long
+//! to run, and the key classes that use it. Reading one validates all of it,
+//! so the generator and the model never see an impossible value.
+//!
+//! ```toml
+//! [instance]
+//! maxmemory = "24mb"                          # Redis units, or bytes
+//! policies = ["allkeys-lru", "noeviction"]    # optional, default all
+//! [run]
+//! duration = "10m"
+//! seed = 42
+//! [[class]]
+//! name = "pages"
+//! kind = "cache"
+//! keys = 200000
+//! reads_per_sec = 2000
+//! value = { dist = "lognormal", median = 800, sigma = 1.0 }
+//! ttl = "1h"
+//! ```
+
+use super::class::{read_class, ClassSpec};
+use super::error::ScenarioError;
+use super::fields::{Field, Table};
+use super::tree;
+use crate::model::{InstanceConfig, MemoryModel, PolicyKind};
+use crate::op::ClassId;
+use crate::sim::ClassInfo;
+use std::path::Path;
+
+/// The most key classes a scenario may have ([`ClassId`] is a u8).
+pub const MAX_CLASSES: usize = ClassId::MAX as usize;
+
+/// A validated scenario.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Scenario {
+    /// The scenario's name (its file's stem).
+    pub name: String,
+    /// The simulated instance (its `seed` is the run's seed).
+    pub instance: InstanceConfig,
+    /// The policies to compare, in report order.
+    pub policies: Vec<PolicyKind>,
+    /// Simulated time to run, in ms.
+    pub duration_ms: u64,
+    /// Seed of the workload's randomness.
+    pub seed: u64,
+    /// The key classes; an op's `class` indexes this list.
+    pub classes: Vec<ClassSpec>,
+}
+
+impl Scenario {
+    /// Reads and validates the scenario file at `path`.
+    pub fn from_path(path: &Path) -> Result<Scenario, ScenarioError> {
+        let file = path.display().to_string();
+        let text = std::fs::read_to_string(path).map_err(|source| ScenarioError::Read {
+            file: file.clone(),
+            source,
+        })?;
+        Scenario::from_str(&text, &file)
+    }
+
+    /// Reads and validates a scenario from `text`; `display_name` (a file
+    /// name) appears in errors and its stem becomes the scenario's name.
+    pub fn from_str(text: &str, display_name: &str) -> Result<Scenario, ScenarioError> {
+        let root = tree::parse(text, display_name)?;
+        let name = Path::new(display_name).file_stem().map_or_else(
+            || display_name.to_string(),
+            |s| s.to_string_lossy().into_owned(),
+        );
+        read_scenario(&Field::root(display_name, &root), name)
+    }
+
+    /// The classes as the reports show them, in class order.
+    pub fn class_infos(&self) -> Vec<ClassInfo> {
+        self.classes
+            .iter()
+            .map(|c| ClassInfo {
+                name: c.name.clone(),
+                critical: c.critical,
+            })
+            .collect()
+    }
+}
+
+/// Fields of `[instance]`.
+const INSTANCE_FIELDS: [&str; 10] = [
+    "maxmemory",
+    "policies",
+    "maxmemory_samples",
+    "lfu_log_factor",
+    "lfu_decay_time",
+    "databases",
+    "hz",
+    "active_expire_effort",
+    "baseline_memory",
+    "memory_model",
+];
+
+/// Reads the whole document.
+fn read_scenario(root: &Field, name: String) -> Result<Scenario, ScenarioError> {
+    let top = root.table(&["instance", "run", "class"])?;
+    let it = top
+        .require("instance", "an [instance] table with at least maxmemory")?
+        .table(&INSTANCE_FIELDS)?;
+    let (mut instance, policies) = read_instance(&it)?;
+    let run = top
+        .require("run", "a [run] table with at least duration")?
+        .table(&["duration", "seed"])?;
+    let df = run.require("duration", "simulated time to run, e.g. \"10m\"")?;
+    let duration_ms = df.duration_ms()?;
+    if duration_ms == 0 {
+        return Err(df.err("must be > 0"));
+    }
+    let seed = match run.get("seed") {
+        Some(s) => s.uint(i64::MAX as u64)?,
+        None => 0,
+    };
+    instance.seed = seed;
+
+    let cf = top.get("class").ok_or_else(|| {
+        top.err(
+            "class",
+            "no [[class]] tables: a scenario needs at least one key class",
+        )
+    })?;
+    let items = cf.array()?;
+    if items.is_empty() {
+        return Err(cf.err("no classes: a scenario needs at least one key class"));
+    }
+    if items.len() > MAX_CLASSES {
+        return Err(cf.err(format!(
+            "{} classes, more than the {MAX_CLASSES} evictsim supports",
+            items.len()
+        )));
+    }
+    let mut classes: Vec<ClassSpec> = Vec::with_capacity(items.len());
+    for item in &items {
+        let class = read_class(item, instance.databases)?;
+        let t = item.table_unchecked()?;
+        if let Some(i) = classes.iter().position(|c| c.name == class.name) {
+            let nf = t.require("name", "")?;
+            return Err(nf.err(format!(
+                "duplicate class name {:?} (also class[{i}])",
+                class.name
+            )));
+        }
+        if let Some(i) = classes
+            .iter()
+            .position(|c| c.db == class.db && c.key == class.key)
+        {
+            let kf = t.get("key");
+            let msg = format!(
+                "same key template {:?} in db {} as class[{i}]: their keys would collide; set a distinct key",
+                class.key.as_str(),
+                class.db
+            );
+            return Err(match kf {
+                Some(k) => k.err(msg),
+                None => t.err("key", msg),
+            });
+        }
+        classes.push(class);
+    }
+    check_key_space(&classes, &items, duration_ms, &df)?;
+    Ok(Scenario {
+        name,
+        instance,
+        policies,
+        duration_ms,
+        seed,
+        classes,
+    })
+}
+
+/// Reads `[instance]` into a config and the policies to compare.
+fn read_instance(t: &Table) -> Result<(InstanceConfig, Vec<PolicyKind>), ScenarioError> {
+    let mut c = InstanceConfig {
+        maxmemory: t
+            .require("maxmemory", "the memory limit, e.g. \"24mb\" (0: none)")?
+            .memory()?,
+        ..InstanceConfig::default()
+    };
+    let int = |key: &str, lo: u64, hi: u64, default: u32| -> Result<u32, ScenarioError> {
+        let Some(f) = t.get(key) else {
+            return Ok(default);
+        };
+        let v = f.uint(u64::MAX >> 1)?;
+        if v < lo || v > hi {
+            return Err(f.err(format!("must be from {lo} to {hi} (got {v})")));
+        }
+        Ok(v as u32)
+    };
+    // Ranges as redis.conf accepts them (src/config.c).
+    c.samples = int("maxmemory_samples", 1, 64, c.samples)?;
+    c.lfu_log_factor = int("lfu_log_factor", 0, i32::MAX as u64, c.lfu_log_factor)?;
+    c.lfu_decay_time = int("lfu_decay_time", 0, i32::MAX as u64, c.lfu_decay_time)?;
+    c.databases = int("databases", 1, u64::from(u8::MAX), u32::from(c.databases))? as u8;
+    c.hz = int("hz", 1, 500, c.hz)?;
+    c.active_expire_effort = int("active_expire_effort", 1, 10, c.active_expire_effort)?;
+    if let Some(f) = t.get("baseline_memory") {
+        c.baseline_memory = f.memory()?;
+    }
+    if let Some(f) = t.get("memory_model") {
+        c.memory_model = match f.str()? {
+            "redis" => MemoryModel::Redis,
+            "raw" => MemoryModel::Raw,
+            other => {
+                return Err(f.err(format!(
+                    "unknown memory model {other:?} (expected \"redis\" or \"raw\")"
+                )))
+            }
+        };
+    }
+    let policies = match t.get("policies") {
+        None => PolicyKind::ALL.to_vec(),
+        Some(pf) => {
+            let mut out: Vec<PolicyKind> = Vec::new();
+            for f in pf.array()? {
+                let p: PolicyKind = f.str()?.parse().map_err(|e| f.err(format!("{e}")))?;
+                if out.contains(&p) {
+                    return Err(f.err(format!("{p} is listed twice")));
+                }
+                out.push(p);
+            }
+            if out.is_empty() {
+                return Err(pf.err("list at least one policy, or leave policies out to run all"));
+            }
+            out
+        }
+    };
+    Ok((c, policies))
+}
+
+/// Checks that the keys the run would create fit in the 32-bit key ids.
+fn check_key_space(
+    classes: &[ClassSpec],
+    items: &[Field],
+    duration_ms: u64,
+    duration: &Field,
+) -> Result<(), ScenarioError> {
+    let limit = u64::from(u32::MAX);
+    let mut fixed: u64 = 0;
+    for (c, f) in classes.iter().zip(items) {
+        fixed += u64::from(c.fixed_keys().unwrap_or(0));
+        if fixed > limit {
+            let msg = format!("the classes up to this one have {fixed} keys, more than the {limit} evictsim can number");
+            let t = f.table_unchecked()?;
+            return Err(match t.get("keys") {
+                Some(k) => k.err(msg),
+                None => t.err("keys", msg),
+            });
+        }
+    }
+    let rate: f64 = classes.iter().map(ClassSpec::creations_per_sec).sum();
+    let expected = rate * duration_ms as f64 / 1000.0;
+    // Room for Poisson fluctuation far beyond any plausible draw.
+    let worst = expected * 1.01 + 10.0 * expected.sqrt() + 1000.0;
+    if fixed as f64 + worst > limit as f64 {
+        return Err(duration.err(format!(
+            "the run would create about {expected:.0} sessions and jobs; with {fixed} fixed keys that is more than the {limit} keys evictsim can number: shorten the run or lower the rates"
+        )));
+    }
+    Ok(())
+}
