@@ -120,7 +120,9 @@ fn run_scenario(args: RunArgs) -> Result<()> {
     });
     pb.finish_and_clear();
     let bytes = report::export(opts.format, &result)?;
-    std::io::stdout().write_all(&bytes)?;
+    let mut stdout = std::io::stdout().lock();
+    stdout.write_all(&bytes)?;
+    stdout.flush()?;
     if let Some(dir) = &opts.out {
         let files = report::write_dir(dir, &result)?;
         if !opts.quiet {
