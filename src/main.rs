@@ -58,7 +58,8 @@ fn run_options(args: RunArgs) -> Result<RunOptions> {
         scenario.policies = ps;
     }
     if let Some(m) = &args.maxmemory {
-        scenario.instance.maxmemory = units::parse_memory(m).with_context(|| format!("--maxmemory '{m}'"))?;
+        scenario.instance.maxmemory =
+            units::parse_memory(m).with_context(|| format!("--maxmemory '{m}'"))?;
     }
     if let Some(seed) = args.seed {
         scenario.seed = seed;
@@ -126,7 +127,11 @@ fn run_scenario(args: RunArgs) -> Result<()> {
     if let Some(dir) = &opts.out {
         let files = report::write_dir(dir, &result)?;
         if !opts.quiet {
-            eprintln!("report written to {}/ ({} files)", dir.display(), files.len());
+            eprintln!(
+                "report written to {}/ ({} files)",
+                dir.display(),
+                files.len()
+            );
         }
     }
     Ok(())
@@ -159,7 +164,9 @@ fn policies_help() -> String {
     let mut s = String::new();
     for p in PolicyKind::ALL {
         let what = match p {
-            PolicyKind::NoEviction => "never evict; refuse DENYOOM writes over maxmemory (data stores)",
+            PolicyKind::NoEviction => {
+                "never evict; refuse DENYOOM writes over maxmemory (data stores)"
+            }
             PolicyKind::AllKeysLru => "sampled LRU over every key (pure caches)",
             PolicyKind::AllKeysLfu => "sampled LFU over every key (caches with a stable hot set)",
             PolicyKind::AllKeysRandom => "a random key, databases in turn",

@@ -1,0 +1,243 @@
+//! The `evictsim` binary as a user runs it: in a temporary directory, with
+//! the shipped fixture and with broken input.
+
+use assert_cmd::Command;
+use predicates::prelude::*;
+use std::path::{Path, PathBuf};
+
+fn fixture() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/tiny.toml")
+}
+
+fn evictsim(dir: &Path) -> Command {
+    let mut c = Command::cargo_bin("evictsim").unwrap();
+    c.current_dir(dir);
+    c
+}
+
+#[test]
+fn run_prints_a_table_and_writes_a_report() {
+    let dir = tempfile::tempdir().unwrap();
+    evictsim(dir.path())
+        .args(["run", fixture().to_str().unwrap(), "-q"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("allkeys-lru"))
+        .stdout(predicate::str::contains("safest:"));
+    let report = dir.path().join("reports/tiny");
+    for f in ["results.json", "results.csv", "table.txt"] {
+        assert!(report.join(f).is_file(), "{f} missing");
+    }
+    let leftovers: Vec<_> = std::fs::read_dir(&report)
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_name().to_string_lossy().starts_with('.'))
+        .collect();
+    assert!(leftovers.is_empty(), "temporary files left: {leftovers:?}");
+}
+
+#[test]
+fn same_seed_gives_byte_identical_json() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = |seed: &str| {
+        evictsim(dir.path())
+            .args([
+                "run",
+                fixture().to_str().unwrap(),
+                "--format",
+                "json",
+                "--no-report",
+                "--seed",
+                seed,
+            ])
+            .output()
+            .unwrap()
+            .stdout
+    };
+    let a = run("5");
+    assert!(!a.is_empty());
+    assert_eq!(a, run("5"));
+    assert_ne!(a, run("6"), "another seed must change something");
+}
+
+/// The tiny fixture's JSON, fixed: any change to the model's results shows
+/// here (regenerate with UPDATE_GOLDEN=1 and explain the change in the
+/// commit).
+#[test]
+fn tiny_scenario_json_matches_golden() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = evictsim(dir.path())
+        .args([
+            "run",
+            fixture().to_str().unwrap(),
+            "--format",
+            "json",
+            "--no-report",
+        ])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let golden = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden/tiny.json");
+    if std::env::var_os("UPDATE_GOLDEN").is_some() {
+        std::fs::write(&golden, &out.stdout).unwrap();
+    }
+    let want = std::fs::read(&golden).expect("golden file (UPDATE_GOLDEN=1 writes it)");
+    assert!(
+        want == out.stdout,
+        "tiny.json differs from the golden file; if the change is intended, rerun with UPDATE_GOLDEN=1"
+    );
+}
+
+#[test]
+fn json_keeps_the_documented_names() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = evictsim(dir.path())
+        .args([
+            "run",
+            fixture().to_str().unwrap(),
+            "-f",
+            "json",
+            "--no-report",
+            "-p",
+            "allkeys-lru",
+        ])
+        .output()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    for k in [
+        "scenario",
+        "seed",
+        "maxmemory_bytes",
+        "ops",
+        "simulated_ms",
+        "results",
+    ] {
+        assert!(v.get(k).is_some(), "top-level {k} missing");
+    }
+    let r = &v["results"][0];
+    assert_eq!(r["policy"], "allkeys-lru");
+    assert!(r["peak_used_memory"].is_u64());
+    let classes = r["classes"].as_object().unwrap();
+    assert!(!classes.is_empty());
+    for (_, c) in classes {
+        for k in [
+            "critical",
+            "reads",
+            "hits",
+            "writes",
+            "evicted",
+            "evicted_distinct",
+            "lost_reads",
+            "oom_rejected",
+            "expired",
+        ] {
+            assert!(c.get(k).is_some(), "class counter {k} missing");
+        }
+    }
+    assert!(r["totals"]["evicted"].is_u64());
+}
+
+#[test]
+fn maxmemory_override_changes_pressure() {
+    let dir = tempfile::tempdir().unwrap();
+    let evicted = |m: &str| {
+        let out = evictsim(dir.path())
+            .args([
+                "run",
+                fixture().to_str().unwrap(),
+                "-f",
+                "json",
+                "--no-report",
+                "-p",
+                "allkeys-lru",
+                "--maxmemory",
+                m,
+            ])
+            .output()
+            .unwrap();
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        v["results"][0]["totals"]["evicted"].as_u64().unwrap()
+    };
+    assert!(evicted("1mb") > evicted("1gb"));
+    assert_eq!(evicted("1gb"), 0);
+}
+
+#[test]
+fn fails_with_file_line_and_field_on_a_bad_scenario_and_writes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("bad.toml");
+    std::fs::write(
+        &bad,
+        "[instance]\nmaxmemory = \"12 parsecs\"\n[run]\nduration = \"1m\"\n[[class]]\nname = \"c\"\nkind = \"cache\"\nkeys = 10\nreads_per_sec = 1\nvalue = 10\n",
+    )
+    .unwrap();
+    evictsim(dir.path())
+        .args(["run", "bad.toml"])
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("bad.toml:2"))
+        .stderr(predicate::str::contains("maxmemory"))
+        .stderr(predicate::str::contains("panicked").not());
+    assert!(
+        !dir.path().join("reports").exists(),
+        "no report for a failed run"
+    );
+}
+
+#[test]
+fn fails_clearly_on_a_missing_file_an_unknown_policy_and_a_bad_size() {
+    let dir = tempfile::tempdir().unwrap();
+    evictsim(dir.path())
+        .args(["run", "nope.toml"])
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("nope.toml"));
+    evictsim(dir.path())
+        .args(["run", fixture().to_str().unwrap(), "-p", "allkeys-mru"])
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("unknown policy 'allkeys-mru'"));
+    evictsim(dir.path())
+        .args(["run", fixture().to_str().unwrap(), "--maxmemory=-5mb"])
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("--maxmemory"));
+    evictsim(dir.path())
+        .args(["run", fixture().to_str().unwrap(), "--format", "xml"])
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("xml"));
+}
+
+#[test]
+fn check_accepts_every_shipped_scenario() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut args = vec!["check".to_string()];
+    for e in std::fs::read_dir(root.join("scenarios")).unwrap() {
+        args.push(e.unwrap().path().to_string_lossy().into_owned());
+    }
+    evictsim(root)
+        .args(&args)
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("FAIL").not());
+}
+
+#[test]
+fn help_shows_examples_and_policies_lists_all() {
+    let dir = tempfile::tempdir().unwrap();
+    evictsim(dir.path())
+        .arg("--help")
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("Examples:"))
+        .stdout(predicate::str::contains(
+            "evictsim run scenarios/seed-blog.toml",
+        ));
+    evictsim(dir.path())
+        .arg("policies")
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("volatile-ttl"))
+        .stdout(predicate::str::contains("exact-lru"));
+}
