@@ -140,7 +140,20 @@ impl<P: Policy> Instance<P> {
 
     /// Applies a batch of operations in order.
     pub fn apply_all(&mut self, ops: &[Op]) {
-        for op in ops {
+        // Look ahead: the key's slot 8 operations early, its entry and
+        // lost-read state 4 early, so the loads overlap instead of stalling.
+        const FAR: usize = 8;
+        const NEAR: usize = 4;
+        for (i, op) in ops.iter().enumerate() {
+            if let Some(far) = ops.get(i + FAR) {
+                self.ks.prefetch_loc(far.key);
+            }
+            if let Some(near) = ops.get(i + NEAR) {
+                self.ks.prefetch_entry(near.db, near.key);
+                if let Some(l) = self.lost.get(near.key as usize) {
+                    super::keyspace::prefetch(l);
+                }
+            }
             self.apply(op);
         }
     }

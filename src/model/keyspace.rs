@@ -100,6 +100,19 @@ pub struct Keyspace {
     maxmemory: u64,
 }
 
+/// Asks the CPU to bring `r`'s cache line in; a no-op off x86-64.
+#[inline(always)]
+pub fn prefetch<T>(r: &T) {
+    #[cfg(target_arch = "x86_64")]
+    // SAFETY: prefetching is a hint; it never faults and `r` is a valid
+    // reference anyway.
+    unsafe {
+        std::arch::x86_64::_mm_prefetch(r as *const T as *const i8, std::arch::x86_64::_MM_HINT_T0);
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = r;
+}
+
 /// SplitMix64's finaliser: a good seeded hash of a key id.
 #[inline]
 pub fn mix64(mut z: u64) -> u64 {
@@ -181,11 +194,32 @@ impl Keyspace {
     #[inline]
     pub fn find(&self, db: u8, key: KeyId) -> Option<usize> {
         match self.loc.get(key as usize) {
-            Some(&p) if p != NONE => {
-                debug_assert_eq!(self.dbs[db as usize].entries[p as usize].key, key);
-                Some(p as usize)
-            }
+            Some(&p) if p != NONE => match self.dbs[db as usize].entries.get(p as usize) {
+                // A key id lives in one database; a caller naming another
+                // database does not find it.
+                Some(e) if e.key == key => Some(p as usize),
+                _ => None,
+            },
             _ => None,
+        }
+    }
+
+    /// Hints the CPU to fetch the key's position slot (first stage of the
+    /// look-ahead in `Instance::apply_all`).
+    #[inline]
+    pub fn prefetch_loc(&self, key: KeyId) {
+        if let Some(p) = self.loc.get(key as usize) {
+            prefetch(p);
+        }
+    }
+
+    /// Hints the CPU to fetch the key's entry (second stage).
+    #[inline]
+    pub fn prefetch_entry(&self, db: u8, key: KeyId) {
+        if let Some(&p) = self.loc.get(key as usize) {
+            if let Some(e) = self.dbs[db as usize].entries.get(p as usize) {
+                prefetch(e);
+            }
         }
     }
 
