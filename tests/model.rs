@@ -455,3 +455,123 @@ fn active_expiry_reclaims_untouched_keys() {
     assert_eq!(m.evicted, 0);
     assert!(inst.keyspace().used_memory() < before);
 }
+
+fn set_with(t: u64, key: u32, len: u32, ttl_ms: u64, cond: SetCond, keep_ttl: bool) -> Op {
+    op(
+        t,
+        key,
+        0,
+        Cmd::Set {
+            value: Value::bytes(len),
+            ttl_ms,
+            cond,
+            keep_ttl,
+        },
+    )
+}
+
+#[test]
+fn string_commands_behave_as_redis() {
+    let mut i = Instance::<AllKeysLru>::new(&cfg(0), 1);
+    // SET NX on an existing key and XX on a missing one do nothing.
+    assert_eq!(i.apply(&set(0, 1, 0, 10, 0)), Reply::Created);
+    assert_eq!(
+        i.apply(&set_with(1, 1, 99, 0, SetCond::IfAbsent, false)),
+        Reply::Skipped
+    );
+    assert_eq!(
+        i.apply(&set_with(1, 2, 10, 0, SetCond::IfPresent, false)),
+        Reply::Skipped
+    );
+    assert!(i.keyspace().find(0, 2).is_none());
+    // SET with a TTL, then SET KEEPTTL keeps it, then a plain SET clears it.
+    i.apply(&set(2, 3, 0, 10, 60_000));
+    i.apply(&set_with(3, 3, 20, 0, SetCond::Always, true));
+    let p = i.keyspace().find(0, 3).unwrap();
+    assert_eq!(i.keyspace().entry(0, p).expire_at, 2 + 60_000);
+    i.apply(&set(4, 3, 0, 20, 0));
+    let p = i.keyspace().find(0, 3).unwrap();
+    assert_eq!(i.keyspace().entry(0, p).expire_at, 0);
+    // INCR creates an integer, refuses a non-integer string.
+    assert_eq!(
+        i.apply(&op(5, 4, 0, Cmd::IncrBy { delta: 5 })),
+        Reply::Created
+    );
+    assert_eq!(
+        i.apply(&op(5, 4, 0, Cmd::IncrBy { delta: -2 })),
+        Reply::Found
+    );
+    let p = i.keyspace().find(0, 4).unwrap();
+    assert_eq!(i.keyspace().entry(0, p).int_value, 3);
+    assert_eq!(
+        i.apply(&op(5, 1, 0, Cmd::IncrBy { delta: 1 })),
+        Reply::Skipped
+    );
+    // APPEND grows the string; the memory grows greedily (more than the bytes).
+    let before = i.keyspace().used_memory();
+    i.apply(&op(6, 1, 0, Cmd::Append { len: 100 }));
+    let p = i.keyspace().find(0, 1).unwrap();
+    assert_eq!(i.keyspace().entry(0, p).len, 110);
+    assert!(
+        i.keyspace().used_memory() - before > 150,
+        "sdsMakeRoomFor doubles"
+    );
+    // An aggregate shrunk to nothing is deleted; Grow on a string is WRONGTYPE.
+    i.apply(&op(7, 5, 0, Cmd::Grow { bytes: 300 }));
+    i.apply(&op(7, 5, 0, Cmd::Grow { bytes: -300 }));
+    assert!(i.keyspace().find(0, 5).is_none());
+    assert_eq!(
+        i.apply(&op(7, 1, 0, Cmd::Grow { bytes: 5 })),
+        Reply::Skipped
+    );
+    // PERSIST removes a TTL; EXPIRE 0 deletes.
+    i.apply(&set(8, 6, 0, 10, 5_000));
+    i.apply(&op(8, 6, 0, Cmd::Persist));
+    assert_eq!(i.keyspace().volatile_len(), 0);
+    i.apply(&op(9, 6, 0, Cmd::Expire { ttl_ms: 0 }));
+    assert!(i.keyspace().find(0, 6).is_none());
+    // GETDEL reads and deletes.
+    assert_eq!(i.apply(&op(10, 4, 0, Cmd::GetDel)), Reply::Found);
+    assert_eq!(i.apply(&op(10, 4, 0, Cmd::GetDel)), Reply::Missing);
+}
+
+#[test]
+fn an_expired_key_is_a_miss_and_counts_as_expired() {
+    let mut i = Instance::<AllKeysLru>::new(&cfg(0), 1);
+    i.apply(&set(0, 1, 0, 10, 50));
+    assert_eq!(
+        i.apply(&get(50, 1, 0)),
+        Reply::Found,
+        "expired only when now > when"
+    );
+    assert_eq!(i.apply(&get(51, 1, 0)), Reply::Missing);
+    let c = i.metrics().classes[0].counters;
+    assert_eq!((c.expired, c.lost_reads), (1, 0));
+}
+
+#[test]
+fn read_through_fills_and_sliding_expiry_refreshes() {
+    let mut i = Instance::<AllKeysLru>::new(&cfg(0), 1);
+    let read = |t, slide| {
+        op(
+            t,
+            1,
+            0,
+            Cmd::Read(ReadSpec {
+                fill: Some(Value::bytes(100)),
+                fill_ttl_ms: 1_000,
+                slide_ms: slide,
+            }),
+        )
+    };
+    assert_eq!(i.apply(&read(0, 0)), Reply::Missing);
+    assert!(i.keyspace().find(0, 1).is_some(), "filled on the miss");
+    assert_eq!(i.apply(&read(900, 1_000)), Reply::Found);
+    assert_eq!(
+        i.apply(&read(1_500, 1_000)),
+        Reply::Found,
+        "the slide moved expiry to 1900"
+    );
+    let c = i.metrics().classes[0].counters;
+    assert_eq!((c.reads, c.hits), (3, 2));
+}

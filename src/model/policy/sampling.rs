@@ -7,7 +7,7 @@
 //! (distinct positions drawn at random). The score decides the policy.
 
 use super::{PickEnv, Policy, PolicyKind, Touch};
-use crate::model::keyspace::{Entry, Keyspace};
+use crate::model::keyspace::{prefetch, Entry, Keyspace};
 use crate::model::lfu;
 use crate::model::pool::{Candidate, EvictionPool};
 use crate::model::InstanceConfig;
@@ -114,9 +114,10 @@ impl<S: Score, const VOLATILE: bool> Sampled<S, VOLATILE> {
         } else {
             d.entries.len()
         };
-        let count = (env.samples as usize).min(n);
         let mut picked = [0usize; 64];
-        let count = count.min(picked.len());
+        let count = (env.samples as usize).min(n).min(picked.len());
+        // Draw every position first and prefetch the entries, so the cache
+        // misses of the samples overlap.
         for j in 0..count {
             let idx = if n == count {
                 j
@@ -129,6 +130,11 @@ impl<S: Score, const VOLATILE: bool> Sampled<S, VOLATILE> {
                 }
             };
             picked[j] = idx;
+            if !VOLATILE {
+                prefetch(&d.entries[idx]);
+            }
+        }
+        for &idx in &picked[..count] {
             let e = if VOLATILE {
                 let key = d.volatile[idx];
                 let pos = ks.find(db, key).expect("volatile key exists");
