@@ -57,7 +57,12 @@ pub struct RunArgs {
     #[arg(long)]
     pub seed: Option<u64>,
     /// What to print on stdout.
-    #[arg(long, short = 'f', default_value = "table", value_name = "table|json|csv")]
+    #[arg(
+        long,
+        short = 'f',
+        default_value = "table",
+        value_name = "table|json|csv|markdown|html"
+    )]
     pub format: String,
     /// Where to write the report files (default: reports/<scenario>/).
     #[arg(long, value_name = "DIR")]
