@@ -61,7 +61,7 @@ pub struct RunArgs {
         long,
         short = 'f',
         default_value = "table",
-        value_name = "table|json|csv"
+        value_name = "table|json|csv|markdown|html"
     )]
     pub format: String,
     /// Where to write the report files (default: reports/<scenario>/).

@@ -5,117 +5,17 @@
 //! Set `EVICTSIM_CHART_SAMPLES=/some/dir` to also write every chart there, to
 //! look at them.
 
+#[path = "support/sample.rs"]
+mod sample;
+
 use evictsim::metrics::Metrics;
 use evictsim::model::PolicyKind;
 use evictsim::report::charts::{all_charts, render_png, render_svg, Chart, HEIGHT, WIDTH};
-use evictsim::sim::{ClassInfo, PolicyRun, RunResult};
-
-const MIB: u64 = 1024 * 1024;
-
-/// A small deterministic generator, so the fixture needs no seeded crate.
-struct Lcg(u64);
-
-impl Lcg {
-    fn next(&mut self) -> u64 {
-        self.0 = self
-            .0
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
-        self.0 >> 33
-    }
-    /// Uniform in [0, 1).
-    fn unit(&mut self) -> f64 {
-        (self.next() % 1_000_000) as f64 / 1e6
-    }
-}
-
-fn classes() -> Vec<ClassInfo> {
-    vec![
-        ClassInfo {
-            name: "cache".into(),
-            critical: false,
-        },
-        ClassInfo {
-            name: "sessions".into(),
-            critical: true,
-        },
-        ClassInfo {
-            name: "jobs".into(),
-            critical: true,
-        },
-    ]
-}
-
-/// A plausible run: memory fills in two minutes, then each policy evicts at
-/// its own rates; `noeviction` refuses writes instead.
-fn run_with(policies: &[PolicyKind]) -> RunResult {
-    let classes = classes();
-    let maxmemory = 64 * MIB;
-    let simulated_ms = 600_000;
-    let mut results = Vec::new();
-    for (pi, &policy) in policies.iter().enumerate() {
-        let mut rng = Lcg(42 + pi as u64);
-        let mut m = Metrics::new(classes.len());
-        // Evictions per second of cache, sessions, jobs once memory is full.
-        let rates: [f64; 3] = match policy {
-            PolicyKind::NoEviction => [0.0, 0.0, 0.0],
-            PolicyKind::AllKeysLru => [180.0, 14.0, 3.0],
-            PolicyKind::AllKeysLfu => [190.0, 6.0, 1.0],
-            PolicyKind::AllKeysRandom => [120.0, 40.0, 9.0],
-            PolicyKind::VolatileTtl => [90.0, 60.0, 0.0],
-            _ => [150.0, 20.0, 2.0],
-        };
-        for t in (0..simulated_ms).step_by(500) {
-            let fill = (t as f64 / 120_000.0).min(1.0);
-            let jitter = if fill < 1.0 { 0.0 } else { rng.unit() * 0.015 };
-            let used = (maxmemory as f64 * (fill * 0.995 - jitter + 0.005)) as u64;
-            m.timeline.record_memory(t, used);
-            if fill >= 1.0 {
-                for (ci, &r) in rates.iter().enumerate() {
-                    // Rate ramps up after the limit is reached, with noise.
-                    let ramp = ((t - 120_000) as f64 / 200_000.0).min(1.0);
-                    let expect = r * 0.5 * ramp * (0.6 + 0.8 * rng.unit());
-                    for _ in 0..expect.round() as u64 {
-                        m.timeline.record_eviction(t, ci);
-                        let idle = match ci {
-                            0 => 20_000.0 + rng.unit() * 400_000.0,
-                            _ => 60_000.0 + rng.unit() * 900_000.0,
-                        };
-                        let ttl = (ci != 0 || rng.unit() < 0.5)
-                            .then(|| (30_000.0 + rng.unit() * 1_500_000.0) as u64);
-                        m.classes[ci].record_eviction(idle as u64, ttl, rng.unit() < 0.9);
-                    }
-                }
-            }
-        }
-        for (ci, cm) in m.classes.iter_mut().enumerate() {
-            let c = &mut cm.counters;
-            c.reads = [400_000, 120_000, 30_000][ci];
-            c.lost_reads = (c.evicted as f64 * [0.8, 2.5, 1.4][ci]) as u64;
-            c.hits = c.reads - c.lost_reads - c.reads / [5, 40, 20][ci];
-            c.writes = c.reads / 3;
-        }
-        if policy == PolicyKind::NoEviction {
-            m.classes[0].counters.oom_rejected = 41_234;
-            m.classes[1].counters.oom_rejected = 5_120;
-        }
-        m.peak_used_memory = maxmemory;
-        results.push(PolicyRun { policy, metrics: m });
-    }
-    RunResult {
-        scenario: "web-sessions".into(),
-        seed: 7,
-        maxmemory_bytes: maxmemory,
-        ops: 1_250_000,
-        simulated_ms,
-        classes,
-        results,
-        unbounded_peak_memory: 96 * MIB,
-    }
-}
+use evictsim::sim::{PolicyRun, RunResult};
+use sample::{classes, rich};
 
 fn three_policies() -> RunResult {
-    run_with(&[
+    rich(&[
         PolicyKind::NoEviction,
         PolicyKind::AllKeysLru,
         PolicyKind::VolatileTtl,
@@ -177,7 +77,7 @@ fn every_svg_is_an_svg_document_with_its_title() {
 #[test]
 fn worst_policy_chart_names_the_policy_with_most_lost_critical_reads() {
     // allkeys-random evicts the most sessions in the fixture.
-    let run = run_with(&[
+    let run = rich(&[
         PolicyKind::AllKeysLru,
         PolicyKind::AllKeysRandom,
         PolicyKind::AllKeysLfu,
@@ -217,7 +117,7 @@ fn a_run_with_no_policies_renders_notes() {
 
 #[test]
 fn noeviction_alone_skips_eviction_charts_and_still_renders_them() {
-    let run = run_with(&[PolicyKind::NoEviction]);
+    let run = rich(&[PolicyKind::NoEviction]);
     assert_eq!(
         all_charts(&run),
         vec![Chart::CriticalLoss, Chart::MemoryOverTime, Chart::HitRatio]
@@ -277,8 +177,8 @@ fn write_samples_when_asked() {
     std::fs::create_dir_all(dir).unwrap();
     let fixtures = [
         ("three", three_policies()),
-        ("all", run_with(&PolicyKind::ALL)),
-        ("noeviction", run_with(&[PolicyKind::NoEviction])),
+        ("all", rich(&PolicyKind::ALL)),
+        ("noeviction", rich(&[PolicyKind::NoEviction])),
         ("nothing", {
             let mut r = three_policies();
             r.results.clear();

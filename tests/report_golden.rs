@@ -2,131 +2,14 @@
 //! the edge cases no report may panic on. Regenerate the snapshots with
 //! `UPDATE_GOLDEN=1 cargo test --test report_golden` and review the diff.
 
+#[path = "support/sample.rs"]
+mod sample;
+
 use std::path::Path;
 
-use evictsim::metrics::{Counters, Metrics};
-use evictsim::model::PolicyKind;
+use evictsim::metrics::Metrics;
 use evictsim::report::{export, Format};
-use evictsim::sim::{ClassInfo, PolicyRun, RunResult};
-
-const CACHE: usize = 0;
-const SESSIONS: usize = 1;
-const FEED: usize = 2;
-
-fn counters(reads: u64, hits: u64, writes: u64) -> Counters {
-    Counters {
-        reads,
-        hits,
-        writes,
-        ..Default::default()
-    }
-}
-
-/// Three classes (one critical, one whose name needs CSV quoting) under
-/// `noeviction`, `allkeys-lru` and `volatile-lru`.
-fn sample() -> RunResult {
-    let classes = vec![
-        ClassInfo {
-            name: "cache".into(),
-            critical: false,
-        },
-        ClassInfo {
-            name: "sessions".into(),
-            critical: true,
-        },
-        ClassInfo {
-            name: "feed,v2".into(),
-            critical: false,
-        },
-    ];
-
-    let mut noeviction = Metrics::new(3);
-    noeviction.classes[CACHE].counters = Counters {
-        oom_rejected: 434,
-        expired: 1_500,
-        ..counters(120_000, 90_000, 31_000)
-    };
-    noeviction.classes[SESSIONS].counters = Counters {
-        oom_rejected: 800,
-        expired: 2_000,
-        ..counters(40_000, 39_500, 9_000)
-    };
-    noeviction.classes[FEED].counters = counters(5_000, 4_000, 1_000);
-    noeviction.peak_used_memory = 64 << 20;
-
-    let mut lru = Metrics::new(3);
-    lru.classes[CACHE].counters = Counters {
-        expired: 900,
-        ..counters(120_000, 97_000, 31_400)
-    };
-    for idle in [200, 5_000, 5_000, 60_000] {
-        lru.classes[CACHE].record_eviction(idle, None, true);
-    }
-    lru.classes[CACHE].counters.evicted = 50_000;
-    lru.classes[CACHE].counters.evicted_distinct = 42_000;
-    lru.classes[SESSIONS].counters = Counters {
-        lost_reads: 5_678,
-        expired: 1_100,
-        ..counters(40_000, 33_800, 9_800)
-    };
-    for (idle, ttl) in [(1_500, 1_200_000), (30_000, 1_700_000), (30_000, 600_000)] {
-        lru.classes[SESSIONS].record_eviction(idle, Some(ttl), true);
-    }
-    lru.classes[SESSIONS].record_eviction(600_000, None, false);
-    lru.classes[SESSIONS].counters.evicted = 3_500;
-    lru.classes[SESSIONS].counters.evicted_distinct = 3_210;
-    lru.classes[FEED].counters = Counters {
-        evicted: 700,
-        evicted_distinct: 700,
-        ..counters(5_000, 3_900, 1_050)
-    };
-    lru.peak_used_memory = 67_100_000;
-
-    let mut vlru = Metrics::new(3);
-    vlru.classes[CACHE].counters = Counters {
-        evicted: 48_000,
-        evicted_distinct: 40_000,
-        expired: 1_000,
-        ..counters(120_000, 95_500, 31_300)
-    };
-    vlru.classes[SESSIONS].record_eviction(2_000, Some(900_000), true);
-    vlru.classes[SESSIONS].counters = Counters {
-        evicted: 12,
-        evicted_distinct: 12,
-        lost_reads: 20,
-        expired: 1_900,
-        ..counters(40_000, 39_400, 9_010)
-    };
-    vlru.classes[FEED].counters = Counters {
-        oom_rejected: 300,
-        ..counters(5_000, 4_000, 1_000)
-    };
-    vlru.peak_used_memory = 67_000_000;
-
-    RunResult {
-        scenario: "shop-sessions".into(),
-        seed: 42,
-        maxmemory_bytes: 64 << 20,
-        ops: 1_000_000,
-        simulated_ms: 3_600_000,
-        classes,
-        results: vec![
-            PolicyRun {
-                policy: PolicyKind::NoEviction,
-                metrics: noeviction,
-            },
-            PolicyRun {
-                policy: PolicyKind::AllKeysLru,
-                metrics: lru,
-            },
-            PolicyRun {
-                policy: PolicyKind::VolatileLru,
-                metrics: vlru,
-            },
-        ],
-        unbounded_peak_memory: 83_886_080,
-    }
-}
+use sample::sample;
 
 /// Compares `actual` with `tests/golden/<name>`, or rewrites the file when
 /// `UPDATE_GOLDEN=1`.
@@ -168,6 +51,134 @@ fn json_matches_golden() {
 #[test]
 fn csv_matches_golden() {
     golden("results.csv", &export(Format::Csv, &sample()).unwrap());
+}
+
+#[test]
+fn markdown_matches_golden() {
+    golden("report.md", &export(Format::Markdown, &sample()).unwrap());
+}
+
+fn markdown(r: &evictsim::sim::RunResult) -> String {
+    String::from_utf8(export(Format::Markdown, r).unwrap()).unwrap()
+}
+
+/// The order a reader meets things in, checked apart from the golden so
+/// that regenerating it cannot bury the verdict.
+#[test]
+fn markdown_leads_with_the_verdict_then_tables_charts_settings() {
+    let md = markdown(&sample());
+    let at = |s: &str| {
+        md.find(s)
+            .unwrap_or_else(|| panic!("missing {s:?} in\n{md}"))
+    };
+    assert!(
+        md.starts_with("# Eviction risk report: shop-sessions\n"),
+        "{md}"
+    );
+    let order = [
+        "## Verdict",
+        "2 of 3 policies lose critical data",
+        "`allkeys-lru` (worst): **3,210 critical keys evicted, 5,678 reads lost**",
+        "**Safe:** `noeviction`",
+        "**1,234 writes refused**",
+        "**Memory to lose nothing: 80.0 MiB.**",
+        "## If this instance disappeared right now, would anything be permanently lost?",
+        "**Yes:** **sessions**",
+        "`appendfsync everysec`",
+        "**Or split it into two instances:**",
+        "**Logical databases don't help.**",
+        "## Policies",
+        "## Critical classes, per policy",
+        "## Charts",
+        "![Critical keys evicted and critical reads lost, per policy](critical-loss.png)",
+        "## Settings that produced this report",
+        concat!("| evictsim version | ", env!("CARGO_PKG_VERSION"), " |"),
+        "evictsim run scenarios/shop-sessions.toml --seed 42 --maxmemory 64mb",
+    ];
+    for pair in order.windows(2) {
+        assert!(
+            at(pair[0]) < at(pair[1]),
+            "{:?} before {:?}",
+            pair[0],
+            pair[1]
+        );
+    }
+}
+
+#[test]
+fn markdown_escapes_text_from_the_run() {
+    let mut r = sample();
+    r.scenario = "a*b [x](y)".into();
+    r.classes[1].name = "<script>alert(1)</script>".into();
+    r.classes[2].name = "feed|v2_*".into();
+    let md = markdown(&r);
+    assert!(!md.contains("<script>"), "{md}");
+    assert!(md.contains("\\<script\\>alert(1)\\</script\\>"), "{md}");
+    assert!(md.contains("feed\\|v2\\_\\*"), "{md}");
+    assert!(
+        md.contains("# Eviction risk report: a\\*b \\[x\\](y)"),
+        "{md}"
+    );
+    // A pipe in a class name must not add a table column.
+    for line in md.lines().filter(|l| l.starts_with("| `")) {
+        let cells = line.replace("\\|", "").matches('|').count();
+        assert!(cells == 9 || cells == 11, "{line}");
+    }
+    // The command quotes the scenario for the shell.
+    assert!(
+        md.contains("evictsim run 'scenarios/a*b [x](y).toml'"),
+        "{md}"
+    );
+}
+
+#[test]
+fn markdown_without_critical_classes_says_nothing_is_lost() {
+    let mut r = sample();
+    r.classes[1].critical = false;
+    let md = markdown(&r);
+    assert!(md.contains("**No class is marked critical,**"), "{md}");
+    assert!(md.contains("**No.** No class is marked critical"), "{md}");
+    assert!(md.contains("| `allkeys-lru` | no critical data |"), "{md}");
+    assert!(!md.contains("appendfsync"), "{md}");
+}
+
+#[test]
+fn markdown_when_every_policy_loses_names_the_least_damage() {
+    let mut r = sample();
+    r.results.remove(0);
+    let md = markdown(&r);
+    assert!(md.contains("**Every policy loses critical data**"), "{md}");
+    assert!(
+        md.contains("**No policy is safe at this maxmemory.** The least damage: `volatile-lru`"),
+        "{md}"
+    );
+}
+
+#[test]
+fn markdown_of_degenerate_runs_does_not_panic() {
+    let mut no_policies = sample();
+    no_policies.results.clear();
+    let md = markdown(&no_policies);
+    assert!(md.contains("No policy was run"), "{md}");
+    assert!(md.contains("No chart has data in this run."), "{md}");
+
+    let mut no_classes = sample();
+    no_classes.classes.clear();
+    let md = markdown(&no_classes);
+    assert!(
+        md.contains("**Unknown:** the run declares no key classes"),
+        "{md}"
+    );
+
+    let mut no_reads = sample();
+    for p in &mut no_reads.results {
+        p.metrics = Metrics::new(3);
+    }
+    no_reads.maxmemory_bytes = 0;
+    let md = markdown(&no_reads);
+    assert!(!md.contains("NaN"), "{md}");
+    assert!(md.contains("maxmemory is not set"), "{md}");
+    assert!(md.contains("nothing was read"), "{md}");
 }
 
 #[test]
@@ -242,6 +253,9 @@ fn empty_run_reports_without_panicking() {
     assert!(json["verdict"]["safest"].is_null());
     let csv = String::from_utf8(export(Format::Csv, &r).unwrap()).unwrap();
     assert_eq!(csv.lines().count(), 1, "header only");
+    for f in [Format::Markdown, Format::Html] {
+        assert!(!export(f, &r).unwrap().is_empty(), "{f}");
+    }
 }
 
 #[test]

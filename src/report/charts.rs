@@ -67,6 +67,18 @@ impl Chart {
         }
     }
 
+    /// A short title for the chart, for headings and image descriptions.
+    pub fn title(self) -> &'static str {
+        match self {
+            Chart::CriticalLoss => "Critical keys evicted and critical reads lost, per policy",
+            Chart::MemoryOverTime => "Used memory over simulated time vs maxmemory",
+            Chart::WorstPolicyEvictionRate => "Evictions per second by class, worst policy",
+            Chart::TtlLeftAtEviction => "Remaining TTL of critical keys at eviction",
+            Chart::IdleAtEviction => "Idle time of keys at eviction",
+            Chart::HitRatio => "Hit ratio per class, per policy",
+        }
+    }
+
     /// Whether the run holds anything for this chart to show; a chart without
     /// data still renders, with a note saying so.
     pub fn has_data(self, run: &RunResult) -> bool {

@@ -1,7 +1,16 @@
-//! A report directory: every format of one run written side by side, each
-//! file atomically (temporary name, then rename).
+//! A report directory: every format of one run side by side (`report.md`,
+//! `report.html`, `results.json`, `results.csv`, `table.txt`) plus each chart
+//! that has data as `<chart>.png` (1600x900, what `report.md` shows) and
+//! `<chart>.svg`.
+//!
+//! Everything is rendered in memory first, so a chart that fails to render
+//! is an error naming it and leaves the directory as it was; only then is
+//! each file written atomically (temporary name, then rename). Chart files
+//! left by an earlier run for charts this run has no data for are removed,
+//! so a directory never mixes the charts of two runs.
 
-use super::{export, write_atomic, Format, ReportError};
+use super::charts::{render_png, Chart};
+use super::{export, html, write_atomic, Format, ReportError};
 use crate::sim::RunResult;
 use std::path::{Path, PathBuf};
 
@@ -24,28 +33,40 @@ pub enum WriteError {
         /// Why.
         source: std::io::Error,
     },
-    /// A format could not be produced.
+    /// A chart file of an earlier run could not be removed; every file of
+    /// this run was written.
+    #[error("cannot remove the stale chart {path}: {source}")]
+    RemoveStale {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// A format or a chart could not be produced; no file was touched.
     #[error(transparent)]
     Export(#[from] ReportError),
 }
 
-/// Files of a report directory and the format each holds.
-pub const FILES: [(&str, Format); 3] = [
+/// The files of a report directory besides the charts, and the format each
+/// holds.
+pub const FILES: [(&str, Format); 5] = [
+    ("report.md", Format::Markdown),
+    ("report.html", Format::Html),
     ("results.json", Format::Json),
     ("results.csv", Format::Csv),
     ("table.txt", Format::Table),
 ];
 
-/// Writes every report file of `r` into `dir` (created if missing) and
-/// returns their paths.
+/// Writes every report file of `r` into `dir` (created if missing), then
+/// each chart with data as PNG and SVG, and returns the paths written.
 pub fn write_dir(dir: &Path, r: &RunResult) -> Result<Vec<PathBuf>, WriteError> {
+    let (files, charts) = render(r)?;
     std::fs::create_dir_all(dir).map_err(|source| WriteError::CreateDir {
         path: dir.to_path_buf(),
         source,
     })?;
-    let mut written = Vec::new();
-    for (name, format) in FILES {
-        let bytes = export(format, r)?;
+    let mut written = Vec::with_capacity(files.len());
+    for (name, bytes) in files {
         let path = dir.join(name);
         write_atomic(&path, &bytes).map_err(|source| WriteError::Write {
             path: path.clone(),
@@ -53,5 +74,39 @@ pub fn write_dir(dir: &Path, r: &RunResult) -> Result<Vec<PathBuf>, WriteError> 
         })?;
         written.push(path);
     }
+    for chart in Chart::ALL.into_iter().filter(|c| !charts.contains(c)) {
+        for ext in ["png", "svg"] {
+            let path = dir.join(format!("{}.{ext}", chart.file_stem()));
+            let is_file = std::fs::symlink_metadata(&path).is_ok_and(|m| m.is_file());
+            if is_file {
+                std::fs::remove_file(&path)
+                    .map_err(|source| WriteError::RemoveStale { path, source })?;
+            }
+        }
+    }
     Ok(written)
+}
+
+/// A file's name in the report directory and its bytes.
+type NamedFile = (String, Vec<u8>);
+
+/// Every file of the directory, by name, and the charts among them.
+fn render(r: &RunResult) -> Result<(Vec<NamedFile>, Vec<Chart>), ReportError> {
+    let svgs = html::render_charts(r)?;
+    let mut files = Vec::with_capacity(FILES.len() + 2 * svgs.len());
+    for (name, format) in FILES {
+        let bytes = match format {
+            // The page inlines the SVGs rendered once for the files below.
+            Format::Html => html::render_run(r, &svgs).into_bytes(),
+            other => export(other, r)?,
+        };
+        files.push((name.to_string(), bytes));
+    }
+    let charts = svgs.iter().map(|(c, _)| *c).collect();
+    for (chart, svg) in svgs {
+        let png = render_png(chart, r).map_err(|source| ReportError::Chart { chart, source })?;
+        files.push((format!("{}.png", chart.file_stem()), png));
+        files.push((format!("{}.svg", chart.file_stem()), svg.into_bytes()));
+    }
+    Ok((files, charts))
 }

@@ -1,17 +1,23 @@
 //! Turns a finished [`RunResult`] into bytes for people and programs: a
-//! terminal table, JSON and CSV, one small exporter per format behind the
-//! [`Exporter`] trait, plus [`write_atomic`] so a report file is either the
-//! old one or the complete new one, never half of it.
+//! terminal table, JSON, CSV, a Markdown report and a self-contained HTML
+//! report, one small exporter per format behind the [`Exporter`] trait, plus
+//! [`write_atomic`] so a report file is either the old one or the complete
+//! new one, never half of it, and [`write_dir`] for a whole report directory.
 //!
 //! Exporters only read what the run counted; the numbers they share come
-//! from [`Summary`], computed once per export.
+//! from [`Summary`], computed once per export. Markdown and HTML share their
+//! words too: both render one document built by `story`.
 
 mod atomic;
 pub mod charts;
 mod csv;
 mod dir;
+mod doc;
 pub mod fmt;
+mod html;
 mod json;
+mod markdown;
+mod story;
 mod summary;
 mod table;
 
@@ -22,7 +28,9 @@ use crate::sim::RunResult;
 pub use atomic::write_atomic;
 pub use csv::CsvExporter;
 pub use dir::{write_dir, WriteError};
+pub use html::HtmlExporter;
 pub use json::JsonExporter;
+pub use markdown::MarkdownExporter;
 pub use summary::{HitRatio, PolicySummary, Summary, Verdict};
 pub use table::TableExporter;
 
@@ -35,11 +43,21 @@ pub enum Format {
     Json,
     /// CSV with one row per policy and class, plus a `TOTAL` row per policy.
     Csv,
+    /// A Markdown report, verdict first, with charts as images beside it.
+    Markdown,
+    /// A self-contained HTML report, verdict first, with charts inline as SVG.
+    Html,
 }
 
 impl Format {
     /// Every format, in the order help texts list them.
-    pub const ALL: [Format; 3] = [Format::Table, Format::Json, Format::Csv];
+    pub const ALL: [Format; 5] = [
+        Format::Table,
+        Format::Json,
+        Format::Csv,
+        Format::Markdown,
+        Format::Html,
+    ];
 
     /// The format's name as the command line spells it.
     pub fn name(self) -> &'static str {
@@ -47,6 +65,8 @@ impl Format {
             Format::Table => "table",
             Format::Json => "json",
             Format::Csv => "csv",
+            Format::Markdown => "markdown",
+            Format::Html => "html",
         }
     }
 
@@ -56,6 +76,8 @@ impl Format {
             Format::Table => Box::new(TableExporter),
             Format::Json => Box::new(JsonExporter),
             Format::Csv => Box::new(CsvExporter),
+            Format::Markdown => Box::new(MarkdownExporter),
+            Format::Html => Box::new(HtmlExporter),
         }
     }
 }
@@ -68,13 +90,16 @@ impl std::fmt::Display for Format {
 
 /// A format name that evictsim does not know.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("unknown report format '{0}' (expected one of: table, json, csv)")]
+#[error("unknown report format '{0}' (expected one of: table, json, csv, markdown (md), html)")]
 pub struct UnknownFormat(pub String);
 
 impl FromStr for Format {
     type Err = UnknownFormat;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         let lower = s.trim().to_ascii_lowercase();
+        if lower == "md" {
+            return Ok(Format::Markdown);
+        }
         Format::ALL
             .into_iter()
             .find(|f| f.name() == lower)
@@ -88,6 +113,15 @@ pub enum ReportError {
     /// The JSON encoder failed; nothing was produced and no file was touched.
     #[error("cannot encode the results as JSON")]
     Json(#[from] serde_json::Error),
+    /// A chart could not be rendered; nothing was produced and no file was
+    /// touched.
+    #[error("cannot render the {} chart", chart.file_stem())]
+    Chart {
+        /// The chart.
+        chart: charts::Chart,
+        /// Why.
+        source: charts::ChartError,
+    },
 }
 
 /// One report format.
@@ -112,7 +146,18 @@ mod tests {
             assert_eq!(f.name().parse::<Format>().unwrap(), f);
         }
         assert_eq!(" JSON ".parse::<Format>().unwrap(), Format::Json);
-        assert!("markdown".parse::<Format>().is_err());
+        assert_eq!("MD".parse::<Format>().unwrap(), Format::Markdown);
+        assert!("pdf".parse::<Format>().is_err());
+    }
+
+    #[test]
+    fn a_chart_error_names_the_chart() {
+        let e = ReportError::Chart {
+            chart: charts::Chart::HitRatio,
+            source: charts::ChartError::Font,
+        };
+        assert_eq!(e.to_string(), "cannot render the hit-ratio chart");
+        assert!(std::error::Error::source(&e).is_some());
     }
 
     #[test]

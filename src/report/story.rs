@@ -1,0 +1,838 @@
+//! The words of the Markdown and HTML reports, written once as a
+//! [`Document`]. It leads with the verdict (which policies lose critical
+//! data and how much, which is safe and what safety costs, the memory that
+//! loses nothing), answers "if this instance disappeared right now, would
+//! anything be permanently lost?" with the standard fixes, then gives the
+//! tables, the charts and the settings that reproduce the run.
+//!
+//! Every number comes from [`Summary`] or straight from the metrics; nothing
+//! is recomputed from the workload.
+
+use hdrhistogram::Histogram;
+
+use super::charts::{all_charts, Chart};
+use super::doc::{b, c, t, Block, Document, Row, Span, Table, Tone};
+use super::fmt::{bytes, duration_ms, percent, plural, thousands};
+use super::summary::{PolicySummary, Summary};
+use crate::metrics::Counters;
+use crate::sim::{ClassInfo, RunResult};
+
+/// Builds the report of a run from its summary.
+pub(crate) fn document(r: &RunResult, s: &Summary) -> Document {
+    let mut blocks = vec![Block::Para(vec![t(run_line(r))])];
+    blocks.extend(verdict(r, s));
+    blocks.extend(question(r));
+    blocks.extend(policy_table(r, s));
+    blocks.extend(class_table(r));
+    blocks.extend(charts(r));
+    blocks.extend(settings(r));
+    Document {
+        title: format!("Eviction risk report: {}", r.scenario),
+        blocks,
+    }
+}
+
+fn run_line(r: &RunResult) -> String {
+    format!(
+        "maxmemory {} · {} {} over {} of simulated time · seed {} · {} {} compared",
+        maxmemory(r.maxmemory_bytes),
+        thousands(r.ops),
+        plural(r.ops, "operation", "operations"),
+        duration_ms(r.simulated_ms),
+        r.seed,
+        r.results.len(),
+        plural(r.results.len() as u64, "policy", "policies"),
+    )
+}
+
+fn maxmemory(n: u64) -> String {
+    if n == 0 {
+        "not set (no limit)".to_string()
+    } else {
+        bytes(n)
+    }
+}
+
+fn h2(text: &str, id: &'static str) -> Block {
+    Block::Heading {
+        level: 2,
+        text: text.to_string(),
+        id,
+    }
+}
+
+fn para(spans: Vec<Span>) -> Block {
+    Block::Para(spans)
+}
+
+fn callout(tone: Tone, blocks: Vec<Block>) -> Block {
+    Block::Callout { tone, blocks }
+}
+
+fn class(info: &ClassInfo) -> Span {
+    Span::Class {
+        name: info.name.clone(),
+        critical: info.critical,
+    }
+}
+
+fn policy(p: &PolicySummary) -> Span {
+    c(p.policy.name())
+}
+
+/// Joins parts as "a", "a and b", "a, b and c".
+fn join(parts: Vec<Vec<Span>>) -> Vec<Span> {
+    let n = parts.len();
+    let mut out = Vec::new();
+    for (i, part) in parts.into_iter().enumerate() {
+        if i > 0 {
+            out.push(t(if i + 1 == n { " and " } else { ", " }));
+        }
+        out.extend(part);
+    }
+    out
+}
+
+fn classes_where(r: &RunResult, critical: bool) -> Vec<&ClassInfo> {
+    r.classes
+        .iter()
+        .filter(|c| c.critical == critical)
+        .collect()
+}
+
+/// A class's counters under the policy at `pi`, if the run holds them.
+fn counters(r: &RunResult, pi: usize, ci: usize) -> Option<&Counters> {
+    r.results
+        .get(pi)
+        .and_then(|run| run.metrics.classes.get(ci))
+        .map(|m| &m.counters)
+}
+
+/// The policy with the best hit ratio (the first on a tie).
+fn best_hit(s: &Summary) -> Option<&PolicySummary> {
+    s.policies.iter().reduce(|best, p| {
+        if p.hit_ratio.compare(&best.hit_ratio).is_gt() {
+            p
+        } else {
+            best
+        }
+    })
+}
+
+fn count(n: u64, one: &str, many: &str) -> String {
+    format!("{} {}", thousands(n), plural(n, one, many))
+}
+
+fn losses(p: &PolicySummary) -> String {
+    format!(
+        "{} evicted, {} lost",
+        count(p.critical_keys_evicted, "critical key", "critical keys"),
+        count(p.lost_critical_reads, "read", "reads"),
+    )
+}
+
+fn verdict(r: &RunResult, s: &Summary) -> Vec<Block> {
+    let mut out = vec![h2("Verdict", "verdict")];
+    if s.policies.is_empty() {
+        out.push(para(vec![t(
+            "No policy was run, so there is nothing to judge.",
+        )]));
+        return out;
+    }
+    if r.classes.is_empty() {
+        out.push(callout(
+            Tone::Info,
+            vec![para(vec![
+                b("No key classes."),
+                t(
+                    " The run declares none, so evictsim cannot tell data with no other copy \
+                   from cache. Mark the classes that hold sessions, jobs, counters or flags \
+                   as critical in the scenario.",
+                ),
+            ])],
+        ));
+    } else if classes_where(r, true).is_empty() {
+        let mut spans = vec![
+            b("No class is marked critical,"),
+            t(
+                " so no policy can lose data that has no other copy: eviction only costs \
+               hit ratio.",
+            ),
+        ];
+        if let Some(best) = best_hit(s).filter(|p| p.hit_ratio.reads > 0) {
+            spans.extend([
+                t(" Best hit ratio: "),
+                policy(best),
+                t(format!(" ({}).", best.hit_ratio.percent())),
+            ]);
+        }
+        out.push(callout(Tone::Safe, vec![para(spans)]));
+    } else {
+        out.extend(danger(r, s));
+        out.extend(safety(s));
+    }
+    out.push(memory(r));
+    out
+}
+
+/// The policies that lose critical data, worst first, with their losses per
+/// critical class.
+fn danger(r: &RunResult, s: &Summary) -> Vec<Block> {
+    let mut losing: Vec<usize> = (0..s.policies.len())
+        .filter(|&i| !s.policies[i].loses_nothing())
+        .collect();
+    if losing.is_empty() {
+        return Vec::new();
+    }
+    losing.sort_by(|&a, &b| {
+        let (a, b) = (&s.policies[a], &s.policies[b]);
+        b.lost_critical_reads
+            .cmp(&a.lost_critical_reads)
+            .then(b.critical_evictions.cmp(&a.critical_evictions))
+    });
+    let (n, m) = (losing.len(), s.policies.len());
+    let lead = if n == m && m > 1 {
+        "Every policy loses critical data".to_string()
+    } else {
+        format!(
+            "{n} of {m} {} critical data",
+            plural(n as u64, "policy loses", "policies lose")
+        )
+    };
+    let items = losing
+        .iter()
+        .map(|&i| {
+            let p = &s.policies[i];
+            let mut item = vec![policy(p)];
+            if s.verdict.worst == Some(i) && n > 1 {
+                item.push(t(" (worst)"));
+            }
+            item.extend([t(": "), b(losses(p)), t(". By class: ")]);
+            let parts: Vec<Vec<Span>> = r
+                .classes
+                .iter()
+                .enumerate()
+                .filter(|(_, info)| info.critical)
+                .filter_map(|(ci, info)| {
+                    let k = counters(r, i, ci)?;
+                    (k.evicted > 0 || k.lost_reads > 0).then(|| {
+                        vec![
+                            class(info),
+                            t(format!(
+                                " {} evicted, {} lost",
+                                count(k.evicted_distinct, "key", "keys"),
+                                count(k.lost_reads, "read", "reads"),
+                            )),
+                        ]
+                    })
+                })
+                .collect();
+            item.extend(join(parts));
+            item.push(t("."));
+            item
+        })
+        .collect();
+    vec![callout(
+        Tone::Danger,
+        vec![
+            para(vec![
+                b(lead),
+                t(format!(
+                    " under this workload at maxmemory {}:",
+                    maxmemory(r.maxmemory_bytes)
+                )),
+            ]),
+            Block::List {
+                ordered: false,
+                items,
+            },
+            para(vec![t(
+                "A lost read is a read of a critical key that missed only because the policy \
+                 had evicted it: a user logged out, a job gone, a rate limit reset. Nothing \
+                 can rebuild it, since it had no other copy.",
+            )]),
+        ],
+    )]
+}
+
+/// Which policies are safe, and what the safest one costs; or, when none is
+/// safe, the least damaging one.
+fn safety(s: &Summary) -> Vec<Block> {
+    let Some(best) = s.safest() else {
+        return Vec::new();
+    };
+    if !best.loses_nothing() {
+        return vec![callout(
+            Tone::Danger,
+            vec![para(vec![
+                b("No policy is safe at this maxmemory."),
+                t(" The least damage: "),
+                policy(best),
+                t(format!(
+                    " ({}). Only enough memory, or moving the critical data to an \
+                     instance of its own, loses nothing.",
+                    losses(best)
+                )),
+            ])],
+        )];
+    }
+    let safe: Vec<Vec<Span>> = s
+        .policies
+        .iter()
+        .filter(|p| p.loses_nothing())
+        .map(|p| vec![policy(p)])
+        .collect();
+    let several = safe.len() > 1;
+    let mut lead = vec![b("Safe:"), t(" ")];
+    lead.extend(join(safe));
+    lead.push(t(" evicted no critical key and lost no read."));
+    let mut cost = vec![t("What safety costs")];
+    if several {
+        cost.extend([t(" with the safest, "), policy(best)]);
+    } else {
+        cost.extend([t(" with "), policy(best)]);
+    }
+    cost.push(t(": "));
+    if best.refused_writes > 0 {
+        cost.push(b(count(
+            best.refused_writes,
+            "write refused",
+            "writes refused",
+        )));
+        let critical = best.critical_totals.oom_rejected;
+        if critical > 0 {
+            cost.push(t(format!(
+                " ({} of them to critical classes)",
+                thousands(critical)
+            )));
+        }
+        cost.extend([
+            t(" with "),
+            c("-OOM"),
+            t(
+                " errors that the application must handle (a login whose session cannot be \
+               stored, a job that cannot be queued)",
+            ),
+        ]);
+    } else {
+        cost.push(t("no write refused"));
+    }
+    let top = best_hit(s).filter(|_| best.hit_ratio.reads > 0);
+    match top {
+        None => cost.push(t("; nothing was read, so there is no hit ratio to lose.")),
+        Some(top) if best.hit_ratio.compare(&top.hit_ratio).is_eq() => cost.push(t(format!(
+            ", and the best hit ratio of the policies compared ({}).",
+            best.hit_ratio.percent()
+        ))),
+        Some(top) => cost.extend([
+            t(format!(
+                ", and a hit ratio of {} against {} under ",
+                best.hit_ratio.percent(),
+                top.hit_ratio.percent()
+            )),
+            policy(top),
+            t("."),
+        ]),
+    }
+    let mut blocks = vec![para(lead), para(cost)];
+    if best.policy.volatile_only() {
+        blocks.push(para(vec![
+            policy(best),
+            t(
+                " only evicts keys that have a TTL, so it spared the critical keys because \
+               they had none here: give them a TTL (sessions usually have one) and they \
+               become candidates; with no key with a TTL left, it refuses writes like ",
+            ),
+            c("noeviction"),
+            t("."),
+        ]));
+    }
+    vec![callout(Tone::Safe, blocks)]
+}
+
+/// The memory this workload needs to lose nothing, against `maxmemory`.
+fn memory(r: &RunResult) -> Block {
+    let (need, max) = (r.unbounded_peak_memory, r.maxmemory_bytes);
+    let spans = if max == 0 {
+        vec![
+            b("Memory:"),
+            t(format!(
+                " maxmemory is not set, so nothing is evicted; with no limit this workload \
+                 peaks at {} of used memory.",
+                bytes(need)
+            )),
+        ]
+    } else if need > max {
+        vec![
+            b(format!("Memory to lose nothing: {}.", bytes(need))),
+            t(format!(
+                " With no limit, this workload peaks at {} of used memory; maxmemory is {}, \
+                 {} ({}) short. With maxmemory of at least {}, no policy would evict or \
+                 refuse anything in this run. The host needs headroom above it for \
+                 fragmentation and for the fork of an AOF rewrite or RDB snapshot.",
+                bytes(need),
+                bytes(max),
+                bytes(need - max),
+                percent(need - max, max),
+                bytes(need),
+            )),
+        ]
+    } else {
+        vec![
+            b("Memory:"),
+            t(format!(
+                " with no limit this workload peaks at {} of used memory, within \
+                 maxmemory {}.",
+                bytes(need),
+                bytes(max)
+            )),
+        ]
+    };
+    callout(Tone::Info, vec![para(spans)])
+}
+
+/// The question every Redis instance deserves, answered from the classes.
+fn question(r: &RunResult) -> Vec<Block> {
+    let mut out = vec![h2(
+        "If this instance disappeared right now, would anything be permanently lost?",
+        "disappear",
+    )];
+    let critical = classes_where(r, true);
+    let cache = classes_where(r, false);
+    let names = |cs: &[&ClassInfo]| join(cs.iter().map(|&c| vec![class(c)]).collect());
+    if r.classes.is_empty() {
+        out.push(para(vec![
+            b("Unknown:"),
+            t(
+                " the run declares no key classes. Mark every class that holds data with no \
+               other copy (sessions, jobs, counters, feature flags) as critical in the \
+               scenario.",
+            ),
+        ]));
+        return out;
+    }
+    if critical.is_empty() {
+        let mut spans = vec![b("No."), t(" No class is marked critical: ")];
+        spans.extend(names(&cache));
+        spans.extend([
+            t(
+                " can be rebuilt from their source, so losing the instance costs a cold \
+               cache, not data. A cache instance fits: ",
+            ),
+            c("maxmemory-policy allkeys-lru"),
+            t(", no persistence."),
+        ]);
+        out.push(callout(Tone::Safe, vec![para(spans)]));
+        return out;
+    }
+    let mut yes = vec![b("Yes:"), t(" ")];
+    yes.extend(names(&critical));
+    yes.push(t(format!(
+        ". {} marked critical: data with no other copy, lost for good by a restart \
+         without persistence, a lost host, or an eviction.",
+        if critical.len() == 1 {
+            "This class is"
+        } else {
+            "These classes are"
+        }
+    )));
+    if !cache.is_empty() {
+        yes.push(t(" The cache ("));
+        yes.extend(names(&cache));
+        yes.push(t(") would only come back cold."));
+    }
+    out.push(callout(Tone::Danger, vec![para(yes)]));
+    out.push(para(vec![t("The standard fixes:")]));
+    let mut store = vec![
+        b("Make it a store:"),
+        t(" "),
+        c("maxmemory-policy noeviction"),
+        t(" with AOF ("),
+        c("appendonly yes"),
+        t(", "),
+        c("appendfsync everysec"),
+        t(": at most about one second of writes lost in a crash)"),
+    ];
+    if r.unbounded_peak_memory > 0 {
+        store.push(t(format!(
+            ", and maxmemory of at least {} so that writes are not refused",
+            bytes(r.unbounded_peak_memory)
+        )));
+    }
+    store.push(t("."));
+    let mut items = vec![store];
+    if !cache.is_empty() {
+        items[0].push(t(
+            " The cache keys are then never evicted either: they fill memory until writes \
+             fail, which is right for a store and wrong for a cache.",
+        ));
+        let mut split = vec![
+            b("Or split it into two instances:"),
+            t(" a cache ("),
+            c("maxmemory-policy allkeys-lru"),
+            t(", no persistence) for "),
+        ];
+        split.extend(names(&cache));
+        split.extend([
+            t(", and a store ("),
+            c("maxmemory-policy noeviction"),
+            t(", "),
+            c("appendonly yes"),
+            t(", "),
+            c("appendfsync everysec"),
+            t(") for "),
+        ]);
+        split.extend(names(&critical));
+        split.push(t("."));
+        items.push(split);
+    }
+    out.push(Block::List {
+        ordered: true,
+        items,
+    });
+    out.push(para(vec![
+        b("Logical databases don't help."),
+        t(" Moving the critical keys to another database ("),
+        c("SELECT 1"),
+        t(") changes nothing: all databases of an instance share one "),
+        c("maxmemory"),
+        t(" and one "),
+        c("maxmemory-policy"),
+        t(
+            ", so the cache's memory pressure still evicts them, and they still vanish with \
+           the instance.",
+        ),
+    ]));
+    out
+}
+
+fn policy_table(r: &RunResult, s: &Summary) -> Vec<Block> {
+    let mut out = vec![h2("Policies", "policies")];
+    if s.policies.is_empty() {
+        out.push(para(vec![t("No policy was run.")]));
+        return out;
+    }
+    let any_critical = r.classes.iter().any(|c| c.critical);
+    let rows = s
+        .policies
+        .iter()
+        .enumerate()
+        .map(|(i, p)| {
+            let (tone, verdict) = if !any_critical {
+                (Tone::Plain, "no critical data".to_string())
+            } else if p.loses_nothing() {
+                let tag = if s.verdict.safest == Some(i) {
+                    ", safest"
+                } else {
+                    ""
+                };
+                (Tone::Safe, format!("safe{tag}"))
+            } else {
+                let tag = if s.verdict.worst == Some(i) {
+                    ", worst"
+                } else {
+                    ""
+                };
+                (Tone::Danger, format!("loses critical data{tag}"))
+            };
+            Row {
+                tone,
+                cells: vec![
+                    vec![policy(p)],
+                    vec![t(verdict)],
+                    vec![t(thousands(p.critical_keys_evicted))],
+                    vec![t(thousands(p.lost_critical_reads))],
+                    vec![t(thousands(p.refused_writes))],
+                    vec![t(p.hit_ratio.percent())],
+                    vec![t(p.cache_hit_ratio.percent())],
+                    vec![t(bytes(p.peak_used_memory))],
+                ],
+            }
+        })
+        .collect();
+    out.push(Block::Table(Table {
+        head: vec![
+            "policy",
+            "verdict",
+            "critical keys evicted",
+            "lost critical reads",
+            "refused writes",
+            "hit ratio",
+            "cache hit ratio",
+            "peak memory",
+        ],
+        numeric: vec![false, false, true, true, true, true, true, true],
+        rows,
+    }));
+    out.push(para(vec![
+        t(
+            "Critical keys evicted counts distinct keys of critical classes. A lost critical \
+           read missed only because its key had been evicted. Refused writes were answered \
+           with ",
+        ),
+        c("-OOM"),
+        t(". The cache hit ratio counts only the classes that are not critical."),
+    ]));
+    out
+}
+
+/// A percentile of an eviction histogram as a duration, or `-` when empty.
+fn quantile(h: &Histogram<u64>, q: f64) -> String {
+    if h.is_empty() {
+        "-".to_string()
+    } else {
+        duration_ms(h.value_at_quantile(q))
+    }
+}
+
+fn class_table(r: &RunResult) -> Vec<Block> {
+    let mut out = vec![h2("Critical classes, per policy", "critical-classes")];
+    if !r.classes.iter().any(|c| c.critical) {
+        out.push(para(vec![t("No class is marked critical.")]));
+        return out;
+    }
+    if r.results.is_empty() {
+        out.push(para(vec![t("No policy was run.")]));
+        return out;
+    }
+    let mut rows = Vec::new();
+    for run in &r.results {
+        for (info, m) in r.classes.iter().zip(&run.metrics.classes) {
+            if !info.critical {
+                continue;
+            }
+            let k = &m.counters;
+            let (idle, ttl) = (&m.idle_at_eviction_ms, &m.ttl_left_at_eviction_ms);
+            rows.push(Row {
+                tone: if k.evicted > 0 || k.lost_reads > 0 {
+                    Tone::Danger
+                } else {
+                    Tone::Plain
+                },
+                cells: vec![
+                    vec![c(run.policy.name())],
+                    vec![class(info)],
+                    vec![t(thousands(k.evicted))],
+                    vec![t(thousands(k.evicted_distinct))],
+                    vec![t(thousands(k.lost_reads))],
+                    vec![t(thousands(k.oom_rejected))],
+                    vec![t(quantile(ttl, 0.5))],
+                    vec![t(quantile(ttl, 0.99))],
+                    vec![t(quantile(idle, 0.5))],
+                    vec![t(quantile(idle, 0.99))],
+                ],
+            });
+        }
+    }
+    out.push(Block::Table(Table {
+        head: vec![
+            "policy",
+            "critical class",
+            "evictions",
+            "distinct keys",
+            "lost reads",
+            "refused writes",
+            "TTL left p50",
+            "TTL left p99",
+            "idle p50",
+            "idle p99",
+        ],
+        numeric: vec![false, false, true, true, true, true, true, true, true, true],
+        rows,
+    }));
+    out.push(para(vec![t(
+        "Evictions count every eviction (a key evicted twice counts twice). TTL left: how \
+         much of its life an evicted key still had, over the keys that had a TTL. Idle: \
+         time since its last access. Percentiles are HdrHistogram's, within 1%; a dash \
+         means there was nothing to measure.",
+    )]));
+    out
+}
+
+/// What to look for in a chart.
+fn caption(chart: Chart) -> &'static str {
+    match chart {
+        Chart::CriticalLoss => {
+            "Top: keys evicted; bottom: reads lost to eviction. In each policy's pair of \
+             bars, the left one stacks the critical classes (warm colours) and the right one \
+             the cache classes (cool colours): anything in a left bar is data with no other \
+             copy, gone."
+        }
+        Chart::MemoryOverTime => {
+            "Used memory of each policy against maxmemory. Where a line reaches the limit, \
+             that policy starts evicting (or, under noeviction, refusing writes)."
+        }
+        Chart::WorstPolicyEvictionRate => {
+            "Evictions per second of each class under the policy that lost the most \
+             critical reads: when critical keys were evicted, and whether that follows \
+             memory filling up."
+        }
+        Chart::TtlLeftAtEviction => {
+            "How much of their TTL the evicted critical keys still had: they had not \
+             expired, and their owners could still come back for them."
+        }
+        Chart::IdleAtEviction => {
+            "How long evicted keys had gone unaccessed. LRU policies evict the idlest keys \
+             first, whatever their class: an idle session is still a logged-in user."
+        }
+        Chart::HitRatio => {
+            "Hit ratio of each class under each policy: what a policy gains for the cache, \
+             and what it costs the critical classes."
+        }
+    }
+}
+
+fn charts(r: &RunResult) -> Vec<Block> {
+    let mut out = vec![h2("Charts", "charts")];
+    let charts = all_charts(r);
+    if charts.is_empty() {
+        out.push(para(vec![t("No chart has data in this run.")]));
+    }
+    for (n, chart) in charts.into_iter().enumerate() {
+        out.push(para(vec![
+            b(format!("Figure {}.", n + 1)),
+            t(format!(" {}", caption(chart))),
+        ]));
+        out.push(Block::Chart(chart));
+    }
+    out
+}
+
+/// `maxmemory` as Redis's units spell it when exact (`64mb`), else in bytes.
+fn redis_size(n: u64) -> String {
+    const UNITS: [(u64, &str); 3] = [(1 << 30, "gb"), (1 << 20, "mb"), (1 << 10, "kb")];
+    UNITS
+        .iter()
+        .find(|&&(size, _)| n > 0 && n % size == 0)
+        .map_or_else(
+            || n.to_string(),
+            |&(size, unit)| format!("{}{unit}", n / size),
+        )
+}
+
+/// Quotes a word for a POSIX shell when it needs it.
+fn shell_word(s: &str) -> String {
+    let plain = |ch: char| ch.is_ascii_alphanumeric() || "_./:@%+=,-".contains(ch);
+    if !s.is_empty() && s.chars().all(plain) {
+        s.to_string()
+    } else {
+        format!("'{}'", s.replace('\'', "'\\''"))
+    }
+}
+
+/// The command that reruns this report.
+fn command(r: &RunResult) -> String {
+    let mut cmd = format!(
+        "evictsim run {} --seed {} --maxmemory {}",
+        shell_word(&format!("scenarios/{}.toml", r.scenario)),
+        r.seed,
+        redis_size(r.maxmemory_bytes),
+    );
+    for run in &r.results {
+        cmd.push_str(" --policy ");
+        cmd.push_str(run.policy.name());
+    }
+    cmd
+}
+
+fn settings(r: &RunResult) -> Vec<Block> {
+    let mut out = vec![h2("Settings that produced this report", "settings")];
+    let row = |name: &str, value: Vec<Span>| Row {
+        tone: Tone::Plain,
+        cells: vec![vec![t(name)], value],
+    };
+    let policies: Vec<Span> = join(r.results.iter().map(|p| vec![c(p.policy.name())]).collect());
+    let classes = join(
+        r.classes
+            .iter()
+            .map(|info| {
+                let mut v = vec![class(info)];
+                if info.critical {
+                    v.push(t(" (critical)"));
+                }
+                v
+            })
+            .collect(),
+    );
+    let or_none = |v: Vec<Span>| if v.is_empty() { vec![t("none")] } else { v };
+    let mm = if r.maxmemory_bytes == 0 {
+        maxmemory(0)
+    } else {
+        format!(
+            "{} ({} bytes)",
+            bytes(r.maxmemory_bytes),
+            thousands(r.maxmemory_bytes)
+        )
+    };
+    out.push(Block::Table(Table {
+        head: vec!["setting", "value"],
+        numeric: vec![false, false],
+        rows: vec![
+            row("scenario", vec![t(r.scenario.clone())]),
+            row("seed", vec![t(r.seed.to_string())]),
+            row("maxmemory", vec![t(mm)]),
+            row("operations", vec![t(thousands(r.ops))]),
+            row(
+                "simulated time",
+                vec![t(format!(
+                    "{} ({} ms)",
+                    duration_ms(r.simulated_ms),
+                    thousands(r.simulated_ms)
+                ))],
+            ),
+            row("policies", or_none(policies)),
+            row("key classes", or_none(classes)),
+            row(
+                "peak used memory with no limit",
+                vec![t(bytes(r.unbounded_peak_memory))],
+            ),
+            row("evictsim version", vec![t(env!("CARGO_PKG_VERSION"))]),
+        ],
+    }));
+    out.push(para(vec![t(
+        "Rerun it with the scenario's file (the same seed and inputs give the same \
+         numbers, byte for byte):",
+    )]));
+    out.push(Block::Code(command(r)));
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn redis_sizes_use_exact_units_only() {
+        assert_eq!(redis_size(0), "0");
+        assert_eq!(redis_size(64 << 20), "64mb");
+        assert_eq!(redis_size(3 << 30), "3gb");
+        assert_eq!(redis_size(1536), "1536");
+        assert_eq!(redis_size(2048), "2kb");
+        assert_eq!(redis_size(1000), "1000");
+    }
+
+    #[test]
+    fn shell_words_are_quoted_when_needed() {
+        assert_eq!(shell_word("scenarios/a-b.toml"), "scenarios/a-b.toml");
+        assert_eq!(shell_word("my scenario"), "'my scenario'");
+        assert_eq!(shell_word("it's"), "'it'\\''s'");
+        assert_eq!(shell_word(""), "''");
+    }
+
+    #[test]
+    fn join_reads_like_a_sentence() {
+        let words = |n: usize| (0..n).map(|i| vec![t(i.to_string())]).collect();
+        let text = |v: Vec<Span>| {
+            v.into_iter()
+                .map(|s| match s {
+                    Span::Text(s) => s,
+                    _ => unreachable!(),
+                })
+                .collect::<String>()
+        };
+        assert_eq!(text(join(words(0))), "");
+        assert_eq!(text(join(words(1))), "0");
+        assert_eq!(text(join(words(2))), "0 and 1");
+        assert_eq!(text(join(words(3))), "0, 1 and 2");
+    }
+}
