@@ -253,16 +253,22 @@ fn lost_reads_count_only_misses_caused_by_eviction() {
     // Never existed: not lost.
     inst.apply(&get(t, 99_999, 0));
     assert_eq!(inst.metrics().classes[0].counters.lost_reads, 2);
-    // A key with a TTL, evicted, read after it would have expired: not lost.
+    // A key with a TTL, evicted: a read before its expiry is lost, one after
+    // is not. (Regression: eviction used to forget the TTL, so both counted
+    // and no remaining TTL was recorded.)
     let mut inst = Instance::<AllKeysLru>::new(&cfg(max), 1);
     for k in 0..300u32 {
-        inst.apply(&set(k as u64 * 1000, k, 0, 100, 10_000));
+        inst.apply(&set(k as u64, k, 0, 100, 3_600_000));
     }
-    let gone = (0..300u32)
-        .find(|&k| inst.keyspace().find(0, k).is_none())
-        .unwrap();
-    inst.apply(&get(10_000_000, gone, 0));
-    assert_eq!(inst.metrics().classes[0].counters.lost_reads, 0);
+    let m = inst.metrics().classes[0].clone();
+    assert!(m.counters.evicted > 150 && m.counters.expired == 0);
+    assert_eq!(m.ttl_left_at_eviction_ms.len(), m.counters.evicted, "every evicted key had a TTL");
+    let mut gone = (0..300u32).filter(|&k| inst.keyspace().find(0, k).is_none());
+    let (g1, g2) = (gone.next().unwrap(), gone.next().unwrap());
+    inst.apply(&get(1_000, g1, 0));
+    assert_eq!(inst.metrics().classes[0].counters.lost_reads, 1, "read before its expiry: lost");
+    inst.apply(&get(3_700_000, g2, 0));
+    assert_eq!(inst.metrics().classes[0].counters.lost_reads, 1, "read after its expiry: not lost");
 }
 
 /// REDIS_MODEL.md: every database is sampled equally, so a small database

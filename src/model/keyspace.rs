@@ -304,13 +304,15 @@ impl Keyspace {
     }
 
     /// Removes the key at a position and returns its entry.
+    /// The returned entry keeps its TTL (`expire_at`) as it was.
     pub fn remove(&mut self, db: u8, pos: usize) -> Entry {
-        let e = self.dbs[db as usize].entries[pos];
-        if e.expire_at != 0 {
+        let expire_at = self.dbs[db as usize].entries[pos].expire_at;
+        if expire_at != 0 {
             self.clear_expire(db, pos);
         }
         let d = &mut self.dbs[db as usize];
-        let e = d.entries.swap_remove(pos);
+        let mut e = d.entries.swap_remove(pos);
+        e.expire_at = expire_at;
         if pos < d.entries.len() {
             let moved = d.entries[pos].key;
             self.loc[moved as usize] = pos as u32;
