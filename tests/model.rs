@@ -262,13 +262,25 @@ fn lost_reads_count_only_misses_caused_by_eviction() {
     }
     let m = inst.metrics().classes[0].clone();
     assert!(m.counters.evicted > 150 && m.counters.expired == 0);
-    assert_eq!(m.ttl_left_at_eviction_ms.len(), m.counters.evicted, "every evicted key had a TTL");
+    assert_eq!(
+        m.ttl_left_at_eviction_ms.len(),
+        m.counters.evicted,
+        "every evicted key had a TTL"
+    );
     let mut gone = (0..300u32).filter(|&k| inst.keyspace().find(0, k).is_none());
     let (g1, g2) = (gone.next().unwrap(), gone.next().unwrap());
     inst.apply(&get(1_000, g1, 0));
-    assert_eq!(inst.metrics().classes[0].counters.lost_reads, 1, "read before its expiry: lost");
+    assert_eq!(
+        inst.metrics().classes[0].counters.lost_reads,
+        1,
+        "read before its expiry: lost"
+    );
     inst.apply(&get(3_700_000, g2, 0));
-    assert_eq!(inst.metrics().classes[0].counters.lost_reads, 1, "read after its expiry: not lost");
+    assert_eq!(
+        inst.metrics().classes[0].counters.lost_reads,
+        1,
+        "read after its expiry: not lost"
+    );
 }
 
 /// REDIS_MODEL.md: every database is sampled equally, so a small database
