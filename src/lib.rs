@@ -5,3 +5,4 @@ pub mod model;
 pub mod op;
 pub mod report;
 pub mod sim;
+pub mod trace;
