@@ -50,3 +50,4 @@ pub mod report;
 pub mod sim;
 pub mod source;
 pub mod units;
+pub mod trace;

@@ -1,0 +1,289 @@
+//! Trace input: readers that turn recorded traffic (evictsim's own CSV, a
+//! `redis-cli monitor` capture, or a published cache trace) into the model's
+//! stream of [`Op`](crate::op::Op)s, so a real workload can be replayed
+//! through every `maxmemory-policy`.
+//!
+//! A [`TraceReader`] opens a file (plain, `.gz` or `.zst`, chosen by the
+//! file's extension), parses it one line or record at a time and yields
+//! operations: memory stays constant apart from the interning table, which
+//! costs about 70 bytes plus the key's length per distinct key. Keys are
+//! interned to dense ids per database the first time they are seen; each
+//! key's class is the first [`ClassRules`] rule its name matches.
+//!
+//! Lenient by default: a malformed line is skipped and counted in
+//! [`TraceStats`]. With [`TraceOptions::strict`] the reader stops at the
+//! first one and [`TraceReader::error`] says `FILE:LINE: reason`.
+//!
+//! ```no_run
+//! use evictsim::trace::{ClassRules, TraceFormat, TraceOptions, TraceReader};
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let mut opts = TraceOptions::new(TraceFormat::Monitor);
+//! opts.classes = ClassRules::from_cli(&["sessions=session:*"], &["sessions"])?;
+//! let mut reader = TraceReader::open("capture.log.zst", opts)?;
+//! let classes = reader.class_infos();
+//! let ops: u64 = reader.by_ref().map(|_op| 1).sum(); // or `simulate(&spec, reader.by_ref(), ..)`
+//! let stats = reader.finish()?; // the error that stopped the stream, if any
+//! println!("{ops} ops, {} keys, {} classes", stats.distinct_keys, classes.len());
+//! # Ok(()) }
+//! ```
+
+mod cachelib;
+mod classes;
+mod csv;
+mod csv_writer;
+mod fields;
+mod input;
+mod intern;
+mod monitor;
+mod oracle_general;
+mod reader;
+mod sink;
+mod twitter;
+
+pub use classes::{ClassRuleError, ClassRules, OTHER_CLASS};
+pub use csv_writer::{CsvWriteError, CsvWriter, TraceFile};
+pub use oracle_general::{oracle_general_record, RECORD as ORACLE_GENERAL_RECORD};
+pub use reader::TraceReader;
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::str::FromStr;
+
+/// The layout of a trace file.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum TraceFormat {
+    /// evictsim's own CSV (`t_ms,op,key,value_bytes,ttl_ms[,db][,slide_ms]`).
+    Csv,
+    /// The output of `redis-cli monitor` (Redis 7).
+    Monitor,
+    /// Twitter's cache-trace CSV (twitter/cache-trace).
+    Twitter,
+    /// Meta's CacheLib KV-cache trace CSV.
+    Cachelib,
+    /// libCacheSim's `oracleGeneral` binary records.
+    OracleGeneral,
+}
+
+impl TraceFormat {
+    /// Every format, in the order help texts list them.
+    pub const ALL: [TraceFormat; 5] = [
+        TraceFormat::Csv,
+        TraceFormat::Monitor,
+        TraceFormat::Twitter,
+        TraceFormat::Cachelib,
+        TraceFormat::OracleGeneral,
+    ];
+
+    /// The name `--trace-format` takes.
+    pub fn name(self) -> &'static str {
+        match self {
+            TraceFormat::Csv => "csv",
+            TraceFormat::Monitor => "monitor",
+            TraceFormat::Twitter => "twitter",
+            TraceFormat::Cachelib => "cachelib",
+            TraceFormat::OracleGeneral => "oracle-general",
+        }
+    }
+
+    /// Whether the format is binary records rather than lines of text.
+    pub fn is_binary(self) -> bool {
+        self == TraceFormat::OracleGeneral
+    }
+}
+
+impl fmt::Display for TraceFormat {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// A trace format name that evictsim does not know.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "unknown trace format '{0}' (expected one of: csv, monitor, twitter, cachelib, oracle-general)"
+)]
+pub struct UnknownTraceFormat(pub String);
+
+impl FromStr for TraceFormat {
+    type Err = UnknownTraceFormat;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let lower = s.trim().to_ascii_lowercase();
+        if lower == "oraclegeneral" || lower == "oracle_general" {
+            return Ok(TraceFormat::OracleGeneral);
+        }
+        TraceFormat::ALL
+            .into_iter()
+            .find(|f| f.name() == lower)
+            .ok_or_else(|| UnknownTraceFormat(s.to_string()))
+    }
+}
+
+/// Value size a read-through fill uses when the trace gives none for the key
+/// (the default of [`TraceOptions::default_value_len`]).
+pub const DEFAULT_VALUE_LEN: u32 = 64;
+
+/// How to read a trace.
+#[derive(Clone, Debug)]
+pub struct TraceOptions {
+    /// The file's format.
+    pub format: TraceFormat,
+    /// Which class each key belongs to, and which classes are critical
+    /// (default: no rules, every key is `other`).
+    pub classes: ClassRules,
+    /// A read that misses writes the object back with its size, as a
+    /// read-through cache does (default: off, reads never fill).
+    pub read_through: bool,
+    /// Stop at the first malformed line instead of skipping it (default: off).
+    pub strict: bool,
+    /// Value size in bytes for a read-through fill or a pop when the trace
+    /// has not shown the key's size (default [`DEFAULT_VALUE_LEN`]).
+    pub default_value_len: u32,
+}
+
+impl TraceOptions {
+    /// Options for `format` with every other setting at its default.
+    pub fn new(format: TraceFormat) -> Self {
+        TraceOptions {
+            format,
+            classes: ClassRules::new(),
+            read_through: false,
+            strict: false,
+            default_value_len: DEFAULT_VALUE_LEN,
+        }
+    }
+}
+
+/// How many malformed lines [`TraceStats::first_errors`] keeps.
+pub const FIRST_ERRORS: usize = 5;
+
+/// How many distinct names [`TraceStats::unknown_commands`] keeps; later
+/// names are counted under `...`.
+pub const MAX_UNKNOWN_NAMES: usize = 256;
+
+/// What a reader saw, so far or in total.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct TraceStats {
+    /// Lines read (for a binary format: records read, a partial one included).
+    pub lines: u64,
+    /// Operations handed out.
+    pub ops: u64,
+    /// Lines (records) skipped because they did not parse.
+    pub skipped_malformed: u64,
+    /// The first [`FIRST_ERRORS`] malformed lines: line (record) number, from
+    /// 1, and why.
+    pub first_errors: Vec<(u64, String)>,
+    /// Well-formed commands Redis itself refuses (a bad TTL, a non-integer
+    /// increment, a wrong argument count): skipped, as they change nothing.
+    pub rejected: u64,
+    /// Commands the model does not represent (`PING`, `INFO`, `MULTI`...),
+    /// by upper-case name, with how often each appeared; never fatal.
+    pub unknown_commands: BTreeMap<String, u64>,
+    /// Distinct keys interned.
+    pub distinct_keys: u64,
+    /// Lines whose time was earlier than a previous line's; their operations
+    /// take the previous time, so the stream's time never goes back.
+    pub out_of_order: u64,
+}
+
+/// Why a trace could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum TraceError {
+    /// The file could not be opened (missing, unreadable, bad compressed
+    /// header); nothing was read.
+    #[error("cannot open trace {file}")]
+    Open {
+        /// The path as given.
+        file: String,
+        /// The operating system's reason.
+        #[source]
+        source: std::io::Error,
+    },
+    /// Reading failed mid-stream (an I/O error, corrupt or truncated
+    /// compressed data); the stream ends at the last good line.
+    #[error("{file}:{line}: cannot read the trace")]
+    Read {
+        /// The path as given.
+        file: String,
+        /// The line (record) being read, from 1.
+        line: u64,
+        /// The underlying reason.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The header line is missing or wrong; nothing was produced.
+    #[error("{file}:{line}: {reason}")]
+    Header {
+        /// The path as given.
+        file: String,
+        /// The header's line number.
+        line: u64,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// A line that does not parse, in strict mode; the stream ends before it.
+    #[error("{file}:{line}: {reason}")]
+    Malformed {
+        /// The path as given.
+        file: String,
+        /// The line (record) number, from 1.
+        line: u64,
+        /// Why it does not parse.
+        reason: String,
+    },
+    /// A trailing partial binary record, in strict mode (lenient mode counts
+    /// it as malformed); every whole record before it was produced.
+    #[error(
+        "{file}: record {record} at byte offset {offset} is truncated ({len} of {size} bytes)"
+    )]
+    Truncated {
+        /// The path as given.
+        file: String,
+        /// The record's number, from 1.
+        record: u64,
+        /// Byte offset of the record's start.
+        offset: u64,
+        /// Bytes present.
+        len: usize,
+        /// Bytes a record has.
+        size: usize,
+    },
+    /// The trace produced no operation at all (an empty file, a header only,
+    /// or nothing but skipped lines).
+    #[error("{file}: the trace holds no operation ({lines} lines read, {skipped} malformed)")]
+    Empty {
+        /// The path as given.
+        file: String,
+        /// Lines (records) read.
+        lines: u64,
+        /// Of which malformed.
+        skipped: u64,
+    },
+    /// More distinct keys than a 32-bit key id can number; the stream ends.
+    #[error("{file}:{line}: more than 4294967295 distinct keys")]
+    TooManyKeys {
+        /// The path as given.
+        file: String,
+        /// The line (record) that needed one more.
+        line: u64,
+    },
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn format_names_round_trip() {
+        for f in TraceFormat::ALL {
+            assert_eq!(f.name().parse::<TraceFormat>().unwrap(), f);
+            assert_eq!(f.to_string(), f.name());
+        }
+        assert_eq!(
+            " oracleGeneral ".parse::<TraceFormat>().unwrap(),
+            TraceFormat::OracleGeneral
+        );
+        let e = "parquet".parse::<TraceFormat>().unwrap_err();
+        assert!(e.to_string().contains("'parquet'"), "{e}");
+        assert!(e.to_string().contains("oracle-general"), "{e}");
+    }
+}

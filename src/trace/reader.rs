@@ -1,0 +1,281 @@
+//! The trace reader: pulls one line (or record) at a time from the input,
+//! hands it to its format's parser and yields the operations it queued, so
+//! a trace of any length streams in constant memory beyond the interning
+//! table. Malformed lines are counted (lenient) or end the stream (strict);
+//! either way the caller reads the counts and the error after iterating.
+
+use super::cachelib::CachelibParser;
+use super::csv::CsvParser;
+use super::input::{self, Lines, Record, Records, Source};
+use super::monitor::MonitorParser;
+use super::oracle_general::{OracleParser, RECORD};
+use super::sink::{Sink, Skip};
+use super::twitter::TwitterParser;
+use super::{TraceError, TraceFormat, TraceOptions, TraceStats, FIRST_ERRORS};
+use crate::sim::ClassInfo;
+use std::path::Path;
+
+enum Input {
+    Lines(Lines),
+    Records(Records),
+}
+
+enum Parser {
+    Csv(CsvParser),
+    Monitor(MonitorParser),
+    Twitter(TwitterParser),
+    Cachelib(CachelibParser),
+    Oracle(OracleParser),
+}
+
+impl Parser {
+    fn new(format: TraceFormat) -> Parser {
+        match format {
+            TraceFormat::Csv => Parser::Csv(CsvParser::default()),
+            TraceFormat::Monitor => Parser::Monitor(MonitorParser::default()),
+            TraceFormat::Twitter => Parser::Twitter(TwitterParser),
+            TraceFormat::Cachelib => Parser::Cachelib(CachelibParser::default()),
+            TraceFormat::OracleGeneral => Parser::Oracle(OracleParser),
+        }
+    }
+
+    fn parse(&mut self, line: &[u8], sink: &mut Sink) -> Result<(), Skip> {
+        match self {
+            Parser::Csv(p) => p.parse(line, sink),
+            Parser::Monitor(p) => p.parse(line, sink),
+            Parser::Twitter(p) => p.parse(line, sink),
+            Parser::Cachelib(p) => p.parse(line, sink),
+            Parser::Oracle(p) => p.parse(line, sink),
+        }
+    }
+}
+
+/// Streams the operations of one trace file; iterate it (it is an
+/// `Iterator<Item = Op>`), then read [`TraceReader::stats`] and
+/// [`TraceReader::error`], or call [`TraceReader::finish`].
+pub struct TraceReader {
+    file: String,
+    strict: bool,
+    input: Input,
+    parser: Parser,
+    sink: Sink,
+    done: bool,
+    error: Option<TraceError>,
+}
+
+impl TraceReader {
+    /// Opens the trace at `path` (decompressing `.gz`/`.zst`) and reads up
+    /// to its first operation. Fails if the file cannot be opened, its
+    /// header is wrong, it holds no operation, or (strict) a line before the
+    /// first operation is malformed.
+    pub fn open(path: impl AsRef<Path>, opts: TraceOptions) -> Result<Self, TraceError> {
+        let path = path.as_ref();
+        let file = path.display().to_string();
+        let src = input::open(path).map_err(|source| TraceError::Open {
+            file: file.clone(),
+            source,
+        })?;
+        TraceReader::from_source(file, src, opts)
+    }
+
+    /// Reads a trace from an uncompressed byte stream; `name` stands for the
+    /// file in messages. Fails as [`TraceReader::open`] does.
+    pub fn from_reader(
+        name: impl Into<String>,
+        reader: impl std::io::Read + Send + 'static,
+        opts: TraceOptions,
+    ) -> Result<Self, TraceError> {
+        TraceReader::from_source(name.into(), Box::new(reader), opts)
+    }
+
+    fn from_source(file: String, src: Source, opts: TraceOptions) -> Result<Self, TraceError> {
+        let input = if opts.format.is_binary() {
+            Input::Records(Records::new(src, RECORD))
+        } else {
+            Input::Lines(Lines::new(src))
+        };
+        let mut r = TraceReader {
+            file,
+            strict: opts.strict,
+            input,
+            parser: Parser::new(opts.format),
+            sink: Sink::new(&opts),
+            done: false,
+            error: None,
+        };
+        while r.sink.queued() == 0 && !r.done {
+            match r.step() {
+                Ok(true) => {}
+                Ok(false) => r.done = true,
+                Err(e) => return Err(e),
+            }
+        }
+        if r.sink.queued() == 0 {
+            return Err(TraceError::Empty {
+                file: r.file,
+                lines: r.sink.stats.lines,
+                skipped: r.sink.stats.skipped_malformed,
+            });
+        }
+        Ok(r)
+    }
+
+    /// Reads and parses one line or record; false at the end of the input.
+    fn step(&mut self) -> Result<bool, TraceError> {
+        let TraceReader {
+            file,
+            strict,
+            input,
+            parser,
+            sink,
+            ..
+        } = self;
+        let (no, outcome) = match input {
+            Input::Lines(lines) => {
+                let no = lines.line_no + 1;
+                let line = lines.next_line().map_err(|source| TraceError::Read {
+                    file: file.clone(),
+                    line: no,
+                    source,
+                })?;
+                let Some(line) = line else { return Ok(false) };
+                sink.stats.lines += 1;
+                if line.iter().all(u8::is_ascii_whitespace) {
+                    return Ok(true);
+                }
+                (no, parser.parse(line, sink))
+            }
+            Input::Records(recs) => {
+                let (no, offset) = (recs.record_no + 1, recs.next_offset());
+                let rec = recs.next_record().map_err(|source| TraceError::Read {
+                    file: file.clone(),
+                    line: no,
+                    source,
+                })?;
+                let Some(rec) = rec else { return Ok(false) };
+                sink.stats.lines += 1;
+                match rec {
+                    Record::Whole(b) => (no, parser.parse(b, sink)),
+                    Record::Partial(len) => {
+                        let record = no;
+                        if *strict {
+                            return Err(TraceError::Truncated {
+                                file: file.clone(),
+                                record,
+                                offset,
+                                len,
+                                size: RECORD,
+                            });
+                        }
+                        let reason = format!(
+                            "record at byte offset {offset} is truncated ({len} of {RECORD} bytes)"
+                        );
+                        (record, Err(Skip::Malformed(reason)))
+                    }
+                }
+            }
+        };
+        match outcome {
+            Ok(()) => Ok(true),
+            Err(skip) => {
+                sink.discard();
+                self.skip(no, skip)
+            }
+        }
+    }
+
+    fn skip(&mut self, line: u64, skip: Skip) -> Result<bool, TraceError> {
+        let file = self.file.clone();
+        match skip {
+            Skip::Rejected => {
+                self.sink.stats.rejected += 1;
+                Ok(true)
+            }
+            Skip::Header(reason) => Err(TraceError::Header { file, line, reason }),
+            Skip::TooManyKeys => Err(TraceError::TooManyKeys { file, line }),
+            Skip::Malformed(reason) if self.strict => {
+                self.sink.stats.skipped_malformed += 1;
+                Err(TraceError::Malformed { file, line, reason })
+            }
+            Skip::Malformed(reason) => {
+                let stats = &mut self.sink.stats;
+                stats.skipped_malformed += 1;
+                if stats.first_errors.len() < FIRST_ERRORS {
+                    stats.first_errors.push((line, reason));
+                }
+                Ok(true)
+            }
+        }
+    }
+
+    /// What the reader has seen so far (all of it once iteration ended).
+    pub fn stats(&self) -> &TraceStats {
+        &self.sink.stats
+    }
+
+    /// Why iteration stopped before the end of the trace, if it did (strict
+    /// mode's first malformed line, an I/O error, a truncated record).
+    pub fn error(&self) -> Option<&TraceError> {
+        self.error.as_ref()
+    }
+
+    /// Ends reading: the stats, or the error that stopped the stream.
+    pub fn finish(self) -> Result<TraceStats, TraceError> {
+        match self.error {
+            Some(e) => Err(e),
+            None => Ok(self.sink.stats),
+        }
+    }
+
+    /// The file's name as given.
+    pub fn file(&self) -> &str {
+        &self.file
+    }
+
+    /// The key classes in id order (what [`crate::sim::RunSpec::classes`]
+    /// takes).
+    pub fn class_infos(&self) -> Vec<ClassInfo> {
+        self.sink.rules.class_infos()
+    }
+
+    /// Every key interned so far as (db, name), indexed by key id (binary
+    /// traces' numeric ids in decimal): the names a `CsvWriter` needs.
+    pub fn key_names(&self) -> Vec<(u8, Vec<u8>)> {
+        self.sink.interner.names()
+    }
+}
+
+impl Iterator for TraceReader {
+    type Item = crate::op::Op;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        loop {
+            if let Some(op) = self.sink.pop() {
+                self.sink.stats.ops += 1;
+                return Some(op);
+            }
+            if self.done {
+                return None;
+            }
+            match self.step() {
+                Ok(true) => {}
+                Ok(false) => self.done = true,
+                Err(e) => {
+                    self.error = Some(e);
+                    self.done = true;
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reader_is_send() {
+        fn send<T: Send>() {}
+        send::<TraceReader>();
+    }
+}
