@@ -10,6 +10,11 @@ Examples:
       every policy on the seed scenario; table on stdout, report in reports/seed-blog/
   evictsim run scenarios/seed-blog.toml --policy allkeys-lru --policy noeviction --maxmemory 48mb
   evictsim run scenarios/pure-cache.toml --format json > results.json
+  evictsim run scenarios/seed-blog.toml --emit-trace seed-blog.csv.gz
+  evictsim replay capture.log --trace-format monitor --maxmemory 64mb \
+      --class sessions='session:*' --class cache='cache:*' --critical sessions
+  evictsim replay trace.oracleGeneral.zst --trace-format oracle-general \
+      --maxmemory 1gb --read-through --memory-model raw -p exact-lru -p allkeys-lru
   evictsim check scenarios/*.toml
   evictsim policies";
 
@@ -29,6 +34,10 @@ pub enum Command {
     /// Run a scenario under each policy and report what each would lose.
     #[command(after_help = EXAMPLES)]
     Run(RunArgs),
+    /// Replay a trace (Redis MONITOR log, evictsim CSV, Twitter, CacheLib,
+    /// libCacheSim oracleGeneral) under each policy.
+    #[command(after_help = EXAMPLES)]
+    Replay(ReplayArgs),
     /// Validate scenario files without running them.
     Check {
         /// Scenario files (TOML).
@@ -71,6 +80,78 @@ pub struct RunArgs {
     #[arg(long, conflicts_with = "out")]
     pub no_report: bool,
     /// No progress bar.
+    #[arg(long, short = 'q')]
+    pub quiet: bool,
+    /// Also write the scenario's operation stream as an evictsim CSV trace
+    /// (`.gz`/`.zst` compress), to replay elsewhere.
+    #[arg(long, value_name = "FILE")]
+    pub emit_trace: Option<PathBuf>,
+}
+
+/// Arguments of `replay`.
+#[derive(Args, Debug)]
+pub struct ReplayArgs {
+    /// The trace file (`.gz` and `.zst` are read transparently).
+    pub trace: PathBuf,
+    /// csv (evictsim's own: t_ms,op,key,value_bytes,ttl_ms), monitor
+    /// (`redis-cli monitor` output), twitter, cachelib, oracle-general.
+    #[arg(long, value_name = "FORMAT")]
+    pub trace_format: String,
+    /// maxmemory, with Redis's units (1k = 1000, 1kb = 1024, mb, gb).
+    #[arg(long, value_name = "SIZE")]
+    pub maxmemory: String,
+    /// A policy to run (repeat for several; default: all).
+    #[arg(long = "policy", short = 'p', value_name = "POLICY")]
+    pub policies: Vec<String>,
+    /// A key class as NAME=GLOB (repeat; first match wins; unmatched keys
+    /// are class `other`).
+    #[arg(long = "class", value_name = "NAME=GLOB")]
+    pub classes: Vec<String>,
+    /// Mark a class as critical (data with no other copy; repeat).
+    #[arg(long = "critical", value_name = "NAME")]
+    pub critical: Vec<String>,
+    /// Class rules from a TOML file ([[class]] name, match, critical).
+    #[arg(long = "classes", value_name = "FILE", conflicts_with = "classes")]
+    pub classes_file: Option<PathBuf>,
+    /// A read that misses inserts the object with its size, as cache
+    /// simulators do (for traces that hold only reads).
+    #[arg(long)]
+    pub read_through: bool,
+    /// redis: Redis 7.0's used_memory formula; raw: a key costs its value's
+    /// size and room is made before an insert (textbook byte-capacity cache).
+    #[arg(long, default_value = "redis", value_name = "redis|raw")]
+    pub memory_model: String,
+    /// maxmemory-samples.
+    #[arg(long, default_value_t = 5)]
+    pub samples: u32,
+    /// lfu-log-factor.
+    #[arg(long, default_value_t = 10)]
+    pub lfu_log_factor: u32,
+    /// lfu-decay-time (minutes).
+    #[arg(long, default_value_t = 1)]
+    pub lfu_decay_time: u32,
+    /// Seed of the instances' own randomness (sampling, LFU).
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+    /// Stop at the first malformed line (FILE:LINE: reason) instead of
+    /// skipping and counting it.
+    #[arg(long)]
+    pub strict: bool,
+    /// What to print on stdout.
+    #[arg(
+        long,
+        short = 'f',
+        default_value = "table",
+        value_name = "table|json|csv|markdown|html"
+    )]
+    pub format: String,
+    /// Where to write the report files (default: reports/<trace name>/).
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Print only; write no report files.
+    #[arg(long, conflicts_with = "out")]
+    pub no_report: bool,
+    /// No progress bar, no trace summary.
     #[arg(long, short = 'q')]
     pub quiet: bool,
 }

@@ -49,5 +49,5 @@ pub mod op;
 pub mod report;
 pub mod sim;
 pub mod source;
-pub mod units;
 pub mod trace;
+pub mod units;

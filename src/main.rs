@@ -5,11 +5,12 @@ mod cli;
 
 use anyhow::{bail, Context, Result};
 use clap::Parser;
-use cli::{Cli, Command, RunArgs};
-use evictsim::model::PolicyKind;
+use cli::{Cli, Command, ReplayArgs, RunArgs};
+use evictsim::model::{InstanceConfig, MemoryModel, PolicyKind};
 use evictsim::report::{self, Format};
-use evictsim::sim::{self, RunSpec};
+use evictsim::sim::{self, RunResult, RunSpec};
 use evictsim::source::{Scenario, Workload};
+use evictsim::trace::{ClassRules, CsvWriter, TraceFormat, TraceOptions, TraceReader};
 use evictsim::units;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::io::{IsTerminal, Write};
@@ -29,6 +30,7 @@ fn main() {
 fn run(cli: Cli) -> Result<()> {
     match cli.command {
         Command::Run(args) => run_scenario(args),
+        Command::Replay(args) => replay(args),
         Command::Check { scenarios } => check(&scenarios),
         Command::Policies => {
             print!("{}", policies_help());
@@ -40,22 +42,32 @@ fn run(cli: Cli) -> Result<()> {
 /// Typed options of `run`, with nothing of clap left in them.
 struct RunOptions {
     scenario: Scenario,
+    output: Output,
+    emit_trace: Option<PathBuf>,
+}
+
+/// Where a finished run goes: stdout in one format, and a report directory.
+struct Output {
     format: Format,
     out: Option<PathBuf>,
     quiet: bool,
 }
 
+fn parse_policies(names: &[String]) -> Result<Vec<PolicyKind>> {
+    let mut ps = Vec::new();
+    for p in names {
+        let p: PolicyKind = p.parse()?;
+        if !ps.contains(&p) {
+            ps.push(p);
+        }
+    }
+    Ok(ps)
+}
+
 fn run_options(args: RunArgs) -> Result<RunOptions> {
     let mut scenario = Scenario::from_path(&args.scenario)?;
     if !args.policies.is_empty() {
-        let mut ps = Vec::new();
-        for p in &args.policies {
-            let p: PolicyKind = p.parse()?;
-            if !ps.contains(&p) {
-                ps.push(p);
-            }
-        }
-        scenario.policies = ps;
+        scenario.policies = parse_policies(&args.policies)?;
     }
     if let Some(m) = &args.maxmemory {
         scenario.instance.maxmemory =
@@ -76,9 +88,12 @@ fn run_options(args: RunArgs) -> Result<RunOptions> {
     };
     Ok(RunOptions {
         scenario,
-        format,
-        out,
-        quiet: args.quiet,
+        output: Output {
+            format,
+            out,
+            quiet: args.quiet,
+        },
+        emit_trace: args.emit_trace,
     })
 }
 
@@ -100,6 +115,9 @@ fn progress_bar(total_ms: u64, quiet: bool) -> ProgressBar {
 fn run_scenario(args: RunArgs) -> Result<()> {
     let opts = run_options(args)?;
     let sc = &opts.scenario;
+    if let Some(path) = &opts.emit_trace {
+        emit_trace(sc, path)?;
+    }
     let spec = RunSpec {
         scenario: sc.name.clone(),
         seed: sc.seed,
@@ -108,25 +126,34 @@ fn run_scenario(args: RunArgs) -> Result<()> {
         classes: sc.class_infos(),
         duration_ms: sc.duration_ms,
     };
-    let pb = progress_bar(sc.duration_ms, opts.quiet);
+    let pb = progress_bar(sc.duration_ms, opts.output.quiet);
     let started = std::time::Instant::now();
     let result = sim::simulate(&spec, Workload::new(sc), |ops, t_ms| {
         pb.set_position(t_ms);
-        let secs = started.elapsed().as_secs_f64().max(1e-9);
-        pb.set_message(format!(
-            "{} ops, {}/s",
-            report::fmt::thousands(ops),
-            report::fmt::thousands((ops as f64 / secs) as u64)
-        ));
+        pb.set_message(rate(ops, started));
     });
     pb.finish_and_clear();
-    let bytes = report::export(opts.format, &result)?;
+    finish(&result, &opts.output)
+}
+
+fn rate(ops: u64, started: std::time::Instant) -> String {
+    let secs = started.elapsed().as_secs_f64().max(1e-9);
+    format!(
+        "{} ops, {}/s",
+        report::fmt::thousands(ops),
+        report::fmt::thousands((ops as f64 / secs) as u64)
+    )
+}
+
+/// Prints the run in the chosen format, then writes the report directory.
+fn finish(result: &RunResult, output: &Output) -> Result<()> {
+    let bytes = report::export(output.format, result)?;
     let mut stdout = std::io::stdout().lock();
     stdout.write_all(&bytes)?;
     stdout.flush()?;
-    if let Some(dir) = &opts.out {
-        let files = report::write_dir(dir, &result)?;
-        if !opts.quiet {
+    if let Some(dir) = &output.out {
+        let files = report::write_dir(dir, result)?;
+        if !output.quiet {
             eprintln!(
                 "report written to {}/ ({} files)",
                 dir.display(),
@@ -135,6 +162,157 @@ fn run_scenario(args: RunArgs) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// Writes the scenario's operation stream as an evictsim CSV trace, to a
+/// temporary name first, renamed when complete.
+fn emit_trace(sc: &Scenario, path: &std::path::Path) -> Result<()> {
+    let name = path
+        .file_name()
+        .with_context(|| format!("--emit-trace {}: not a file name", path.display()))?;
+    // The temporary name ends like the real one: the extension picks the compression.
+    let tmp = path.with_file_name(format!(
+        ".tmp{}-{}",
+        std::process::id(),
+        name.to_string_lossy()
+    ));
+    let write = || -> Result<()> {
+        let mut w = CsvWriter::create(&tmp)?;
+        let mut workload = Workload::new(sc);
+        let mut key = String::new();
+        while let Some(op) = workload.next() {
+            key.clear();
+            workload.write_key_name(op.key, &mut key);
+            w.write_op(&op, key.as_bytes())?;
+        }
+        w.close()?;
+        Ok(())
+    };
+    if let Err(e) = write() {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(e.context(format!("cannot write trace {}", path.display())));
+    }
+    std::fs::rename(&tmp, path)
+        .with_context(|| format!("cannot write trace {}", path.display()))?;
+    Ok(())
+}
+
+fn replay(args: ReplayArgs) -> Result<()> {
+    let format: TraceFormat = args.trace_format.parse()?;
+    let mut classes = match &args.classes_file {
+        Some(f) => ClassRules::from_toml_file(f)?,
+        None => ClassRules::from_cli(&args.classes, &[] as &[&str])?,
+    };
+    for c in &args.critical {
+        classes.mark_critical(c)?;
+    }
+    let memory_model = match args.memory_model.as_str() {
+        "redis" => MemoryModel::Redis,
+        "raw" => MemoryModel::Raw,
+        other => bail!("--memory-model '{other}': expected redis or raw"),
+    };
+    let maxmemory = units::parse_memory(&args.maxmemory)
+        .with_context(|| format!("--maxmemory '{}'", args.maxmemory))?;
+    let policies = if args.policies.is_empty() {
+        PolicyKind::ALL.to_vec()
+    } else {
+        parse_policies(&args.policies)?
+    };
+    let output = Output {
+        format: args.format.parse()?,
+        out: if args.no_report {
+            None
+        } else {
+            Some(
+                args.out
+                    .clone()
+                    .unwrap_or_else(|| PathBuf::from("reports").join(trace_stem(&args.trace))),
+            )
+        },
+        quiet: args.quiet,
+    };
+    let mut opts = TraceOptions::new(format);
+    opts.classes = classes;
+    opts.read_through = args.read_through;
+    opts.strict = args.strict;
+    let mut reader = TraceReader::open(&args.trace, opts)?;
+    let spec = RunSpec {
+        scenario: args
+            .trace
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default(),
+        seed: args.seed,
+        instance: InstanceConfig {
+            maxmemory,
+            samples: args.samples,
+            lfu_log_factor: args.lfu_log_factor,
+            lfu_decay_time: args.lfu_decay_time,
+            memory_model,
+            seed: args.seed,
+            ..Default::default()
+        },
+        policies,
+        classes: reader.class_infos(),
+        duration_ms: 0,
+    };
+    let pb = spinner(args.quiet);
+    let started = std::time::Instant::now();
+    let result = sim::simulate(&spec, reader.by_ref(), |ops, _| {
+        pb.set_message(rate(ops, started))
+    });
+    pb.finish_and_clear();
+    let stats = reader.finish()?;
+    if stats.ops == 0 {
+        bail!("{}: no operation in the trace", args.trace.display());
+    }
+    if !args.quiet {
+        eprintln!(
+            "{}: {} lines, {} operations, {} distinct keys, {} malformed lines skipped",
+            args.trace.display(),
+            report::fmt::thousands(stats.lines),
+            report::fmt::thousands(stats.ops),
+            report::fmt::thousands(stats.distinct_keys),
+            report::fmt::thousands(stats.skipped_malformed)
+        );
+        for (line, why) in &stats.first_errors {
+            eprintln!("  line {line}: {why}");
+        }
+        if !stats.unknown_commands.is_empty() {
+            let list: Vec<String> = stats
+                .unknown_commands
+                .iter()
+                .map(|(c, n)| format!("{c} x{n}"))
+                .collect();
+            eprintln!("  commands not modelled (skipped): {}", list.join(", "));
+        }
+    }
+    finish(&result, &output)
+}
+
+fn trace_stem(path: &std::path::Path) -> String {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "trace".into());
+    let mut stem = name.as_str();
+    for ext in [".gz", ".zst", ".csv", ".log", ".txt"] {
+        stem = stem.strip_suffix(ext).unwrap_or(stem);
+    }
+    stem.to_string()
+}
+
+fn spinner(quiet: bool) -> ProgressBar {
+    if quiet || !std::io::stderr().is_terminal() {
+        return ProgressBar::hidden();
+    }
+    let pb = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
+    pb.set_style(
+        ProgressStyle::with_template("{spinner} replaying  {msg}  {elapsed}")
+            .expect("static template"),
+    );
+    pb.enable_steady_tick(std::time::Duration::from_millis(200));
+    pb
 }
 
 fn check(paths: &[PathBuf]) -> Result<()> {
