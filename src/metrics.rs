@@ -20,7 +20,10 @@ pub struct Counters {
     pub writes: u64,
     /// Keys evicted by the policy.
     pub evicted: u64,
-    /// Distinct keys evicted at least once.
+    /// Evictions of keys whose TTL had already passed (not yet reclaimed by
+    /// expiry): Redis counts them in `evicted_keys`, but nothing was lost.
+    pub evicted_expired: u64,
+    /// Distinct keys evicted at least once while still live.
     pub evicted_distinct: u64,
     /// Reads that missed only because the key had been evicted: it was not
     /// deleted, had not expired and was not written again since.
@@ -39,10 +42,16 @@ impl Counters {
         self.hits += o.hits;
         self.writes += o.writes;
         self.evicted += o.evicted;
+        self.evicted_expired += o.evicted_expired;
         self.evicted_distinct += o.evicted_distinct;
         self.lost_reads += o.lost_reads;
         self.oom_rejected += o.oom_rejected;
         self.expired += o.expired;
+    }
+
+    /// Evictions of keys that were still live (not past their TTL).
+    pub fn evicted_live(&self) -> u64 {
+        self.evicted - self.evicted_expired
     }
 
     /// Hits over reads, or `None` when nothing was read.
@@ -86,7 +95,14 @@ impl Default for ClassMetrics {
 }
 
 impl ClassMetrics {
-    /// Records one eviction of a key of this class.
+    /// Records one eviction of a key of this class that was past its TTL:
+    /// counted as an eviction, as Redis does, but not as a loss.
+    pub fn record_expired_eviction(&mut self) {
+        self.counters.evicted += 1;
+        self.counters.evicted_expired += 1;
+    }
+
+    /// Records one eviction of a live key of this class.
     pub fn record_eviction(&mut self, idle_ms: u64, ttl_left_ms: Option<u64>, first_time: bool) {
         self.counters.evicted += 1;
         if first_time {

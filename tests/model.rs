@@ -593,3 +593,69 @@ fn read_through_fills_and_sliding_expiry_refreshes() {
     let c = i.metrics().classes[0].counters;
     assert_eq!((c.reads, c.hits), (3, 2));
 }
+
+/// Keys past their TTL but not yet reclaimed are evicted like any key (Redis
+/// counts them in `evicted_keys`), but they are not critical keys lost.
+/// (Regression: they inflated "critical keys evicted" by up to 80%.)
+#[test]
+fn evicting_an_already_expired_key_is_not_a_loss() {
+    // Room for the first 100 keys with their TTLs, not for 50 more.
+    let max = memory_for(130, 100);
+    let mut c = cfg(max);
+    c.hz = 1; // a slow cron leaves expired keys around
+    let mut inst = Instance::<VolatileTtl>::new(&c, 1);
+    for k in 0..100u32 {
+        inst.apply(&set(0, k, 0, 100, 10));
+    }
+    // All 100 keys expired at t=11 but the cron has not run yet; new keys
+    // force evictions, and volatile-ttl takes the expired ones first.
+    for k in 100..150u32 {
+        inst.apply(&set(500, k, 0, 100, 600_000));
+    }
+    let m = inst.metrics().classes[0].clone();
+    assert!(m.counters.evicted >= 30, "evicted {}", m.counters.evicted);
+    assert_eq!(m.counters.evicted_expired, m.counters.evicted);
+    assert_eq!(m.counters.evicted_distinct, 0);
+    assert_eq!(m.counters.evicted_live(), 0);
+    assert_eq!(m.ttl_left_at_eviction_ms.len(), 0);
+    inst.apply(&get(600, 3, 0));
+    assert_eq!(inst.metrics().classes[0].counters.lost_reads, 0);
+}
+
+/// A session with a sliding TTL, evicted, then read every second: each read
+/// would have refreshed the TTL, so every one of them is lost, not only those
+/// before the TTL the key had when evicted.
+#[test]
+fn lost_reads_follow_a_sliding_ttl() {
+    let max = memory_for(50, 100);
+    let mut inst = Instance::<AllKeysLru>::new(&cfg(max), 1);
+    let touch = |t: u64| {
+        op(
+            t,
+            0,
+            0,
+            Cmd::Read(ReadSpec {
+                fill: None,
+                fill_ttl_ms: 0,
+                slide_ms: 10_000,
+            }),
+        )
+    };
+    inst.apply(&set(0, 0, 0, 100, 10_000));
+    for k in 1..200u32 {
+        inst.apply(&set(1_000 + k as u64, k, 0, 100, 0));
+    }
+    assert!(
+        inst.keyspace().find(0, 0).is_none(),
+        "the session was evicted"
+    );
+    for s in 2..41u64 {
+        inst.apply(&touch(s * 1_000));
+    }
+    assert_eq!(inst.metrics().classes[0].counters.lost_reads, 39);
+    // A PERSIST on the lost key would have kept it forever; a PEXPIRE 0
+    // would have deleted it.
+    inst.apply(&op(41_000, 0, 0, Cmd::Expire { ttl_ms: 0 }));
+    inst.apply(&touch(42_000));
+    assert_eq!(inst.metrics().classes[0].counters.lost_reads, 39);
+}

@@ -86,7 +86,12 @@ impl ActiveExpire {
         if kind == CycleKind::Fast {
             self.last_fast_cycle_ms = now_ms;
         }
-        let dbs_per_call = dbnum.min(16);
+        // CRON_DBS_PER_CALL, or every database after a time-limit exit.
+        let dbs_per_call = if self.timelimit_exit {
+            dbnum
+        } else {
+            dbnum.min(16)
+        };
         let timelimit_ns = match kind {
             CycleKind::Slow => self.slow_time_perc * 1_000_000_000 / self.hz / 100,
             CycleKind::Fast => self.fast_duration_us * 1000,

@@ -54,7 +54,6 @@ pub struct Instance<P: Policy> {
     next_cron: u64,
     cron_step: u64,
     expire: ActiveExpire,
-    shared_ints: bool,
     ops: u64,
 }
 
@@ -68,9 +67,6 @@ impl<P: Policy> Instance<P> {
             cfg.maxmemory,
             cfg.seed,
         );
-        // Shared integers are off when maxmemory is set under a policy that
-        // needs a clock per object.
-        let shared_ints = !(cfg.maxmemory > 0 && P::KIND.no_shared_integers());
         let mut metrics = Metrics::new(classes);
         metrics.peak_used_memory = ks.used_memory();
         Instance {
@@ -84,7 +80,6 @@ impl<P: Policy> Instance<P> {
             next_cron: 0,
             cron_step: (1000 / cfg.hz.max(1) as u64).max(1),
             expire: ActiveExpire::new(cfg.active_expire_effort, cfg.hz),
-            shared_ints,
             ops: 0,
             ks,
             cfg: cfg.clone(),
@@ -167,7 +162,7 @@ impl<P: Policy> Instance<P> {
         match op.cmd {
             Cmd::Read(spec) => self.read(op, spec),
             Cmd::IncrWindow { window_ms } => {
-                let r = self.command(op, Cmd::IncrBy { delta: 1 });
+                let r = self.command(op, Cmd::IncrWindow { window_ms });
                 if r == Reply::Created {
                     self.command(op, Cmd::Expire { ttl_ms: window_ms });
                 }
@@ -256,6 +251,14 @@ impl<P: Policy> Instance<P> {
         });
     }
 
+    /// Whether new integer values may be shared objects: not when
+    /// `maxmemory` is set under a policy that needs a clock per object
+    /// (checked at each write, as Redis does).
+    #[inline]
+    fn shared_ints(&self) -> bool {
+        !(self.cfg.maxmemory > 0 && P::KIND.no_shared_integers())
+    }
+
     #[inline]
     fn lfu_minutes(&self) -> u32 {
         lfu::minutes(unix_ms(self.now))
@@ -300,6 +303,14 @@ impl<P: Policy> Instance<P> {
         let e = self.remove(db, pos);
         let now = self.now;
         let key = e.key as usize;
+        let class = e.class as usize;
+        self.metrics.timeline.record_eviction(now, class);
+        if e.expire_at != 0 && now > e.expire_at {
+            // Past its TTL, not yet reclaimed: Redis evicts (and counts) it
+            // like any key, but no data was lost.
+            self.metrics.classes[class].record_expired_eviction();
+            return;
+        }
         let first = !self.ever_evicted[key];
         self.ever_evicted[key] = true;
         let ttl_left = if e.expire_at != 0 {
@@ -312,13 +323,11 @@ impl<P: Policy> Instance<P> {
         } else {
             u64::MAX
         };
-        let class = e.class as usize;
         self.metrics.classes[class].record_eviction(
             now.saturating_sub(e.last_access_ms),
             ttl_left,
             first,
         );
-        self.metrics.timeline.record_eviction(now, class);
     }
 
     #[inline]
@@ -382,17 +391,44 @@ impl<P: Policy> Instance<P> {
 
     /// A miss: was it because the key had been evicted (and would still be
     /// there otherwise)?
+    ///
+    /// `slide_ms` is the TTL the read would have refreshed had the key been
+    /// there (sliding expiry): the key would have lived on, so the deadline
+    /// moves with it.
     #[inline]
-    fn note_miss(&mut self, op: &Op) {
+    fn note_miss(&mut self, op: &Op, slide_ms: u64) {
         let k = op.key as usize;
         let deadline = self.lost[k];
         if deadline != 0 {
             if self.now <= deadline {
                 self.metrics.classes[op.class as usize].counters.lost_reads += 1;
+                if slide_ms > 0 && deadline != u64::MAX {
+                    self.lost[k] = deadline.max(self.now + slide_ms);
+                }
             } else {
                 self.lost[k] = 0;
             }
         }
+    }
+
+    /// A TTL command on a key lost to eviction: it would have changed the
+    /// key's deadline (`ttl_ms` 0 deletes; `None` is PERSIST).
+    #[inline]
+    fn move_lost_deadline(&mut self, op: &Op, ttl_ms: Option<u64>) {
+        let k = op.key as usize;
+        let deadline = self.lost[k];
+        if deadline == 0 {
+            return;
+        }
+        self.lost[k] = if self.now > deadline {
+            0
+        } else {
+            match ttl_ms {
+                Some(0) => 0,
+                Some(t) => self.now + t,
+                None => u64::MAX,
+            }
+        };
     }
 
     fn new_entry(
@@ -463,7 +499,7 @@ impl<P: Policy> Instance<P> {
     fn execute(&mut self, op: &Op, cmd: Cmd) -> Reply {
         let class = op.class as usize;
         match cmd {
-            Cmd::Read(_) => {
+            Cmd::Read(spec) => {
                 self.metrics.classes[class].counters.reads += 1;
                 match self.lookup(op, Access::Read) {
                     Some(_) => {
@@ -471,7 +507,7 @@ impl<P: Policy> Instance<P> {
                         Reply::Found
                     }
                     None => {
-                        self.note_miss(op);
+                        self.note_miss(op, spec.slide_ms);
                         Reply::Missing
                     }
                 }
@@ -508,7 +544,7 @@ impl<P: Policy> Instance<P> {
                         Reply::Found
                     }
                     None => {
-                        self.note_miss(op);
+                        self.note_miss(op, 0);
                         Reply::Missing
                     }
                 };
@@ -525,7 +561,10 @@ impl<P: Policy> Instance<P> {
                     }
                     Reply::Found
                 }
-                None => Reply::Missing,
+                None => {
+                    self.move_lost_deadline(op, Some(ttl_ms));
+                    Reply::Missing
+                }
             },
             Cmd::Persist => match self.lookup(op, Access::Write) {
                 Some(pos) => {
@@ -535,7 +574,10 @@ impl<P: Policy> Instance<P> {
                     }
                     Reply::Found
                 }
-                None => Reply::Missing,
+                None => {
+                    self.move_lost_deadline(op, None);
+                    Reply::Missing
+                }
             },
             Cmd::IncrBy { delta } => self.incr(op, delta),
             Cmd::IncrWindow { .. } => self.incr(op, 1),
@@ -552,7 +594,7 @@ impl<P: Policy> Instance<P> {
             _ => {}
         }
         self.metrics.classes[class].counters.writes += 1;
-        let cost = memory::value_cost(value, self.shared_ints);
+        let cost = memory::value_cost(value, self.shared_ints());
         let kind = if value.int {
             ValueKind::Int
         } else {
@@ -562,7 +604,7 @@ impl<P: Policy> Instance<P> {
             Some(pos) => {
                 self.ks
                     .set_value(op.db, pos, op.key_len, cost, value.len, kind);
-                self.ks.entry_mut(op.db, pos).int_value = value.int_value;
+                self.ks.entry_mut(op.db, pos).int_value = stored_aux(value);
                 if ttl_ms > 0 {
                     self.ks.set_expire(op.db, pos, self.now + ttl_ms);
                 } else if !keep_ttl {
@@ -573,7 +615,7 @@ impl<P: Policy> Instance<P> {
             }
             None => {
                 let at = if ttl_ms > 0 { self.now + ttl_ms } else { 0 };
-                self.create(op, cost, value.len, kind, value.int_value, at);
+                self.create(op, cost, value.len, kind, stored_aux(value), at);
                 Reply::Created
             }
         }
@@ -594,17 +636,17 @@ impl<P: Policy> Instance<P> {
                 };
                 self.metrics.classes[class].counters.writes += 1;
                 let value = Value::integer(v);
-                let cost = memory::value_cost(value, self.shared_ints);
+                let cost = memory::value_cost(value, self.shared_ints());
                 self.ks
                     .set_value(op.db, pos, op.key_len, cost, value.len, ValueKind::Int);
                 self.ks.entry_mut(op.db, pos).int_value = v;
                 Reply::Found
             }
             None => {
-                self.note_miss(op);
+                self.note_miss(op, 0);
                 self.metrics.classes[class].counters.writes += 1;
                 let value = Value::integer(delta);
-                let cost = memory::value_cost(value, self.shared_ints);
+                let cost = memory::value_cost(value, self.shared_ints());
                 self.create(op, cost, value.len, ValueKind::Int, delta, 0);
                 Reply::Created
             }
@@ -621,20 +663,32 @@ impl<P: Policy> Instance<P> {
                 }
                 self.metrics.classes[class].counters.writes += 1;
                 let new_len = e.len.saturating_add(len);
-                // APPEND makes the string RAW and grows it greedily
-                // (sdsMakeRoomFor doubles below 1 MB).
-                let n = new_len as u64;
-                let cap = if n < 1 << 20 { n * 2 } else { n + (1 << 20) };
-                let cost = memory::ROBJ + memory::jemalloc_class(memory::sds_header(cap) + cap + 1);
+                // An EMBSTR or INT value is first copied into an exact-size
+                // RAW string (dbUnshareStringValue); then sdsMakeRoomFor
+                // reallocates only when the capacity runs out.
+                let cap = if e.kind == ValueKind::Str && e.int_value > 0 {
+                    e.int_value as u64
+                } else {
+                    memory::sds_capacity(e.len as u64)
+                };
+                let (cap, cost) = memory::append_room(cap, new_len as u64);
                 self.ks
                     .set_value(op.db, pos, op.key_len, cost, new_len, ValueKind::Str);
+                self.ks.entry_mut(op.db, pos).int_value = cap as i64;
                 self.lost[op.key as usize] = 0;
                 Reply::Found
             }
             None => {
                 self.metrics.classes[class].counters.writes += 1;
                 let cost = memory::string_object_cost(len as u64);
-                self.create(op, cost, len, ValueKind::Str, 0, 0);
+                self.create(
+                    op,
+                    cost,
+                    len,
+                    ValueKind::Str,
+                    stored_aux(Value::bytes(len)),
+                    0,
+                );
                 Reply::Created
             }
         }
@@ -670,6 +724,18 @@ impl<P: Policy> Instance<P> {
             }
             None => Reply::Missing,
         }
+    }
+}
+
+/// What a new string value keeps in `Entry::int_value`: the integer, the
+/// capacity of a RAW string, or 0 for an EMBSTR.
+fn stored_aux(v: Value) -> i64 {
+    if v.int {
+        v.int_value
+    } else if v.len > memory::EMBSTR_MAX {
+        memory::sds_capacity(v.len as u64) as i64
+    } else {
+        0
     }
 }
 

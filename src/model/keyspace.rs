@@ -37,7 +37,8 @@ pub struct Entry {
     pub expire_at: u64,
     /// Simulated time of the last access in ms (for the idle histogram).
     pub last_access_ms: u64,
-    /// Integer value when `kind` is `Int`.
+    /// The integer when `kind` is `Int`; for a RAW string, the capacity of
+    /// its sds (bytes it can hold without reallocating); 0 for an EMBSTR.
     pub int_value: i64,
     /// Memory cost of the key without bucket shares.
     pub mem: u32,
@@ -356,12 +357,8 @@ impl Keyspace {
     /// Gives the key a TTL (absolute ms), adding it to `expires` if needed.
     pub fn set_expire(&mut self, db: u8, pos: usize, at: u64) {
         debug_assert!(at != 0);
-        let had = self.dbs[db as usize].entries[pos].expire_at != 0;
-        if had {
-            self.dbs[db as usize].entries[pos].expire_at = at;
-            return;
-        }
-        // Growth of the expires table happens before the add.
+        // Growth of the expires table is checked before the add, even when
+        // the key already has a TTL (`dictAddOrFind` in `setExpire`).
         let d = &self.dbs[db as usize];
         let used = d.volatile.len() as u64;
         let slots = d.expires.heads.len() as u64;
@@ -372,6 +369,10 @@ impl Keyspace {
             if self.expand_allowed(used, slots, n) {
                 self.rehash_expires(db, n as usize);
             }
+        }
+        if self.dbs[db as usize].entries[pos].expire_at != 0 {
+            self.dbs[db as usize].entries[pos].expire_at = at;
+            return;
         }
         let key = self.dbs[db as usize].entries[pos].key;
         let slots = self.dbs[db as usize].expires.heads.len();

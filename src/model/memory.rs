@@ -73,6 +73,35 @@ pub fn string_object_cost(len: u64) -> u64 {
     }
 }
 
+/// Capacity of an sds allocated for `len` bytes: jemalloc's spare bytes
+/// become free space (`sdsnewlen` records the usable size).
+#[inline]
+pub fn sds_capacity(len: u64) -> u64 {
+    let hdr = sds_header(len);
+    jemalloc_class(hdr + len + 1) - hdr - 1
+}
+
+/// What APPEND does to a string of capacity `cap` that must hold `new_len`
+/// bytes (`sdsMakeRoomFor`): nothing if it fits, else a reallocation to twice
+/// the new length (plus 1 MB beyond 1 MB) with at least an 8-bit header.
+/// Returns the new capacity and the string object's cost.
+#[inline]
+pub fn append_room(cap: u64, new_len: u64) -> (u64, u64) {
+    let cap = if cap >= new_len {
+        cap
+    } else {
+        let want = if new_len < 1 << 20 {
+            new_len * 2
+        } else {
+            new_len + (1 << 20)
+        };
+        let hdr = sds_header(want).max(3);
+        jemalloc_class(hdr + want + 1) - hdr - 1
+    };
+    let hdr = sds_header(cap).max(3);
+    (cap, ROBJ + jemalloc_class(hdr + cap + 1))
+}
+
 /// Cost of a value stored under a key. An integer is an `int`-encoded object,
 /// or a shared object when `shared_ints` and it is below 10,000.
 #[inline]
@@ -130,13 +159,28 @@ pub fn argv_cost(op: &Op, cmd: &Cmd) -> u64 {
     let (argc, rest) = match *cmd {
         // GET key (the first command of a read; its fill/slide are separate).
         Cmd::Read(_) | Cmd::Del | Cmd::GetDel | Cmd::Persist | Cmd::Peek => (2, arg(6)),
-        Cmd::Set { value, ttl_ms, .. } => {
-            let val = arg(value.len as u64);
+        Cmd::Set {
+            value,
+            ttl_ms,
+            cond,
+            keep_ttl,
+        } => {
+            // SET key value [PX ttl] [NX|XX] [KEEPTTL] (SETEX is counted as
+            // SET ... PX: one argument more than Redis sees).
+            let (mut argc, mut rest) = (3, arg(3) + arg(value.len as u64));
             if ttl_ms > 0 {
-                (5, arg(3) + val + arg(2) + arg(digits(ttl_ms)))
-            } else {
-                (3, arg(3) + val)
+                argc += 2;
+                rest += arg(2) + arg(digits(ttl_ms));
             }
+            if cond != crate::op::SetCond::Always {
+                argc += 1;
+                rest += arg(2);
+            }
+            if keep_ttl {
+                argc += 1;
+                rest += arg(7);
+            }
+            (argc, rest)
         }
         Cmd::Expire { ttl_ms } => (3, arg(7) + arg(digits(ttl_ms))),
         Cmd::IncrBy { delta } => (3, arg(6) + arg(crate::op::decimal_len(delta) as u64)),

@@ -11,23 +11,25 @@ use crate::sim::RunResult;
 pub struct CsvExporter;
 
 /// The counter columns, named as in the JSON schema.
-const COUNTERS: [&str; 8] = [
+const COUNTERS: [&str; 9] = [
     "reads",
     "hits",
     "writes",
     "evicted",
+    "evicted_expired",
     "evicted_distinct",
     "lost_reads",
     "oom_rejected",
     "expired",
 ];
 
-fn values(c: &Counters) -> [u64; 8] {
+fn values(c: &Counters) -> [u64; 9] {
     [
         c.reads,
         c.hits,
         c.writes,
         c.evicted,
+        c.evicted_expired,
         c.evicted_distinct,
         c.lost_reads,
         c.oom_rejected,

@@ -215,7 +215,7 @@ fn danger(r: &RunResult, s: &Summary) -> Vec<Block> {
                 .filter(|(_, info)| info.critical)
                 .filter_map(|(ci, info)| {
                     let k = counters(r, i, ci)?;
-                    (k.evicted > 0 || k.lost_reads > 0).then(|| {
+                    (k.evicted_live() > 0 || k.lost_reads > 0).then(|| {
                         vec![
                             class(info),
                             t(format!(
@@ -604,7 +604,7 @@ fn class_table(r: &RunResult) -> Vec<Block> {
             let k = &m.counters;
             let (idle, ttl) = (&m.idle_at_eviction_ms, &m.ttl_left_at_eviction_ms);
             rows.push(Row {
-                tone: if k.evicted > 0 || k.lost_reads > 0 {
+                tone: if k.evicted_live() > 0 || k.lost_reads > 0 {
                     Tone::Danger
                 } else {
                     Tone::Plain
@@ -612,7 +612,7 @@ fn class_table(r: &RunResult) -> Vec<Block> {
                 cells: vec![
                     vec![c(run.policy.name())],
                     vec![class(info)],
-                    vec![t(thousands(k.evicted))],
+                    vec![t(thousands(k.evicted_live()))],
                     vec![t(thousands(k.evicted_distinct))],
                     vec![t(thousands(k.lost_reads))],
                     vec![t(thousands(k.oom_rejected))],
@@ -641,7 +641,7 @@ fn class_table(r: &RunResult) -> Vec<Block> {
         rows,
     }));
     out.push(para(vec![t(
-        "Evictions count every eviction (a key evicted twice counts twice). TTL left: how \
+        "Evictions count every eviction of a live key (a key evicted twice counts twice; keys already past their TTL, which Redis also evicts and counts, are left out). TTL left: how \
          much of its life an evicted key still had, over the keys that had a TTL. Idle: \
          time since its last access. Percentiles are HdrHistogram's, within 1%; a dash \
          means there was nothing to measure.",

@@ -146,7 +146,7 @@ impl Summary {
                 let totals = run.metrics.totals();
                 PolicySummary {
                     policy: run.policy,
-                    critical_evictions: critical.evicted,
+                    critical_evictions: critical.evicted_live(),
                     critical_keys_evicted: critical.evicted_distinct,
                     lost_critical_reads: critical.lost_reads,
                     refused_writes: totals.oom_rejected,

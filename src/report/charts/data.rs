@@ -16,7 +16,7 @@ pub(crate) fn damage(run: &RunResult, pr: &PolicyRun) -> (u64, u64, u64) {
         all += cm.counters.evicted;
         if is_critical(run, i) {
             lost += cm.counters.lost_reads;
-            evicted += cm.counters.evicted;
+            evicted += cm.counters.evicted_live();
         }
     }
     (lost, evicted, all)

@@ -47,7 +47,7 @@ pub(super) fn draw<DB: DrawingBackend>(
         &colours,
         "Keys evicted",
         "keys evicted",
-        |c| c.evicted,
+        |c| c.evicted_live(),
         Extras {
             oom: true,
             x_desc: false,
