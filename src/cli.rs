@@ -133,6 +133,11 @@ pub struct ReplayArgs {
     /// Seed of the instances' own randomness (sampling, LFU).
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
+    /// Replay only this share of the keys (chosen by hash) with maxmemory
+    /// scaled to match (SHARDS): for traces too big to replay whole. Ratios
+    /// carry over; counts are the sample's.
+    #[arg(long, value_name = "R")]
+    pub sample_rate: Option<f64>,
     /// Stop at the first malformed line (FILE:LINE: reason) instead of
     /// skipping and counting it.
     #[arg(long)]

@@ -47,6 +47,7 @@ pub mod metrics;
 pub mod model;
 pub mod op;
 pub mod report;
+pub mod shards;
 pub mod sim;
 pub mod source;
 pub mod trace;

@@ -8,6 +8,7 @@ use clap::Parser;
 use cli::{Cli, Command, ReplayArgs, RunArgs};
 use evictsim::model::{InstanceConfig, MemoryModel, PolicyKind};
 use evictsim::report::{self, Format};
+use evictsim::shards::SpatialSample;
 use evictsim::sim::{self, RunResult, RunSpec};
 use evictsim::source::{Scenario, Workload};
 use evictsim::trace::{ClassRules, CsvWriter, TraceFormat, TraceOptions, TraceReader};
@@ -236,7 +237,11 @@ fn replay(args: ReplayArgs) -> Result<()> {
     opts.read_through = args.read_through;
     opts.strict = args.strict;
     let mut reader = TraceReader::open(&args.trace, opts)?;
-    let spec = RunSpec {
+    let sample = match args.sample_rate {
+        Some(r) => Some(SpatialSample::new(r, args.seed).context("--sample-rate")?),
+        None => None,
+    };
+    let mut spec = RunSpec {
         scenario: args
             .trace
             .file_name()
@@ -256,11 +261,22 @@ fn replay(args: ReplayArgs) -> Result<()> {
         classes: reader.class_infos(),
         duration_ms: 0,
     };
+    if let Some(s) = &sample {
+        spec.instance = s.scale(&spec.instance);
+        if !args.quiet {
+            eprintln!(
+                "sampling {:.2}% of the keys; maxmemory scaled to {} (counts below are the sample's)",
+                s.rate() * 100.0,
+                report::fmt::bytes(spec.instance.maxmemory)
+            );
+        }
+    }
     let pb = spinner(args.quiet);
     let started = std::time::Instant::now();
-    let result = sim::simulate(&spec, reader.by_ref(), |ops, _| {
-        pb.set_message(rate(ops, started))
-    });
+    let ops = reader
+        .by_ref()
+        .filter(|op| sample.as_ref().is_none_or(|s| s.keeps(op)));
+    let result = sim::simulate(&spec, ops, |ops, _| pb.set_message(rate(ops, started)));
     pb.finish_and_clear();
     let stats = reader.finish()?;
     if stats.ops == 0 {

@@ -430,3 +430,65 @@ fn an_emitted_trace_replays_like_the_scenario() {
         hits(&b)
     );
 }
+
+#[test]
+fn replay_samples_keys_with_sample_rate() {
+    let dir = tempfile::tempdir().unwrap();
+    evictsim(dir.path())
+        .args([
+            "run",
+            fixture().to_str().unwrap(),
+            "-p",
+            "allkeys-lru",
+            "--no-report",
+            "-q",
+        ])
+        .args(["--emit-trace", "tiny.csv"])
+        .assert()
+        .success();
+    let ops = |extra: &[&str]| {
+        let out = evictsim(dir.path())
+            .args([
+                "replay",
+                "tiny.csv",
+                "--trace-format",
+                "csv",
+                "--maxmemory",
+                "1536kb",
+                "-p",
+                "allkeys-lru",
+            ])
+            .args(["-f", "json", "--no-report"])
+            .args(extra)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        (
+            v["ops"].as_u64().unwrap(),
+            v["maxmemory_bytes"].as_u64().unwrap(),
+        )
+    };
+    let (all, max_all) = ops(&[]);
+    let (half, max_half) = ops(&["--sample-rate", "0.5"]);
+    assert!(half > all / 4 && half < all * 3 / 4, "{half} of {all}");
+    assert!(max_half < max_all);
+    evictsim(dir.path())
+        .args([
+            "replay",
+            "tiny.csv",
+            "--trace-format",
+            "csv",
+            "--maxmemory",
+            "1mb",
+            "--sample-rate",
+            "2",
+        ])
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("sample rate"));
+}
