@@ -65,23 +65,9 @@ pub struct RunArgs {
     /// Override the scenario's seed.
     #[arg(long)]
     pub seed: Option<u64>,
-    /// What to print on stdout.
-    #[arg(
-        long,
-        short = 'f',
-        default_value = "table",
-        value_name = "table|json|csv|markdown|html"
-    )]
-    pub format: String,
-    /// Where to write the report files (default: reports/<scenario>/).
-    #[arg(long, value_name = "DIR")]
-    pub out: Option<PathBuf>,
-    /// Print only; write no report files.
-    #[arg(long, conflicts_with = "out")]
-    pub no_report: bool,
-    /// No progress bar.
-    #[arg(long, short = 'q')]
-    pub quiet: bool,
+    /// Output options.
+    #[command(flatten)]
+    pub output: OutputArgs,
     /// Also write the scenario's operation stream as an evictsim CSV trace
     /// (`.gz`/`.zst` compress), to replay elsewhere.
     #[arg(long, value_name = "FILE")]
@@ -142,6 +128,14 @@ pub struct ReplayArgs {
     /// skipping and counting it.
     #[arg(long)]
     pub strict: bool,
+    /// Output options.
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+/// Where a run's results go, shared by `run` and `replay`.
+#[derive(Args, Debug)]
+pub struct OutputArgs {
     /// What to print on stdout.
     #[arg(
         long,
@@ -150,13 +144,13 @@ pub struct ReplayArgs {
         value_name = "table|json|csv|markdown|html"
     )]
     pub format: String,
-    /// Where to write the report files (default: reports/<trace name>/).
+    /// Where to write the report files (default: reports/<scenario or trace name>/).
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
     /// Print only; write no report files.
     #[arg(long, conflicts_with = "out")]
     pub no_report: bool,
-    /// No progress bar, no trace summary.
+    /// No progress bar (nor, for a trace, its summary).
     #[arg(long, short = 'q')]
     pub quiet: bool,
 }

@@ -78,12 +78,13 @@ fn run_options(args: RunArgs) -> Result<RunOptions> {
         scenario.seed = seed;
         scenario.instance.seed = seed;
     }
-    let format: Format = args.format.parse()?;
-    let out = if args.no_report {
+    let format: Format = args.output.format.parse()?;
+    let out = if args.output.no_report {
         None
     } else {
         Some(
-            args.out
+            args.output
+                .out
                 .unwrap_or_else(|| PathBuf::from("reports").join(&scenario.name)),
         )
     };
@@ -92,7 +93,7 @@ fn run_options(args: RunArgs) -> Result<RunOptions> {
         output: Output {
             format,
             out,
-            quiet: args.quiet,
+            quiet: args.output.quiet,
         },
         emit_trace: args.emit_trace,
     })
@@ -220,17 +221,18 @@ fn replay(args: ReplayArgs) -> Result<()> {
         parse_policies(&args.policies)?
     };
     let output = Output {
-        format: args.format.parse()?,
-        out: if args.no_report {
+        format: args.output.format.parse()?,
+        out: if args.output.no_report {
             None
         } else {
             Some(
-                args.out
+                args.output
+                    .out
                     .clone()
                     .unwrap_or_else(|| PathBuf::from("reports").join(trace_stem(&args.trace))),
             )
         },
-        quiet: args.quiet,
+        quiet: args.output.quiet,
     };
     let mut opts = TraceOptions::new(format);
     opts.classes = classes;
@@ -263,7 +265,7 @@ fn replay(args: ReplayArgs) -> Result<()> {
     };
     if let Some(s) = &sample {
         spec.instance = s.scale(&spec.instance);
-        if !args.quiet {
+        if !args.output.quiet {
             eprintln!(
                 "sampling {:.2}% of the keys; maxmemory scaled to {} (counts below are the sample's)",
                 s.rate() * 100.0,
@@ -271,7 +273,7 @@ fn replay(args: ReplayArgs) -> Result<()> {
             );
         }
     }
-    let pb = spinner(args.quiet);
+    let pb = spinner(args.output.quiet);
     let started = std::time::Instant::now();
     let ops = reader
         .by_ref()
@@ -282,7 +284,7 @@ fn replay(args: ReplayArgs) -> Result<()> {
     if stats.ops == 0 {
         bail!("{}: no operation in the trace", args.trace.display());
     }
-    if !args.quiet {
+    if !args.output.quiet {
         eprintln!(
             "{}: {} lines, {} operations, {} distinct keys, {} malformed lines skipped",
             args.trace.display(),
