@@ -11,10 +11,10 @@ Examples:
   evictsim run scenarios/seed-blog.toml --policy allkeys-lru --policy noeviction --maxmemory 48mb
   evictsim run scenarios/pure-cache.toml --format json > results.json
   evictsim run scenarios/seed-blog.toml --emit-trace seed-blog.csv.gz
-  evictsim replay capture.log --trace-format monitor --maxmemory 64mb \
-      --class sessions='session:*' --class cache='cache:*' --critical sessions
-  evictsim replay trace.oracleGeneral.zst --trace-format oracle-general \
-      --maxmemory 1gb --read-through --memory-model raw -p exact-lru -p allkeys-lru
+  evictsim replay capture.log --trace-format monitor --maxmemory 64mb
+      --class sessions='session:*' --critical sessions
+  evictsim replay w01.oracleGeneral.zst --trace-format oracle-general
+      --maxmemory 1gb --read-through --memory-model raw --sample-rate 0.1
   evictsim check scenarios/*.toml
   evictsim policies";
 
