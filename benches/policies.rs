@@ -6,6 +6,7 @@
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
 use evictsim::model::{AnyInstance, InstanceConfig, PolicyKind};
 use evictsim::op::{Cmd, Op, ReadSpec, Value};
+use evictsim::sim::{simulate, ClassInfo, RunSpec};
 use rand::rngs::SmallRng;
 use rand::SeedableRng;
 use rand_distr::{Distribution, Zipf};
@@ -99,5 +100,44 @@ fn policies(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, policies);
+/// Four policies (plus the unbounded reference instance) in one pass over
+/// the stream, on 1 and on 2 threads.
+fn sweep(c: &mut Criterion) {
+    let ops = workload();
+    let spec = RunSpec {
+        scenario: "zipf".into(),
+        seed: 1,
+        instance: InstanceConfig {
+            maxmemory: maxmemory(),
+            seed: 1,
+            ..Default::default()
+        },
+        policies: vec![
+            PolicyKind::AllKeysLru,
+            PolicyKind::AllKeysLfu,
+            PolicyKind::AllKeysRandom,
+            PolicyKind::ExactLru,
+        ],
+        classes: vec![ClassInfo {
+            name: "cache".into(),
+            critical: false,
+        }],
+        duration_ms: 0,
+    };
+    let mut g = c.benchmark_group("sweep_4_policies");
+    g.throughput(Throughput::Elements(ops.len() as u64));
+    g.sample_size(10);
+    for threads in [1, 2] {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .expect("thread pool");
+        g.bench_function(format!("{threads}_threads"), |b| {
+            b.iter(|| pool.install(|| simulate(&spec, ops.iter().copied(), |_, _| {})))
+        });
+    }
+    g.finish();
+}
+
+criterion_group!(benches, policies, sweep);
 criterion_main!(benches);
