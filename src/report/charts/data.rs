@@ -45,7 +45,7 @@ pub(crate) fn worst_policy(run: &RunResult) -> Option<usize> {
         if d.2 == 0 {
             continue;
         }
-        if best.map_or(true, |(_, b)| d > b) {
+        if best.is_none_or(|(_, b)| d > b) {
             best = Some((i, d));
         }
     }
