@@ -56,6 +56,9 @@ pub struct Instance<P: Policy> {
     expire: ActiveExpire,
     shared_ints: bool,
     ops: u64,
+    /// Bit per Redis command name (`memory::command_index`) that has run:
+    /// each allocates its latency histogram on its first call.
+    commands_run: u32,
 }
 
 impl<P: Policy> Instance<P> {
@@ -86,6 +89,7 @@ impl<P: Policy> Instance<P> {
             expire: ActiveExpire::new(cfg.active_expire_effort, cfg.hz),
             shared_ints,
             ops: 0,
+            commands_run: 0,
             ks,
             cfg: cfg.clone(),
         }
@@ -154,7 +158,8 @@ impl<P: Policy> Instance<P> {
         match op.cmd {
             Cmd::Read(spec) => self.read(op, spec),
             Cmd::IncrWindow { window_ms } => {
-                let r = self.command(op, Cmd::IncrBy { delta: 1 });
+                // INCR (not INCRBY 1): its own argv and latency histogram.
+                let r = self.command(op, op.cmd);
                 if r == Reply::Created {
                     self.command(op, Cmd::Expire { ttl_ms: window_ms });
                 }
@@ -427,6 +432,10 @@ impl<P: Policy> Instance<P> {
 
     /// Runs one Redis command: eviction first, then the command.
     fn command(&mut self, op: &Op, cmd: Cmd) -> Reply {
+        if op.db != 0 {
+            // The client selected the database first (a command of its own).
+            self.ran(memory::SELECT_COMMAND);
+        }
         let argv = match self.ks.memory_model() {
             MemoryModel::Redis => memory::argv_cost(op, &cmd),
             MemoryModel::Raw => raw_incoming(&cmd),
@@ -440,11 +449,23 @@ impl<P: Policy> Instance<P> {
         self.ks.transient = argv;
         let r = self.execute(op, cmd);
         self.ks.transient = 0;
+        self.ran(memory::command_index(&cmd));
         let used = self.ks.used_memory();
         if used > self.metrics.peak_used_memory {
             self.metrics.peak_used_memory = used;
         }
         r
+    }
+
+    /// Notes that a command name ran: the first time, Redis allocates its
+    /// latency histogram (after the command, so the next one sees it).
+    #[inline]
+    fn ran(&mut self, command: u32) {
+        let bit = 1 << command;
+        if self.commands_run & bit == 0 {
+            self.commands_run |= bit;
+            self.ks.add_server_memory(memory::LATENCY_HISTOGRAM);
+        }
     }
 
     fn execute(&mut self, op: &Op, cmd: Cmd) -> Reply {

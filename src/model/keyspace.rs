@@ -96,6 +96,9 @@ pub struct Keyspace {
     /// Bytes of the command being processed (its argv), counted while the
     /// command runs, as Redis does.
     pub transient: u64,
+    /// Server memory that is neither a key nor a table and grows as the
+    /// server runs (the latency histogram of each command name called).
+    server_extra: u64,
     /// `maxmemory`, for `dictExpandAllowed` (0: no limit).
     maxmemory: u64,
 }
@@ -133,6 +136,7 @@ impl Keyspace {
                 0
             },
             transient: 0,
+            server_extra: 0,
             maxmemory,
         }
     }
@@ -141,6 +145,20 @@ impl Keyspace {
     #[inline]
     pub fn used_memory(&self) -> u64 {
         self.used
+    }
+
+    /// Adds server memory that belongs to no key (counted in `used_memory`
+    /// under the Redis memory model only).
+    pub fn add_server_memory(&mut self, bytes: u64) {
+        if self.model == MemoryModel::Redis {
+            self.server_extra += bytes;
+            self.used += bytes;
+        }
+    }
+
+    /// Server memory added by [`Keyspace::add_server_memory`] so far.
+    pub fn server_memory(&self) -> u64 {
+        self.server_extra
     }
 
     /// Changes the limit `dictExpandAllowed` checks against.
@@ -450,6 +468,7 @@ impl Keyspace {
         match self.model {
             MemoryModel::Redis => {
                 baseline
+                    + self.server_extra
                     + self
                         .dbs
                         .iter()
