@@ -317,6 +317,40 @@ fn lost_reads_count_only_misses_caused_by_eviction() {
     assert_eq!(inst.metrics().classes[0].counters.lost_reads, 0);
 }
 
+/// Regression: the keyspace returned a removed key's entry with its TTL
+/// already cleared, so every evicted key looked TTL-less: a read of it
+/// counted as lost even long after its TTL had passed (on the seed scenario
+/// `allkeys-lru` counted 14x the lost rate-limit reads a real 7.0.15
+/// server showed), and `ttl_left_at_eviction_ms` stayed empty.
+#[test]
+fn an_evicted_keys_ttl_bounds_its_lost_reads() {
+    let max = memory_for(100, 100);
+    let mut inst = Instance::<AllKeysLru>::new(&cfg(max), 1);
+    // All written within 300 ms, all with a one-minute TTL: none expires
+    // before the reads, so every missing key was evicted.
+    for k in 0..300u32 {
+        inst.apply(&set(k as u64, k, 0, 100, 60_000));
+    }
+    let evicted: Vec<u32> = (0..300u32)
+        .filter(|&k| inst.keyspace().find(0, k).is_none())
+        .collect();
+    assert!(evicted.len() > 150);
+    let m = &inst.metrics().classes[0];
+    assert_eq!(m.counters.evicted, evicted.len() as u64);
+    assert_eq!(
+        m.ttl_left_at_eviction_ms.len(),
+        evicted.len() as u64,
+        "every evicted key had a TTL"
+    );
+    assert!(m.ttl_left_at_eviction_ms.min() >= 59_000);
+    // Within its TTL: lost. After it: the key would be gone anyway.
+    inst.apply(&get(30_000, evicted[0], 0));
+    inst.apply(&get(30_000, evicted[0], 0));
+    inst.apply(&get(61_000, evicted[1], 0));
+    inst.apply(&get(61_000, evicted[0], 0));
+    assert_eq!(inst.metrics().classes[0].counters.lost_reads, 2);
+}
+
 /// REDIS_MODEL.md: every database is sampled equally, so a small database
 /// loses keys out of proportion. Measured on 7.0.15: 20,000 keys in DB 0 and
 /// 10 in DB 1, equally idle, about 400 evictions removed 7 of DB 1's 10.
@@ -451,12 +485,19 @@ proptest! {
             let c = cfg(max);
             let mut inst = AnyInstance::new(p, &c, 2);
             for o in &ops {
+                let ks = inst.keyspace();
+                let candidates = if p.volatile_only() { ks.volatile_len() } else { ks.len() } as u64;
+                let evicted_before = inst.metrics().totals().evicted;
                 inst.apply_all(std::slice::from_ref(o));
                 let ks = inst.keyspace();
                 prop_assert_eq!(ks.recount_used(c.baseline_memory), ks.used_memory(), "{} bookkeeping", p);
                 prop_assert!(ks.check_consistency().is_ok(), "{}: {:?}", p, ks.check_consistency());
-                let nothing_evictable = if p.volatile_only() { ks.volatile_len() == 0 } else { ks.is_empty() };
-                if p != PolicyKind::NoEviction && !nothing_evictable {
+                // The eviction before the command ran out of keys it may
+                // evict (a command that is not DENYOOM then still runs,
+                // and a PEXPIRE can make a new candidate), or none is left.
+                let left = if p.volatile_only() { ks.volatile_len() } else { ks.len() };
+                let ran_out = inst.metrics().totals().evicted - evicted_before >= candidates || left == 0;
+                if p != PolicyKind::NoEviction && !ran_out {
                     // One command may add its value (up to 1.5 KB), an
                     // APPEND's greedy doubling, or a table resize, and, the
                     // first time its name runs, its latency histogram.

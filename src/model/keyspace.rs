@@ -287,10 +287,11 @@ impl Keyspace {
         }
     }
 
-    /// Removes the key at a position and returns its entry.
+    /// Removes the key at a position and returns its entry as it was (with
+    /// its TTL and full cost).
     pub fn remove(&mut self, db: u8, pos: usize) -> Entry {
-        let e = self.dbs[db as usize].entries[pos];
-        if e.expire_at != 0 {
+        let before = self.dbs[db as usize].entries[pos];
+        if before.expire_at != 0 {
             self.clear_expire(db, pos);
         }
         let d = &mut self.dbs[db as usize];
@@ -305,7 +306,7 @@ impl Keyspace {
         } else {
             self.used -= e.len as u64;
         }
-        e
+        before
     }
 
     /// Changes the cost of the key's value (and its length and kind).
