@@ -132,6 +132,12 @@ impl<P: Policy> Instance<P> {
         self.ks.set_maxmemory(bytes);
     }
 
+    /// Sets the memory of the clients' buffers counted in `used_memory`
+    /// from now on (the next command's eviction check sees it).
+    pub fn set_client_memory(&mut self, bytes: u64) {
+        self.ks.set_client_memory(bytes);
+    }
+
     /// Current simulated time in ms.
     pub fn now_ms(&self) -> u64 {
         self.now

@@ -99,6 +99,8 @@ pub struct Keyspace {
     /// Server memory that is neither a key nor a table and grows as the
     /// server runs (the latency histogram of each command name called).
     server_extra: u64,
+    /// Memory of the clients' buffers as set from outside (0 unless set).
+    client_memory: u64,
     /// `maxmemory`, for `dictExpandAllowed` (0: no limit).
     maxmemory: u64,
 }
@@ -137,6 +139,7 @@ impl Keyspace {
             },
             transient: 0,
             server_extra: 0,
+            client_memory: 0,
             maxmemory,
         }
     }
@@ -159,6 +162,17 @@ impl Keyspace {
     /// Server memory added by [`Keyspace::add_server_memory`] so far.
     pub fn server_memory(&self) -> u64 {
         self.server_extra
+    }
+
+    /// Sets the memory of the clients' buffers (query and reply buffers,
+    /// pub/sub output), which Redis counts in `used_memory` and the
+    /// baseline holds only as they were at the start. For replaying a
+    /// real server's measured client memory; 0 by default.
+    pub fn set_client_memory(&mut self, bytes: u64) {
+        if self.model == MemoryModel::Redis {
+            self.used = self.used - self.client_memory + bytes;
+            self.client_memory = bytes;
+        }
     }
 
     /// Changes the limit `dictExpandAllowed` checks against.
@@ -470,6 +484,7 @@ impl Keyspace {
             MemoryModel::Redis => {
                 baseline
                     + self.server_extra
+                    + self.client_memory
                     + self
                         .dbs
                         .iter()
