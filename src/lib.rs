@@ -7,3 +7,4 @@ pub mod report;
 pub mod sim;
 pub mod source;
 pub mod units;
+pub mod validate;
