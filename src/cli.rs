@@ -16,7 +16,23 @@ Examples:
   evictsim replay w01.oracleGeneral.zst --trace-format oracle-general
       --maxmemory 1gb --read-through --memory-model raw --sample-rate 0.1
   evictsim check scenarios/*.toml
-  evictsim policies";
+  evictsim policies
+  evictsim validate tests/fixtures/tiny.toml -p allkeys-lru -p noeviction
+      replay into a fresh redis-server per policy, compare with the model
+  evictsim calibrate
+      used_memory per key on a real redis-server against the model's formula";
+
+const VALIDATE_EXAMPLES: &str = "\
+Examples:
+  evictsim validate tests/fixtures/tiny.toml
+      the scenario's Redis 7.0 policies, each on a fresh redis-server from PATH, in real time
+  evictsim validate scenarios/seed-blog.toml --speed 10 -p allkeys-lru -p volatile-lru
+      10 simulated minutes in one real minute per policy (TTLs and windows scaled too)
+  evictsim validate scenarios/pure-cache.toml --redis redis://127.0.0.1:6380 --format json
+      use a running server (it is flushed with FLUSHALL and reconfigured)
+
+Exit status: 0 when every figure agrees within tolerance, 2 when some does not,
+1 on an error (no server, bad scenario).";
 
 /// Eviction-risk simulator for Redis: under this workload and this
 /// maxmemory, how many critical keys would each maxmemory-policy evict?
@@ -46,6 +62,70 @@ pub enum Command {
     },
     /// List the policies evictsim models and when each is right.
     Policies,
+    /// Replay a scenario into a real redis-server under each policy and
+    /// compare what it evicted, lost and refused with the model.
+    #[command(after_help = VALIDATE_EXAMPLES)]
+    Validate(ValidateArgs),
+    /// Measure used_memory per key on a real redis-server and compare it
+    /// with the model's memory formula.
+    Calibrate(CalibrateArgs),
+}
+
+/// Which real server to use.
+#[derive(Args, Debug)]
+pub struct ServerArgs {
+    /// The redis-server executable to start, fresh for each run, on
+    /// 127.0.0.1 on a free port (default: redis-server from PATH).
+    #[arg(long, value_name = "PATH", conflicts_with = "redis")]
+    pub redis_server: Option<PathBuf>,
+    /// Use the running server at this URL instead (redis://host:port). It is
+    /// emptied (FLUSHALL) and reconfigured (CONFIG SET) before each run.
+    #[arg(long, value_name = "URL")]
+    pub redis: Option<String>,
+}
+
+/// Arguments of `validate`.
+#[derive(Args, Debug)]
+pub struct ValidateArgs {
+    /// The scenario file (TOML; see scenarios/).
+    pub scenario: PathBuf,
+    /// A policy to validate (repeat for several; default: the scenario's
+    /// list without the ones Redis 7.0 lacks). Redis 7.0 has noeviction,
+    /// allkeys-lru, allkeys-lfu, allkeys-random, volatile-lru, volatile-lfu,
+    /// volatile-random and volatile-ttl.
+    #[arg(long = "policy", short = 'p', value_name = "POLICY")]
+    pub policies: Vec<String>,
+    /// Which server to replay into.
+    #[command(flatten)]
+    pub server: ServerArgs,
+    /// Replay this many times faster than the scenario's clock; TTLs,
+    /// windows and delays are divided by it too (what that distorts is
+    /// printed).
+    #[arg(long, default_value = "1", value_name = "X")]
+    pub speed: f64,
+    /// Override maxmemory, with Redis's units (1k = 1000, 1kb = 1024, mb, gb).
+    #[arg(long, value_name = "SIZE")]
+    pub maxmemory: Option<String>,
+    /// Override the scenario's seed.
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// What to print on stdout.
+    #[arg(long, short = 'f', default_value = "table", value_name = "table|json")]
+    pub format: String,
+}
+
+/// Arguments of `calibrate`.
+#[derive(Args, Debug)]
+pub struct CalibrateArgs {
+    /// Which server to measure.
+    #[command(flatten)]
+    pub server: ServerArgs,
+    /// Keys loaded per cell of the grid.
+    #[arg(long, default_value = "20000", value_name = "N")]
+    pub keys: u32,
+    /// What to print on stdout.
+    #[arg(long, short = 'f', default_value = "table", value_name = "table|json")]
+    pub format: String,
 }
 
 /// Arguments of `run`.

@@ -52,3 +52,4 @@ pub mod sim;
 pub mod source;
 pub mod trace;
 pub mod units;
+pub mod validate;

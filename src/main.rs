@@ -5,7 +5,7 @@ mod cli;
 
 use anyhow::{bail, Context, Result};
 use clap::Parser;
-use cli::{Cli, Command, ReplayArgs, RunArgs};
+use cli::{CalibrateArgs, Cli, Command, ReplayArgs, RunArgs, ServerArgs, ValidateArgs};
 use evictsim::model::{InstanceConfig, MemoryModel, PolicyKind};
 use evictsim::report::{self, Format};
 use evictsim::shards::SpatialSample;
@@ -13,31 +13,65 @@ use evictsim::sim::{self, RunResult, RunSpec};
 use evictsim::source::{Scenario, Workload};
 use evictsim::trace::{ClassRules, CsvWriter, TraceFormat, TraceOptions, TraceReader};
 use evictsim::units;
+use evictsim::validate::{
+    self, PolicyValidation, Target, ValidateOptions, Validation, ValidationJson, ValidationTable,
+};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 
+/// Exit status of a validation whose model falls outside tolerance.
+const EXIT_OUTSIDE_TOLERANCE: i32 = 2;
+
 fn main() {
     let cli = Cli::parse();
-    if let Err(e) = run(cli) {
-        eprintln!("error: {e}");
-        for cause in e.chain().skip(1) {
-            eprintln!("  caused by: {cause}");
+    match run(cli) {
+        Ok(code) => std::process::exit(code),
+        Err(e) => {
+            eprintln!("error: {e}");
+            for cause in e.chain().skip(1) {
+                eprintln!("  caused by: {cause}");
+            }
+            std::process::exit(1);
         }
-        std::process::exit(1);
     }
 }
 
-fn run(cli: Cli) -> Result<()> {
+/// Runs the command; the exit status on success.
+fn run(cli: Cli) -> Result<i32> {
     match cli.command {
-        Command::Run(args) => run_scenario(args),
-        Command::Replay(args) => replay(args),
-        Command::Check { scenarios } => check(&scenarios),
+        Command::Run(args) => run_scenario(args).map(|_| 0),
+        Command::Replay(args) => replay(args).map(|_| 0),
+        Command::Check { scenarios } => check(&scenarios).map(|_| 0),
         Command::Policies => {
             print!("{}", policies_help());
-            Ok(())
+            Ok(0)
         }
+        Command::Validate(args) => run_validate(args),
+        Command::Calibrate(args) => run_calibrate(args).map(|_| 0),
     }
+}
+
+/// Reads a scenario and applies the command line's overrides.
+fn scenario_with_overrides(
+    path: &std::path::Path,
+    policies: &[String],
+    maxmemory: Option<&str>,
+    seed: Option<u64>,
+) -> Result<Scenario> {
+    let mut scenario = Scenario::from_path(path)?;
+    if !policies.is_empty() {
+        scenario.policies = parse_policies(policies)?;
+    }
+    if let Some(m) = maxmemory {
+        scenario.instance.maxmemory =
+            units::parse_memory(m).with_context(|| format!("--maxmemory '{m}'"))?;
+    }
+    if let Some(seed) = seed {
+        scenario.seed = seed;
+        scenario.instance.seed = seed;
+    }
+    Ok(scenario)
 }
 
 /// Typed options of `run`, with nothing of clap left in them.
@@ -66,18 +100,12 @@ fn parse_policies(names: &[String]) -> Result<Vec<PolicyKind>> {
 }
 
 fn run_options(args: RunArgs) -> Result<RunOptions> {
-    let mut scenario = Scenario::from_path(&args.scenario)?;
-    if !args.policies.is_empty() {
-        scenario.policies = parse_policies(&args.policies)?;
-    }
-    if let Some(m) = &args.maxmemory {
-        scenario.instance.maxmemory =
-            units::parse_memory(m).with_context(|| format!("--maxmemory '{m}'"))?;
-    }
-    if let Some(seed) = args.seed {
-        scenario.seed = seed;
-        scenario.instance.seed = seed;
-    }
+    let scenario = scenario_with_overrides(
+        &args.scenario,
+        &args.policies,
+        args.maxmemory.as_deref(),
+        args.seed,
+    )?;
     let format: Format = args.output.format.parse()?;
     let out = if args.output.no_report {
         None
@@ -331,6 +359,119 @@ fn spinner(quiet: bool) -> ProgressBar {
     );
     pb.enable_steady_tick(std::time::Duration::from_millis(200));
     pb
+}
+
+/// The server the validate and calibrate commands use.
+fn target(args: ServerArgs) -> Target {
+    match (args.redis, args.redis_server) {
+        (Some(url), _) => Target::Url(url),
+        (None, Some(path)) => Target::Spawn(path),
+        (None, None) => Target::Spawn(PathBuf::from("redis-server")),
+    }
+}
+
+/// What `validate` and `calibrate` print.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum TextOrJson {
+    Table,
+    Json,
+}
+
+fn text_or_json(s: &str) -> Result<TextOrJson> {
+    match s.trim().to_ascii_lowercase().as_str() {
+        "table" => Ok(TextOrJson::Table),
+        "json" => Ok(TextOrJson::Json),
+        _ => bail!("unknown format '{s}' (expected table or json)"),
+    }
+}
+
+/// Typed options of `validate`.
+fn validate_options(args: ValidateArgs) -> Result<(ValidateOptions, TextOrJson, Vec<String>)> {
+    let explicit = !args.policies.is_empty();
+    let scenario = scenario_with_overrides(
+        &args.scenario,
+        &args.policies,
+        args.maxmemory.as_deref(),
+        args.seed,
+    )?;
+    let format = text_or_json(&args.format)?;
+    let mut skipped = Vec::new();
+    let mut policies = scenario.policies.clone();
+    if !explicit {
+        // The scenario's list may hold policies Redis 7.0 lacks: leave them out.
+        policies.retain(|&p| match validate::not_in_redis7(p) {
+            Some(why) => {
+                skipped.push(format!("{p} skipped: {why}"));
+                false
+            }
+            None => true,
+        });
+    }
+    let opts = ValidateOptions {
+        scenario,
+        policies,
+        target: target(args.server),
+        speed: args.speed,
+    };
+    opts.check()?;
+    if opts.policies.is_empty() {
+        bail!("no Redis 7.0 policy to validate ({})", skipped.join("; "));
+    }
+    Ok((opts, format, skipped))
+}
+
+fn run_validate(args: ValidateArgs) -> Result<i32> {
+    let (opts, format, skipped) = validate_options(args)?;
+    let mut v = Validation::new(&opts);
+    v.notes.extend(skipped);
+    let mut stdout = std::io::stdout().lock();
+    if format == TextOrJson::Table {
+        stdout.write_all(ValidationTable::header(&v).as_bytes())?;
+        stdout.flush()?;
+    }
+    for &policy in &opts.policies {
+        eprintln!(
+            "{policy}: replaying {} of {} into {}...",
+            report::fmt::duration_ms(opts.real_duration_ms()),
+            opts.scenario.name,
+            opts.target.describe()
+        );
+        let r: PolicyValidation = validate::validate_policy(&opts, policy)
+            .with_context(|| format!("validating {policy}"))?;
+        if format == TextOrJson::Table {
+            stdout.write_all(ValidationTable::policy(&v, &r).as_bytes())?;
+            stdout.flush()?;
+        }
+        v.policies.push(r);
+    }
+    match format {
+        TextOrJson::Table => stdout.write_all(ValidationTable::footer(&v).as_bytes())?,
+        TextOrJson::Json => stdout.write_all(&ValidationJson::render(&v)?)?,
+    }
+    stdout.flush()?;
+    Ok(if v.ok() { 0 } else { EXIT_OUTSIDE_TOLERANCE })
+}
+
+fn run_calibrate(args: CalibrateArgs) -> Result<()> {
+    let format = text_or_json(&args.format)?;
+    let target = target(args.server);
+    eprintln!(
+        "calibrate: loading {} keys per cell into {}...",
+        report::fmt::thousands(u64::from(args.keys)),
+        target.describe()
+    );
+    let c = validate::calibrate(&target, &validate::calibrate::grid(), args.keys)?;
+    let mut stdout = std::io::stdout().lock();
+    match format {
+        TextOrJson::Table => stdout.write_all(c.render().as_bytes())?,
+        TextOrJson::Json => {
+            let mut out = serde_json::to_vec_pretty(&c)?;
+            out.push(b'\n');
+            stdout.write_all(&out)?;
+        }
+    }
+    stdout.flush()?;
+    Ok(())
 }
 
 fn check(paths: &[PathBuf]) -> Result<()> {

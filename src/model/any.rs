@@ -88,6 +88,12 @@ impl AnyInstance {
         each!(self, i => i.set_maxmemory(bytes))
     }
 
+    /// Sets the memory of the clients' buffers counted in `used_memory`
+    /// ([`Keyspace::set_client_memory`](super::Keyspace::set_client_memory)).
+    pub fn set_client_memory(&mut self, bytes: u64) {
+        each!(self, i => i.set_client_memory(bytes))
+    }
+
     /// What has been counted so far.
     pub fn metrics(&self) -> &Metrics {
         each!(self, i => i.metrics())

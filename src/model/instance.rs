@@ -55,6 +55,9 @@ pub struct Instance<P: Policy> {
     cron_step: u64,
     expire: ActiveExpire,
     ops: u64,
+    /// Bit per Redis command name (`memory::command_index`) that has run:
+    /// each allocates its latency histogram on its first call.
+    commands_run: u32,
 }
 
 impl<P: Policy> Instance<P> {
@@ -81,6 +84,7 @@ impl<P: Policy> Instance<P> {
             cron_step: (1000 / cfg.hz.max(1) as u64).max(1),
             expire: ActiveExpire::new(cfg.active_expire_effort, cfg.hz),
             ops: 0,
+            commands_run: 0,
             ks,
             cfg: cfg.clone(),
         }
@@ -123,6 +127,12 @@ impl<P: Policy> Instance<P> {
         self.ks.set_maxmemory(bytes);
     }
 
+    /// Sets the memory of the clients' buffers counted in `used_memory`
+    /// from now on (the next command's eviction check sees it).
+    pub fn set_client_memory(&mut self, bytes: u64) {
+        self.ks.set_client_memory(bytes);
+    }
+
     /// Current simulated time in ms.
     pub fn now_ms(&self) -> u64 {
         self.now
@@ -162,7 +172,8 @@ impl<P: Policy> Instance<P> {
         match op.cmd {
             Cmd::Read(spec) => self.read(op, spec),
             Cmd::IncrWindow { window_ms } => {
-                let r = self.command(op, Cmd::IncrWindow { window_ms });
+                // INCR (not INCRBY 1): its own argv and latency histogram.
+                let r = self.command(op, op.cmd);
                 if r == Reply::Created {
                     self.command(op, Cmd::Expire { ttl_ms: window_ms });
                 }
@@ -476,6 +487,10 @@ impl<P: Policy> Instance<P> {
 
     /// Runs one Redis command: eviction first, then the command.
     fn command(&mut self, op: &Op, cmd: Cmd) -> Reply {
+        if op.db != 0 {
+            // The client selected the database first (a command of its own).
+            self.ran(memory::SELECT_COMMAND);
+        }
         let argv = match self.ks.memory_model() {
             MemoryModel::Redis => memory::argv_cost(op, &cmd),
             MemoryModel::Raw => raw_incoming(&cmd),
@@ -489,11 +504,23 @@ impl<P: Policy> Instance<P> {
         self.ks.transient = argv;
         let r = self.execute(op, cmd);
         self.ks.transient = 0;
+        self.ran(memory::command_index(&cmd));
         let used = self.ks.used_memory();
         if used > self.metrics.peak_used_memory {
             self.metrics.peak_used_memory = used;
         }
         r
+    }
+
+    /// Notes that a command name ran: the first time, Redis allocates its
+    /// latency histogram (after the command, so the next one sees it).
+    #[inline]
+    fn ran(&mut self, command: u32) {
+        let bit = 1 << command;
+        if self.commands_run & bit == 0 {
+            self.commands_run |= bit;
+            self.ks.add_server_memory(memory::LATENCY_HISTOGRAM);
+        }
     }
 
     fn execute(&mut self, op: &Op, cmd: Cmd) -> Reply {

@@ -97,6 +97,11 @@ pub struct Keyspace {
     /// Bytes of the command being processed (its argv), counted while the
     /// command runs, as Redis does.
     pub transient: u64,
+    /// Server memory that is neither a key nor a table and grows as the
+    /// server runs (the latency histogram of each command name called).
+    server_extra: u64,
+    /// Memory of the clients' buffers as set from outside (0 unless set).
+    client_memory: u64,
     /// `maxmemory`, for `dictExpandAllowed` (0: no limit).
     maxmemory: u64,
 }
@@ -147,6 +152,8 @@ impl Keyspace {
                 0
             },
             transient: 0,
+            server_extra: 0,
+            client_memory: 0,
             maxmemory,
         }
     }
@@ -155,6 +162,31 @@ impl Keyspace {
     #[inline]
     pub fn used_memory(&self) -> u64 {
         self.used
+    }
+
+    /// Adds server memory that belongs to no key (counted in `used_memory`
+    /// under the Redis memory model only).
+    pub fn add_server_memory(&mut self, bytes: u64) {
+        if self.model == MemoryModel::Redis {
+            self.server_extra += bytes;
+            self.used += bytes;
+        }
+    }
+
+    /// Server memory added by [`Keyspace::add_server_memory`] so far.
+    pub fn server_memory(&self) -> u64 {
+        self.server_extra
+    }
+
+    /// Sets the memory of the clients' buffers (query and reply buffers,
+    /// pub/sub output), which Redis counts in `used_memory` and the
+    /// baseline holds only as they were at the start. For replaying a
+    /// real server's measured client memory; 0 by default.
+    pub fn set_client_memory(&mut self, bytes: u64) {
+        if self.model == MemoryModel::Redis {
+            self.used = self.used - self.client_memory + bytes;
+            self.client_memory = bytes;
+        }
     }
 
     /// Changes the limit `dictExpandAllowed` checks against.
@@ -304,16 +336,15 @@ impl Keyspace {
         }
     }
 
-    /// Removes the key at a position and returns its entry.
-    /// The returned entry keeps its TTL (`expire_at`) as it was.
+    /// Removes the key at a position and returns its entry as it was (with
+    /// its TTL and full cost).
     pub fn remove(&mut self, db: u8, pos: usize) -> Entry {
-        let expire_at = self.dbs[db as usize].entries[pos].expire_at;
-        if expire_at != 0 {
+        let before = self.dbs[db as usize].entries[pos];
+        if before.expire_at != 0 {
             self.clear_expire(db, pos);
         }
         let d = &mut self.dbs[db as usize];
-        let mut e = d.entries.swap_remove(pos);
-        e.expire_at = expire_at;
+        let e = d.entries.swap_remove(pos);
         if pos < d.entries.len() {
             let moved = d.entries[pos].key;
             self.loc[moved as usize] = pos as u32;
@@ -324,7 +355,7 @@ impl Keyspace {
         } else {
             self.used -= e.len as u64;
         }
-        e
+        before
     }
 
     /// Changes the cost of the key's value (and its length and kind).
@@ -487,6 +518,8 @@ impl Keyspace {
         match self.model {
             MemoryModel::Redis => {
                 baseline
+                    + self.server_extra
+                    + self.client_memory
                     + self
                         .dbs
                         .iter()

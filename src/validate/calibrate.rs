@@ -1,0 +1,327 @@
+//! The memory formula against a real server: for a grid of key lengths,
+//! value sizes, integers and TTLs, load the same keys into Redis and into
+//! the model and compare `used_memory` per key; and the empty server's
+//! `used_memory` against the model's baseline.
+
+use super::resp::{arg, arg_u64, header};
+use super::server::{self, ServerError, ServerSettings, Session, Target};
+use crate::model::policy::NoEviction;
+use crate::model::{Instance, InstanceConfig};
+use crate::op::{Cmd, Op, SetCond, Value};
+use crate::report::fmt::{bytes, thousands};
+use serde::Serialize;
+
+/// Keys loaded per cell by default: enough that the hash table's share per
+/// key settles.
+pub const DEFAULT_KEYS_PER_CELL: u32 = 20_000;
+/// TTL of the cells with one, in seconds (long enough not to expire).
+const TTL_S: u64 = 3600;
+/// Commands per pipeline while loading.
+const PIPELINE: u32 = 200;
+
+/// What one cell stores in each key.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CellValue {
+    /// A string of this many bytes.
+    Bytes(u32),
+    /// An integer (stored `int`-encoded).
+    Int(i64),
+}
+
+impl CellValue {
+    fn text(&self) -> Vec<u8> {
+        match *self {
+            CellValue::Bytes(n) => vec![b'v'; n as usize],
+            CellValue::Int(i) => i.to_string().into_bytes(),
+        }
+    }
+
+    fn model(&self) -> Value {
+        match *self {
+            CellValue::Bytes(n) => Value::bytes(n),
+            CellValue::Int(i) => Value::integer(i),
+        }
+    }
+
+    /// How the value reads in a table: `100 B` or `int 123`.
+    pub fn describe(&self) -> String {
+        match self {
+            CellValue::Bytes(n) => format!("{} B", thousands(u64::from(*n))),
+            CellValue::Int(i) => format!("int {i}"),
+        }
+    }
+}
+
+/// One kind of key.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Cell {
+    /// Length of each key's name in bytes (at least 10).
+    pub key_len: usize,
+    /// The value.
+    pub value: CellValue,
+    /// Whether each key gets a TTL.
+    pub ttl: bool,
+}
+
+/// The grid: key names of 12 and 40 bytes; values of 10, 44 (the last
+/// EMBSTR), 45, 100, 500, 1,000 and 4,000 bytes with and without a TTL;
+/// two integers.
+pub fn grid() -> Vec<Cell> {
+    let mut cells = Vec::new();
+    for key_len in [12, 40] {
+        for len in [10, 44, 45, 100, 500, 1000, 4000] {
+            for ttl in [false, true] {
+                cells.push(Cell {
+                    key_len,
+                    value: CellValue::Bytes(len),
+                    ttl,
+                });
+            }
+        }
+        for i in [123, 1_234_567] {
+            cells.push(Cell {
+                key_len,
+                value: CellValue::Int(i),
+                ttl: false,
+            });
+        }
+    }
+    cells
+}
+
+/// One cell measured.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct CalibrationRow {
+    /// The cell.
+    pub cell: Cell,
+    /// `used_memory` per key on the real server.
+    pub real_per_key: f64,
+    /// The model's `used_memory` per key.
+    pub model_per_key: f64,
+}
+
+impl CalibrationRow {
+    /// (model - real) / real.
+    pub fn error(&self) -> f64 {
+        (self.model_per_key - self.real_per_key) / self.real_per_key
+    }
+}
+
+/// The whole comparison.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Calibration {
+    /// The server measured.
+    pub server: String,
+    /// Keys loaded per cell.
+    pub keys_per_cell: u32,
+    /// One row per cell.
+    pub rows: Vec<CalibrationRow>,
+    /// `used_memory` of the empty server with one client connected.
+    pub real_baseline: u64,
+    /// The model's baseline.
+    pub model_baseline: u64,
+}
+
+impl Calibration {
+    /// The row with the largest relative error, if any.
+    pub fn worst(&self) -> Option<&CalibrationRow> {
+        self.rows
+            .iter()
+            .max_by(|a, b| a.error().abs().total_cmp(&b.error().abs()))
+    }
+
+    /// The largest relative error (absolute value), 0 with no rows.
+    pub fn largest_error(&self) -> f64 {
+        self.worst().map_or(0.0, |r| r.error().abs())
+    }
+
+    /// (model - real) / real of the empty server's baseline.
+    pub fn baseline_error(&self) -> f64 {
+        (self.model_baseline as f64 - self.real_baseline as f64) / self.real_baseline.max(1) as f64
+    }
+
+    /// The table a person reads.
+    pub fn render(&self) -> String {
+        let mut out = format!(
+            "used_memory per key: {} vs the model, {} keys per cell\n",
+            self.server,
+            thousands(u64::from(self.keys_per_cell))
+        );
+        out += "  key  value        TTL   real B/key  model B/key   error\n";
+        for r in &self.rows {
+            out += &format!(
+                "  {:>3}  {:<11}  {:<3}  {:>11.1}  {:>11.1}  {:>+6.1}%\n",
+                r.cell.key_len,
+                r.cell.value.describe(),
+                if r.cell.ttl { "yes" } else { "no" },
+                r.real_per_key,
+                r.model_per_key,
+                r.error() * 100.0
+            );
+        }
+        if let Some(w) = self.worst() {
+            out += &format!(
+                "largest error: {:+.1}% (key {} B, value {}, {})\n",
+                w.error() * 100.0,
+                w.cell.key_len,
+                w.cell.value.describe(),
+                if w.cell.ttl { "with a TTL" } else { "no TTL" }
+            );
+        }
+        out += &format!(
+            "empty server: used_memory {} ({}) with one client; model baseline {} ({:+.1}%)\n",
+            thousands(self.real_baseline),
+            bytes(self.real_baseline),
+            thousands(self.model_baseline),
+            self.baseline_error() * 100.0
+        );
+        out
+    }
+}
+
+/// Measures every cell of `cells` with `keys_per_cell` keys on the target
+/// (a fresh server, or the one at the URL after `FLUSHALL` and
+/// `CONFIG SET maxmemory 0`).
+pub fn calibrate(
+    target: &Target,
+    cells: &[Cell],
+    keys_per_cell: u32,
+) -> Result<Calibration, ServerError> {
+    let session = server::open(target, &ServerSettings::plain())?;
+    let mut con = session.connect()?;
+    if let Target::Url(_) = target {
+        session.run(&mut con, &["CONFIG", "SET", "maxmemory", "0"])?;
+        session.run(&mut con, &["FLUSHALL", "SYNC"])?;
+    }
+    session.settle_clients(&mut con, 1)?;
+    let real_baseline = session.info_u64(&mut con, "memory", "used_memory")?;
+    // SET's latency histogram (24,688 bytes on its first call) must not
+    // count in the first cell.
+    session.run(&mut con, &["SET", "evictsim:warmup", "1", "EX", "60"])?;
+    let n = keys_per_cell.max(1);
+    let mut rows = Vec::with_capacity(cells.len());
+    for cell in cells {
+        rows.push(CalibrationRow {
+            cell: cell.clone(),
+            real_per_key: real_per_key(&session, &mut con, cell, n)?,
+            model_per_key: model_per_key(cell, n),
+        });
+    }
+    session.run(&mut con, &["FLUSHALL", "SYNC"])?;
+    Ok(Calibration {
+        server: session.describe.clone(),
+        keys_per_cell: n,
+        rows,
+        real_baseline,
+        model_baseline: InstanceConfig::default().baseline_memory,
+    })
+}
+
+/// Name of key `i`: `kkk:00000042`, padded with `k` to `len` bytes.
+fn key_name(i: u32, len: usize) -> String {
+    let digits = format!("{i:08}");
+    let prefix = "k".repeat(len.saturating_sub(digits.len() + 1));
+    format!("{prefix}:{digits}")
+}
+
+fn real_per_key(
+    s: &Session,
+    con: &mut redis::Connection,
+    cell: &Cell,
+    n: u32,
+) -> Result<f64, ServerError> {
+    s.run(con, &["FLUSHALL", "SYNC"])?;
+    let before = s.info_u64(con, "memory", "used_memory")?;
+    let value = cell.value.text();
+    let mut buf = Vec::new();
+    let mut from = 0;
+    while from < n {
+        let to = (from + PIPELINE).min(n);
+        buf.clear();
+        for i in from..to {
+            header(&mut buf, if cell.ttl { 5 } else { 3 });
+            arg(&mut buf, b"SET");
+            arg(&mut buf, key_name(i, cell.key_len).as_bytes());
+            arg(&mut buf, &value);
+            if cell.ttl {
+                arg(&mut buf, b"EX");
+                arg_u64(&mut buf, TTL_S);
+            }
+        }
+        con.send_packed_command(&buf)
+            .map_err(|e| s.command_error("sending SETs", e))?;
+        for _ in from..to {
+            match con.recv_response() {
+                Ok(redis::Value::ServerError(e)) => {
+                    return Err(s.command_error("SET", redis::RedisError::from(e)))
+                }
+                Ok(_) => {}
+                Err(e) => return Err(s.command_error("reading SET replies", e)),
+            }
+        }
+        from = to;
+    }
+    let after = s.info_u64(con, "memory", "used_memory")?;
+    Ok((after as f64 - before as f64) / f64::from(n))
+}
+
+fn model_per_key(cell: &Cell, n: u32) -> f64 {
+    let cfg = InstanceConfig::default();
+    let mut inst = Instance::<NoEviction>::new(&cfg, 1);
+    let value = cell.value.model();
+    let ttl_ms = if cell.ttl { TTL_S * 1000 } else { 0 };
+    for i in 0..n {
+        inst.apply(&Op {
+            t_ms: 0,
+            key: i,
+            key_len: u16::try_from(cell.key_len).unwrap_or(u16::MAX),
+            db: 0,
+            class: 0,
+            cmd: Cmd::Set {
+                value,
+                ttl_ms,
+                cond: SetCond::Always,
+                keep_ttl: false,
+            },
+        });
+    }
+    // Per key: without the one-off latency histogram of SET.
+    let ks = inst.keyspace();
+    (ks.used_memory() - ks.server_memory() - cfg.baseline_memory) as f64 / f64::from(n)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn key_names_have_the_asked_length() {
+        assert_eq!(key_name(42, 12), "kkk:00000042");
+        assert_eq!(key_name(1, 40).len(), 40);
+    }
+
+    #[test]
+    fn the_grid_covers_both_encodings_ttls_and_integers() {
+        let g = grid();
+        assert!(g.iter().any(|c| c.value == CellValue::Bytes(44)));
+        assert!(g.iter().any(|c| c.value == CellValue::Bytes(45)));
+        assert!(g.iter().any(|c| c.ttl));
+        assert!(g.iter().any(|c| matches!(c.value, CellValue::Int(_))));
+        assert!(g.iter().any(|c| c.key_len == 40));
+    }
+
+    #[test]
+    fn the_model_side_is_the_formula_per_key() {
+        // 12-byte key, 44-byte value: 125.1 B a key measured on 7.0.15.
+        let per_key = model_per_key(
+            &Cell {
+                key_len: 12,
+                value: CellValue::Bytes(44),
+                ttl: false,
+            },
+            20_000,
+        );
+        assert!((per_key - 125.1).abs() < 1.0, "{per_key}");
+    }
+}
