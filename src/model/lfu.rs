@@ -40,11 +40,9 @@ pub fn elapsed(lru: u32, now_minutes: u32) -> u32 {
 #[inline]
 pub fn decayed(lru: u32, now_minutes: u32, decay_time: u32) -> u8 {
     let c = counter(lru) as u32;
-    let periods = if decay_time == 0 {
-        0
-    } else {
-        elapsed(lru, now_minutes) / decay_time
-    };
+    let periods = elapsed(lru, now_minutes)
+        .checked_div(decay_time)
+        .unwrap_or(0);
     if periods > c {
         0
     } else {
