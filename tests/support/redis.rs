@@ -1,10 +1,10 @@
-//! A real redis-server for tests: started on 127.0.0.1 on a free port with
-//! no persistence, stopped when dropped, and a minimal RESP client.
+//! A real redis-server for tests, through the library's own
+//! (`evictsim::validate::Target`): found on the usual paths, or the test is
+//! skipped with a message when it is missing outside CI (in CI, where
+//! `.ci/run` installs it, a missing server fails the test).
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{TcpListener, TcpStream};
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use evictsim::validate::Target;
+use std::path::PathBuf;
 
 /// Whether a missing redis-server must fail the test (in CI) rather than
 /// skip it.
@@ -13,165 +13,23 @@ pub fn required() -> bool {
 }
 
 /// Path of redis-server, if installed.
-pub fn find_server() -> Option<String> {
-    for p in ["/usr/bin/redis-server", "/usr/local/bin/redis-server"] {
-        if std::path::Path::new(p).exists() {
-            return Some(p.to_string());
-        }
-    }
-    None
+pub fn find_server() -> Option<PathBuf> {
+    ["/usr/bin/redis-server", "/usr/local/bin/redis-server"]
+        .iter()
+        .map(PathBuf::from)
+        .find(|p| p.exists())
 }
 
-/// A running server.
-pub struct Server {
-    child: Child,
-    pub port: u16,
-}
-
-impl Server {
-    /// Starts redis-server with extra `--name value` settings, or returns
-    /// None (and says why) when it is not installed outside CI.
-    pub fn start(extra: &[&str]) -> Option<Server> {
-        let Some(bin) = find_server() else {
-            assert!(!required(), "redis-server is not installed: .ci/run installs it (apt-get install -y redis-server)");
-            eprintln!("SKIPPED: redis-server not installed (apt-get install -y redis-server)");
-            return None;
-        };
-        let port = TcpListener::bind("127.0.0.1:0")
-            .and_then(|l| l.local_addr())
-            .expect("a free port")
-            .port();
-        let mut args: Vec<String> = vec![
-            "--bind".into(),
-            "127.0.0.1".into(),
-            "--port".into(),
-            port.to_string(),
-            "--save".into(),
-            "".into(),
-            "--appendonly".into(),
-            "no".into(),
-            "--daemonize".into(),
-            "no".into(),
-        ];
-        args.extend(extra.iter().map(|s| s.to_string()));
-        let child = Command::new(bin)
-            .args(&args)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("redis-server starts");
-        let server = Server { child, port };
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while Instant::now() < deadline {
-            if TcpStream::connect(("127.0.0.1", port)).is_ok() {
-                return Some(server);
-            }
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        panic!("redis-server did not listen on port {port} within 10 s");
-    }
-
-    /// A new client connection.
-    pub fn client(&self) -> Client {
-        let s = TcpStream::connect(("127.0.0.1", self.port)).expect("connect");
-        s.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
-        Client {
-            w: s.try_clone().unwrap(),
-            r: BufReader::new(s),
-        }
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// A reply.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Reply {
-    Status(String),
-    Error(String),
-    Int(i64),
-    Bulk(Option<Vec<u8>>),
-    Array(Vec<Reply>),
-}
-
-/// A blocking RESP client.
-pub struct Client {
-    w: TcpStream,
-    r: BufReader<TcpStream>,
-}
-
-/// Encodes one command.
-pub fn encode(args: &[&[u8]], out: &mut Vec<u8>) {
-    out.extend_from_slice(format!("*{}\r\n", args.len()).as_bytes());
-    for a in args {
-        out.extend_from_slice(format!("${}\r\n", a.len()).as_bytes());
-        out.extend_from_slice(a);
-        out.extend_from_slice(b"\r\n");
-    }
-}
-
-impl Client {
-    /// Sends encoded commands and reads `n` replies.
-    pub fn pipeline(&mut self, encoded: &[u8], n: usize) -> Vec<Reply> {
-        self.w.write_all(encoded).unwrap();
-        (0..n).map(|_| self.read()).collect()
-    }
-
-    /// Runs one command.
-    pub fn cmd(&mut self, args: &[&str]) -> Reply {
-        let mut buf = Vec::new();
-        let a: Vec<&[u8]> = args.iter().map(|s| s.as_bytes()).collect();
-        encode(&a, &mut buf);
-        self.pipeline(&buf, 1).remove(0)
-    }
-
-    /// A field of `INFO`.
-    pub fn info_field(&mut self, field: &str) -> u64 {
-        let Reply::Bulk(Some(b)) = self.cmd(&["INFO", "all"]) else {
-            panic!("INFO failed")
-        };
-        let text = String::from_utf8_lossy(&b).to_string();
-        text.lines()
-            .find_map(|l| l.strip_prefix(&format!("{field}:")))
-            .unwrap_or_else(|| panic!("no {field} in INFO"))
-            .trim()
-            .parse()
-            .unwrap()
-    }
-
-    fn line(&mut self) -> String {
-        let mut l = String::new();
-        self.r.read_line(&mut l).unwrap();
-        l.trim_end_matches("\r\n").to_string()
-    }
-
-    fn read(&mut self) -> Reply {
-        let l = self.line();
-        let (t, rest) = l.split_at(1);
-        match t {
-            "+" => Reply::Status(rest.into()),
-            "-" => Reply::Error(rest.into()),
-            ":" => Reply::Int(rest.parse().unwrap()),
-            "$" => {
-                let n: i64 = rest.parse().unwrap();
-                if n < 0 {
-                    return Reply::Bulk(None);
-                }
-                let mut b = vec![0; n as usize + 2];
-                self.r.read_exact(&mut b).unwrap();
-                b.truncate(n as usize);
-                Reply::Bulk(Some(b))
-            }
-            "*" => {
-                let n: i64 = rest.parse().unwrap();
-                Reply::Array((0..n.max(0)).map(|_| self.read()).collect())
-            }
-            _ => panic!("bad reply line {l:?}"),
-        }
-    }
+/// A target that starts a fresh redis-server, or `None` (having said
+/// why) when it is not installed outside CI.
+pub fn spawn_target() -> Option<Target> {
+    let Some(bin) = find_server() else {
+        assert!(
+            !required(),
+            "redis-server is not installed: .ci/run installs it (apt-get install -y redis-server)"
+        );
+        eprintln!("SKIPPED: redis-server not installed (apt-get install -y redis-server)");
+        return None;
+    };
+    Some(Target::Spawn(bin))
 }
