@@ -1,6 +1,6 @@
-//! The memory formula against a real redis-server: for a grid of key
-//! lengths, value sizes, integers and TTLs, load the same keys into Redis
-//! and into the model and compare `used_memory` per key.
+//! The memory formula against a real redis-server, for what `evictsim
+//! calibrate` (tested in `tests/validate.rs`) does not cover: APPEND's growth
+//! step by step, and the empty server's baseline.
 //!
 //! Needs redis-server (`.ci/run` installs it); skipped with a message when it
 //! is missing outside CI.
@@ -12,122 +12,10 @@ use evictsim::model::{Instance, InstanceConfig};
 use evictsim::op::{Cmd, Op, SetCond, Value};
 use support::redis::{encode, Server};
 
-const N: u32 = 20_000;
-
-struct Cell {
-    key_len: usize,
-    value: String,
-    ttl_s: u64,
-}
-
 fn key(i: u32, len: usize) -> String {
     let digits = format!("{i:08}");
     let prefix = "k".repeat(len - digits.len() - 1);
     format!("{prefix}:{digits}")
-}
-
-fn real_per_key(server: &Server, cell: &Cell) -> f64 {
-    let mut c = server.client();
-    c.cmd(&["FLUSHALL", "SYNC"]);
-    let before = c.info_field("used_memory");
-    let ttl = cell.ttl_s.to_string();
-    for chunk in (0..N).collect::<Vec<_>>().chunks(200) {
-        let mut buf = Vec::new();
-        for &i in chunk {
-            let k = key(i, cell.key_len);
-            if cell.ttl_s > 0 {
-                encode(
-                    &[
-                        b"SET",
-                        k.as_bytes(),
-                        cell.value.as_bytes(),
-                        b"EX",
-                        ttl.as_bytes(),
-                    ],
-                    &mut buf,
-                );
-            } else {
-                encode(&[b"SET", k.as_bytes(), cell.value.as_bytes()], &mut buf);
-            }
-        }
-        c.pipeline(&buf, chunk.len());
-    }
-    let after = c.info_field("used_memory");
-    (after as f64 - before as f64) / N as f64
-}
-
-fn model_per_key(cell: &Cell) -> f64 {
-    let cfg = InstanceConfig::default();
-    let mut inst = Instance::<NoEviction>::new(&cfg, 1);
-    let value = match cell.value.parse::<i64>() {
-        Ok(v) => Value::integer(v),
-        Err(_) => Value::bytes(cell.value.len() as u32),
-    };
-    for i in 0..N {
-        inst.apply(&Op {
-            t_ms: 0,
-            key: i,
-            key_len: cell.key_len as u16,
-            db: 0,
-            class: 0,
-            cmd: Cmd::Set {
-                value,
-                ttl_ms: cell.ttl_s * 1000,
-                cond: SetCond::Always,
-                keep_ttl: false,
-            },
-        });
-    }
-    (inst.keyspace().used_memory() - cfg.baseline_memory) as f64 / N as f64
-}
-
-#[test]
-fn per_key_memory_matches_real_redis_within_5_percent() {
-    let Some(server) = Server::start(&[]) else {
-        return;
-    };
-    let mut cells = Vec::new();
-    for key_len in [12, 40] {
-        for vlen in [10, 44, 45, 100, 500, 4000] {
-            for ttl_s in [0, 3600] {
-                cells.push(Cell {
-                    key_len,
-                    value: "v".repeat(vlen),
-                    ttl_s,
-                });
-            }
-        }
-        for int in ["123", "1234567"] {
-            cells.push(Cell {
-                key_len,
-                value: int.into(),
-                ttl_s: 0,
-            });
-        }
-    }
-    let mut worst: f64 = 0.0;
-    let mut table = String::from("key_len value_len ttl   real  model  error\n");
-    for cell in &cells {
-        let real = real_per_key(&server, cell);
-        let model = model_per_key(cell);
-        let err = (model - real) / real;
-        worst = worst.max(err.abs());
-        table += &format!(
-            "{:>7} {:>9} {:>3} {:>6.1} {:>6.1} {:>+5.1}%\n",
-            cell.key_len,
-            cell.value.len(),
-            if cell.ttl_s > 0 { "yes" } else { "no" },
-            real,
-            model,
-            err * 100.0
-        );
-    }
-    println!("{table}");
-    assert!(
-        worst < 0.05,
-        "largest error {:.1}% > 5%:\n{table}",
-        worst * 100.0
-    );
 }
 
 /// The empty server's `used_memory` the model starts from.

@@ -78,6 +78,11 @@ impl AnyInstance {
         each!(self, i => i.apply_all(ops))
     }
 
+    /// Runs one Redis command of an op ([`Instance::apply_command`]).
+    pub fn apply_command(&mut self, op: &Op, cmd: crate::op::Cmd) -> super::Reply {
+        each!(self, i => i.apply_command(op, cmd))
+    }
+
     /// Moves the clock to `t_ms`, running the cron ticks due.
     pub fn advance(&mut self, t_ms: u64) {
         each!(self, i => i.advance(t_ms))

@@ -1,7 +1,9 @@
-//! Simulated time: run time 0 is a fixed wall-clock instant, so the 1-second
-//! LRU clock and the LFU minute clock tick at the same places on every run.
+//! Simulated time: run time 0 stands for a fixed wall-clock instant
+//! (`InstanceConfig::start_unix_ms`, by default [`EPOCH_UNIX_MS`]), so the
+//! 1-second LRU clock and the LFU minute clock tick at the same places on
+//! every run.
 
-/// Unix time (ms) that simulated time 0 stands for.
+/// Unix time (ms) that simulated time 0 stands for by default.
 pub const EPOCH_UNIX_MS: u64 = 1_700_000_000_000;
 
 /// Unix ms of a simulated time.
@@ -15,5 +17,11 @@ pub fn unix_ms(sim_ms: u64) -> u64 {
 /// instance does.
 #[inline]
 pub fn lru_clock(sim_ms: u64) -> u32 {
-    ((unix_ms(sim_ms) / 1000) & ((1 << 24) - 1)) as u32
+    lru_clock_at(unix_ms(sim_ms))
+}
+
+/// Redis's 24-bit LRU clock at a unix time in ms.
+#[inline]
+pub fn lru_clock_at(unix_ms: u64) -> u32 {
+    ((unix_ms / 1000) & ((1 << 24) - 1)) as u32
 }

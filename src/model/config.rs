@@ -1,5 +1,7 @@
 //! The settings of one simulated Redis instance, with Redis's defaults.
 
+use super::clock::EPOCH_UNIX_MS;
+
 /// How a key's memory is counted.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
 pub enum MemoryModel {
@@ -36,6 +38,11 @@ pub struct InstanceConfig {
     pub memory_model: MemoryModel,
     /// Seed of the instance's own randomness (sampling, LFU increments).
     pub seed: u64,
+    /// The wall-clock time (unix ms) simulated time 0 stands for: where the
+    /// 1-second LRU clock and the LFU minute clock tick. Default
+    /// [`EPOCH_UNIX_MS`], a whole minute plus 20 s; a validation sets the
+    /// real replay's start so both clocks tick where the server's do.
+    pub start_unix_ms: u64,
 }
 
 /// `used_memory` of an empty redis-server 7.0 with one client connected, as
@@ -55,6 +62,7 @@ impl Default for InstanceConfig {
             baseline_memory: DEFAULT_BASELINE_MEMORY,
             memory_model: MemoryModel::Redis,
             seed: 0,
+            start_unix_ms: EPOCH_UNIX_MS,
         }
     }
 }

@@ -2,7 +2,7 @@
 //! time order, evicts before each command as `processCommand` does, expires
 //! keys lazily and from the cron, and counts what every key class lost.
 
-use super::clock::{lru_clock, unix_ms};
+use super::clock::lru_clock_at;
 use super::config::{InstanceConfig, MemoryModel};
 use super::expire::{ActiveExpire, CycleKind};
 use super::keyspace::{Entry, Keyspace, ValueKind, NONE};
@@ -79,7 +79,7 @@ impl<P: Policy> Instance<P> {
             lost: Vec::new(),
             ever_evicted: Vec::new(),
             now: 0,
-            lru_clock: lru_clock(0),
+            lru_clock: lru_clock_at(cfg.start_unix_ms),
             next_cron: 0,
             cron_step: (1000 / cfg.hz.max(1) as u64).max(1),
             expire: ActiveExpire::new(cfg.active_expire_effort, cfg.hz),
@@ -183,6 +183,18 @@ impl<P: Policy> Instance<P> {
         }
     }
 
+    /// Runs one Redis command of an op at the op's time: its first
+    /// command (`op.cmd`; a read is then only its GET, a rate-limit op only
+    /// its INCR) or a follow-up the caller chose (a fill's SET, an
+    /// EXPIRE). [`Instance::apply`] runs an op's follow-up right after its
+    /// first command; a replay that sends other commands in between uses
+    /// this to keep the same order.
+    pub fn apply_command(&mut self, op: &Op, cmd: Cmd) -> Reply {
+        self.advance(op.t_ms);
+        self.ensure_key(op.key);
+        self.command(op, cmd)
+    }
+
     fn read(&mut self, op: &Op, spec: ReadSpec) -> Reply {
         let r = self.command(op, Cmd::Read(spec));
         match r {
@@ -236,7 +248,7 @@ impl<P: Policy> Instance<P> {
     }
 
     fn cron(&mut self) {
-        self.lru_clock = lru_clock(self.now);
+        self.lru_clock = lru_clock_at(self.cfg.start_unix_ms + self.now);
         self.expire_cycle(CycleKind::Slow);
         for db in 0..self.ks.dbs.len() {
             self.ks.try_resize_tables(db as u8);
@@ -272,7 +284,7 @@ impl<P: Policy> Instance<P> {
 
     #[inline]
     fn lfu_minutes(&self) -> u32 {
-        lfu::minutes(unix_ms(self.now))
+        lfu::minutes(self.cfg.start_unix_ms + self.now)
     }
 
     /// Frees memory before a command (`performEvictions`). Returns false if

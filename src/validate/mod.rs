@@ -13,6 +13,7 @@
 pub mod calibrate;
 pub mod compare;
 mod events;
+pub mod order;
 pub mod replay;
 mod report;
 mod resp;
@@ -29,9 +30,10 @@ use crate::metrics::Metrics;
 use crate::model::AnyInstance;
 use crate::model::{MemoryModel, PolicyKind};
 use crate::op::Op;
-use crate::sim::{self, ClassInfo};
+use crate::sim::ClassInfo;
 use crate::source::{Scenario, Workload};
 use scale::{scale_ms, scale_op};
+use std::collections::HashSet;
 
 /// Why a validation could not run.
 #[derive(Debug, thiserror::Error)]
@@ -197,6 +199,7 @@ pub fn validate_policy(
     let mem = ServerMemory {
         baseline: real.server.baseline_without_clients(),
         clients_at_start: real.server.baseline_client_memory,
+        start_unix_ms: real.server.start_unix_ms,
         samples: &real.server.samples,
     };
     let sim = simulate(sc, policy, opts.speed, mem);
@@ -234,6 +237,8 @@ pub struct ServerMemory<'a> {
     pub baseline: u64,
     /// The clients' memory at the start.
     pub clients_at_start: u64,
+    /// The wall-clock time (unix ms) of the stream's time 0.
+    pub start_unix_ms: u64,
     /// Readings during the run: the model takes each `client_memory` from
     /// its time on, and reports its own `used_memory` at the same times.
     pub samples: &'a [MemorySample],
@@ -245,6 +250,7 @@ pub fn simulate(sc: &Scenario, policy: PolicyKind, speed: f64, mem: ServerMemory
     let mut cfg = sc.instance.clone();
     cfg.baseline_memory = mem.baseline;
     cfg.memory_model = MemoryModel::Redis;
+    cfg.start_unix_ms = mem.start_unix_ms;
     let mut inst = AnyInstance::new(policy, &cfg, sc.classes.len());
     inst.set_client_memory(mem.clients_at_start);
     let samples = mem.samples;
@@ -258,19 +264,35 @@ pub fn simulate(sc: &Scenario, policy: PolicyKind, speed: f64, mem: ServerMemory
             out.push((s.t_ms, inst.keyspace().used_memory()));
         }
     };
-    let mut batch: Vec<Op> = Vec::with_capacity(sim::BATCH);
+    // The replay's order: per millisecond, the ops' first commands, then
+    // their follow-ups (see `order`).
+    let mut tick: Vec<Op> = Vec::new();
+    let mut seen = HashSet::new();
+    let mut replies = Vec::new();
+    let mut run_tick = |inst: &mut AnyInstance, tick: &[Op]| {
+        let _ = order::segments::<()>(tick, &mut seen, |seg| {
+            replies.clear();
+            replies.extend(seg.iter().map(|op| inst.apply_command(op, op.cmd)));
+            for (op, &r) in seg.iter().zip(&replies) {
+                if let Some(cmd) = order::model_followup(op, r) {
+                    inst.apply_command(op, cmd);
+                }
+            }
+            Ok(())
+        });
+    };
     for op in Workload::new(sc).map(|op| scale_op(op, speed)) {
-        let sample_due = samples
-            .get(used_memory.len())
-            .is_some_and(|s| s.t_ms < op.t_ms);
-        if sample_due || batch.len() >= sim::BATCH {
-            inst.apply_all(&batch);
-            batch.clear();
-            sample(&mut inst, op.t_ms, &mut used_memory);
+        if tick.first().is_some_and(|t| t.t_ms != op.t_ms) {
+            sample(&mut inst, tick[0].t_ms, &mut used_memory);
+            run_tick(&mut inst, &tick);
+            tick.clear();
         }
-        batch.push(op);
+        tick.push(op);
     }
-    inst.apply_all(&batch);
+    if let Some(first) = tick.first() {
+        sample(&mut inst, first.t_ms, &mut used_memory);
+    }
+    run_tick(&mut inst, &tick);
     let end = scale_ms(sc.duration_ms, speed);
     sample(&mut inst, u64::MAX, &mut used_memory);
     inst.advance(end);

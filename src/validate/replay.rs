@@ -24,6 +24,7 @@
 //! end is reported as unconfirmed, not counted.
 
 use super::events::{Event, EvictionEvents};
+use super::order::segments;
 use super::resp::{arg, arg_i64, arg_u64, header};
 use super::scale::scale_op;
 use super::server::{info_field, ServerError, Session};
@@ -113,6 +114,8 @@ pub struct ServerReport {
     pub baseline_memory: u64,
     /// `mem_clients_normal` at that moment (client buffers and structs).
     pub baseline_client_memory: u64,
+    /// Wall-clock time (unix ms) of the replay's time 0, a whole second.
+    pub start_unix_ms: u64,
     /// `evicted_keys` from INFO stats at the end.
     pub evicted_keys: u64,
     /// `expired_keys` from INFO stats at the end.
@@ -201,6 +204,7 @@ pub fn replay(session: &Session, scenario: &Scenario, speed: f64) -> Result<Real
     let baseline_memory = field("used_memory")?;
     let baseline_client_memory = field("mem_clients_normal")?;
     let duration_ms = super::scale::scale_ms(scenario.duration_ms, speed);
+    let (start, start_unix_ms) = align_to_second();
     let mut r = Replayer {
         session,
         con,
@@ -213,6 +217,7 @@ pub fn replay(session: &Session, scenario: &Scenario, speed: f64) -> Result<Real
             server: ServerReport {
                 baseline_memory,
                 baseline_client_memory,
+                start_unix_ms,
                 ..ServerReport::default()
             },
         },
@@ -224,7 +229,7 @@ pub fn replay(session: &Session, scenario: &Scenario, speed: f64) -> Result<Real
         seg_keys: HashSet::new(),
         name: String::new(),
         filler: Vec::new(),
-        start: align_to_second(),
+        start,
         next_info_ms: 0,
     };
     r.run(&mut events, duration_ms)?;
@@ -281,15 +286,15 @@ fn keyspace_totals(text: &str) -> (u64, u64) {
 }
 
 /// Waits for the next whole second of the wall clock and returns that
-/// instant: Redis's LRU clock ticks on whole seconds, and so does the
-/// model's (its time 0 is a whole second).
-fn align_to_second() -> Instant {
-    let into = SystemTime::now()
+/// instant and its unix time in ms: Redis's LRU clock ticks on whole
+/// seconds, and the model is told where its clocks stand.
+fn align_to_second() -> (Instant, u64) {
+    let since_epoch = SystemTime::now()
         .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.subsec_nanos());
-    let wait = Duration::from_nanos(u64::from(1_000_000_000 - into));
+        .unwrap_or_default();
+    let wait = Duration::from_nanos(u64::from(1_000_000_000 - since_epoch.subsec_nanos()));
     std::thread::sleep(wait);
-    Instant::now()
+    (Instant::now(), (since_epoch + wait).as_millis() as u64)
 }
 
 /// What the client knows: per key its state, the names of the keys it
@@ -477,23 +482,10 @@ impl Replayer<'_> {
     fn tick(&mut self, ops: &[Op]) -> Result<(), ServerError> {
         self.pace.ticks += 1;
         self.pace.ops += ops.len() as u64;
-        let mut i = 0;
-        while i < ops.len() {
-            self.seg_keys.clear();
-            let from = i;
-            while i < ops.len() {
-                let op = &ops[i];
-                if self.seg_keys.contains(&(op.db, op.key)) {
-                    break;
-                }
-                if may_follow_up(&op.cmd) {
-                    self.seg_keys.insert((op.db, op.key));
-                }
-                i += 1;
-            }
-            self.segment(&ops[from..i])?;
-        }
-        Ok(())
+        let mut seen = std::mem::take(&mut self.seg_keys);
+        let r = segments(ops, &mut seen, |seg| self.segment(seg));
+        self.seg_keys = seen;
+        r
     }
 
     /// One pipeline of ops, then one of their follow-ups.
@@ -819,10 +811,12 @@ impl Replayer<'_> {
         obs.counters(op.class).reads += 1;
         match *reply {
             Reply::Int(v) if v == delta => {
-                // The INCR created the key.
+                // The INCR created the key. Its window starts now: the
+                // PEXPIRE that sets it follows at once (as in the model),
+                // even if the key is evicted before it arrives.
                 obs.counters(op.class).writes += 1;
                 obs.missed(op, now);
-                obs.wrote(op, now, 0, false);
+                obs.wrote(op, now, window_ms, false);
                 if window_ms > 0 {
                     self.followups.push((j, Part::Window, window_ms));
                 }
@@ -860,15 +854,6 @@ impl Replayer<'_> {
     }
 }
 
-/// Whether an op may need a second command after its reply.
-fn may_follow_up(cmd: &Cmd) -> bool {
-    match cmd {
-        Cmd::Read(r) => r.fill.is_some() || r.slide_ms > 0,
-        Cmd::IncrWindow { .. } => true,
-        _ => false,
-    }
-}
-
 fn is_error(r: &Reply) -> bool {
     matches!(r, Reply::ServerError(_))
 }
@@ -882,17 +867,5 @@ mod tests {
         let info =
             "# Keyspace\r\ndb0:keys=10,expires=3,avg_ttl=5\r\ndb1:keys=2,expires=0,avg_ttl=0\r\n";
         assert_eq!(keyspace_totals(info), (12, 3));
-    }
-
-    #[test]
-    fn only_compound_ops_wait_for_follow_ups() {
-        use crate::op::ReadSpec;
-        assert!(may_follow_up(&Cmd::IncrWindow { window_ms: 5 }));
-        assert!(may_follow_up(&Cmd::Read(ReadSpec {
-            fill: Some(Value::bytes(1)),
-            ..ReadSpec::default()
-        })));
-        assert!(!may_follow_up(&Cmd::Read(ReadSpec::default())));
-        assert!(!may_follow_up(&Cmd::Del));
     }
 }

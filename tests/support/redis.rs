@@ -1,6 +1,8 @@
 //! A real redis-server for tests: started on 127.0.0.1 on a free port with
 //! no persistence, stopped when dropped, and a minimal RESP client.
 
+#![allow(dead_code)] // each test binary uses its own part of this module
+
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::process::{Child, Command, Stdio};
@@ -185,4 +187,21 @@ impl Client {
             _ => panic!("bad reply line {l:?}"),
         }
     }
+}
+
+/// A target that starts a fresh redis-server through the library
+/// (`evictsim::validate::Target`), or `None` (having said why) when it is not
+/// installed outside CI.
+pub fn spawn_target() -> Option<evictsim::validate::Target> {
+    let Some(bin) = find_server() else {
+        assert!(
+            !required(),
+            "redis-server is not installed: .ci/run installs it (apt-get install -y redis-server)"
+        );
+        eprintln!("SKIPPED: redis-server not installed (apt-get install -y redis-server)");
+        return None;
+    };
+    Some(evictsim::validate::Target::Spawn(std::path::PathBuf::from(
+        bin,
+    )))
 }

@@ -1,0 +1,206 @@
+//! The model against a real redis-server 7.0: a short replay under
+//! `allkeys-lru`, `volatile-lru` and `noeviction` must agree within the
+//! tolerances of `evictsim validate`; the memory formula within 5% per key
+//! (`calibrate`); and a server that cannot be had is a clear error.
+//!
+//! The replays need redis-server (`.ci/run` installs it); without it they
+//! say SKIPPED and pass, except in CI. They run one at a time: they keep
+//! a clock, and the machine has two cores. Each takes the fixture's 5 s.
+
+mod support;
+
+use assert_cmd::Command;
+use evictsim::model::PolicyKind;
+use evictsim::source::Scenario;
+use evictsim::validate::{self, ValidateOptions, Validation, ValidationTable};
+use predicates::prelude::*;
+use std::path::Path;
+use std::sync::Mutex;
+
+/// One real-server test at a time.
+static SERVER: Mutex<()> = Mutex::new(());
+
+/// One policy on the tiny fixture (5 s, every kind of key, 1.5 MB),
+/// checked within the tolerances; `None` when redis-server is missing.
+fn validate_tiny(policy: PolicyKind) -> Option<(bool, String)> {
+    let target = support::redis::spawn_target()?;
+    let scenario = Scenario::from_path(Path::new(&tiny())).expect("the fixture is valid");
+    let opts = ValidateOptions {
+        scenario,
+        policies: vec![policy],
+        target,
+        speed: 1.0,
+    };
+    let mut v = Validation::new(&opts);
+    let r = validate::validate_policy(&opts, policy).expect("the validation runs");
+    v.policies.push(r);
+    let text = ValidationTable::render(&v);
+    let p = &v.policies[0];
+    let s = &p.real.server;
+    // The harness itself: every eviction seen, the clock kept.
+    assert_eq!(s.unknown_evictions, 0, "{text}");
+    assert!(
+        s.evicted_events.abs_diff(s.evicted_keys) <= 2,
+        "events {} vs evicted_keys {}:\n{text}",
+        s.evicted_events,
+        s.evicted_keys
+    );
+    assert_eq!(s.unconfirmed_misses, 0, "{text}");
+    assert!(
+        p.real.pace.late_ticks * 20 < p.real.pace.ticks,
+        "the replay fell behind:\n{text}"
+    );
+    Some((v.ok(), text))
+}
+
+/// Real Redis (its sampling, its cron's phase) and the model (its seeded
+/// sampling) are both random, and the fixture's per-class counts are small
+/// (about 100 evicted sessions): a figure can fall outside its tolerance by
+/// chance. A policy fails when three independent runs all do; the
+/// tolerances are the command's own.
+fn validates_within_tolerance(policy: PolicyKind) {
+    const RUNS: usize = 3;
+    let _one = SERVER.lock().unwrap_or_else(|e| e.into_inner());
+    let mut reports = Vec::new();
+    for _ in 0..RUNS {
+        let Some((ok, text)) = validate_tiny(policy) else {
+            return;
+        };
+        println!("{text}");
+        if ok {
+            return;
+        }
+        eprintln!("{policy}: outside tolerance, running again");
+        reports.push(text);
+    }
+    panic!(
+        "{policy}: the model is outside tolerance in {RUNS} runs:\n{}",
+        reports.join("\n")
+    );
+}
+
+#[test]
+fn allkeys_lru_agrees_with_redis() {
+    validates_within_tolerance(PolicyKind::AllKeysLru);
+}
+
+#[test]
+fn volatile_lru_agrees_with_redis() {
+    validates_within_tolerance(PolicyKind::VolatileLru);
+}
+
+#[test]
+fn noeviction_agrees_with_redis() {
+    validates_within_tolerance(PolicyKind::NoEviction);
+}
+
+#[test]
+fn calibrate_per_key_memory_within_5_percent() {
+    let _one = SERVER.lock().unwrap_or_else(|e| e.into_inner());
+    let Some(target) = support::redis::spawn_target() else {
+        return;
+    };
+    let c = validate::calibrate(
+        &target,
+        &validate::calibrate::grid(),
+        validate::calibrate::DEFAULT_KEYS_PER_CELL,
+    )
+    .expect("calibration runs");
+    let text = c.render();
+    println!("{text}");
+    assert_eq!(c.rows.len(), validate::calibrate::grid().len());
+    assert!(c.largest_error() < 0.05, "{text}");
+    assert!(c.baseline_error().abs() < 0.10, "{text}");
+}
+
+fn evictsim() -> Command {
+    let mut c = Command::cargo_bin("evictsim").unwrap();
+    c.current_dir(env!("CARGO_MANIFEST_DIR"));
+    c
+}
+
+fn tiny() -> String {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/tiny.toml")
+        .display()
+        .to_string()
+}
+
+#[test]
+fn calibrate_command_prints_the_table() {
+    let _one = SERVER.lock().unwrap_or_else(|e| e.into_inner());
+    let Some(validate::Target::Spawn(bin)) = support::redis::spawn_target() else {
+        return;
+    };
+    evictsim()
+        .args(["calibrate", "--keys", "2000", "--redis-server"])
+        .arg(&bin)
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("largest error"))
+        .stdout(predicate::str::contains("empty server"));
+}
+
+#[test]
+fn fails_clearly_without_the_server_binary() {
+    evictsim()
+        .args(["validate", &tiny(), "--redis-server", "/nonexistent"])
+        .assert()
+        .failure()
+        .code(1)
+        .stderr(predicate::str::contains(
+            "cannot start redis-server '/nonexistent'",
+        ))
+        .stderr(predicate::str::contains("panicked").not());
+    evictsim()
+        .args(["calibrate", "--redis-server", "/nonexistent"])
+        .assert()
+        .failure()
+        .code(1)
+        .stderr(predicate::str::contains("/nonexistent"));
+}
+
+#[test]
+fn fails_clearly_with_an_unreachable_url() {
+    evictsim()
+        .args(["validate", &tiny(), "--redis", "redis://127.0.0.1:1"])
+        .assert()
+        .failure()
+        .code(1)
+        .stderr(predicate::str::contains(
+            "cannot connect to redis://127.0.0.1:1",
+        ))
+        .stderr(predicate::str::contains("panicked").not());
+    evictsim()
+        .args(["validate", &tiny(), "--redis", "not a url"])
+        .assert()
+        .failure()
+        .code(1)
+        .stderr(predicate::str::contains("not a url"));
+}
+
+#[test]
+fn refuses_policies_redis_7_lacks() {
+    evictsim()
+        .args(["validate", &tiny(), "-p", "allkeys-lrm"])
+        .assert()
+        .failure()
+        .code(1)
+        .stderr(predicate::str::contains("allkeys-lrm cannot be validated"))
+        .stderr(predicate::str::contains("Redis 8.6"));
+    evictsim()
+        .args(["validate", &tiny(), "-p", "exact-lru"])
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("not a Redis policy"));
+}
+
+#[test]
+fn refuses_a_speed_that_is_not_positive() {
+    evictsim()
+        .args(["validate", &tiny(), "--speed", "0"])
+        .assert()
+        .failure()
+        .code(1)
+        .stderr(predicate::str::contains("speed must be a positive number"));
+}
