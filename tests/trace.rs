@@ -19,8 +19,7 @@ use rand::{Rng, SeedableRng};
 use std::collections::HashMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::{Command, Stdio};
 
 // ---------------------------------------------------------------- helpers
 
@@ -1063,26 +1062,7 @@ fn mutated_valid_lines_never_panic() {
 
 // ---------------------------------------------------------------- real redis-server
 
-/// Kills and reaps a child process when dropped.
-struct ChildGuard(Child);
-
-impl Drop for ChildGuard {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn wait_for(what: &str, mut cond: impl FnMut() -> bool) {
-    let deadline = Instant::now() + Duration::from_secs(15);
-    while Instant::now() < deadline {
-        if cond() {
-            return;
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    panic!("timed out waiting for {what}");
-}
+use support::redis::{wait_for, ChildGuard};
 
 #[test]
 fn monitor_capture_from_a_real_redis_server() {
