@@ -19,7 +19,6 @@ use rand::{Rng, SeedableRng};
 use std::collections::HashMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
 
 // ---------------------------------------------------------------- helpers
 
@@ -1062,42 +1061,18 @@ fn mutated_valid_lines_never_panic() {
 
 // ---------------------------------------------------------------- real redis-server
 
-use support::redis::{wait_for, ChildGuard};
-
 #[test]
 fn monitor_capture_from_a_real_redis_server() {
     use support::redis::{encode, Reply, Server};
     let Some(server) = Server::start(&[]) else {
         return;
     };
-    let cli = support::redis::find_server()
-        .map(|s| Path::new(&s).with_file_name("redis-cli"))
-        .filter(|p| p.exists());
-    let Some(cli) = cli else {
-        assert!(
-            !support::redis::required(),
-            "redis-cli is missing beside redis-server"
-        );
-        eprintln!("SKIPPED: redis-cli not installed");
-        return;
-    };
     let dir = tempfile::tempdir().unwrap();
     let capture = dir.path().join("monitor.log");
-    let monitor = ChildGuard(
-        Command::new(cli)
-            .args(["-h", "127.0.0.1", "-p", &server.port.to_string(), "monitor"])
-            .stdin(Stdio::null())
-            .stdout(std::fs::File::create(&capture).unwrap())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("redis-cli starts"),
-    );
+    let Some(monitor) = support::redis::Monitor::start(&server, &capture) else {
+        return;
+    };
     let mut c = server.client();
-    let captured = || std::fs::read_to_string(&capture).unwrap_or_default();
-    wait_for("MONITOR to start", || {
-        c.cmd(&["PING"]);
-        captured().contains("\"PING\"")
-    });
 
     let big = "v".repeat(1000);
     let binary: Vec<u8> = b"a\"b\\c\n\r\t\x07\x08\x00\xff\x7f end".to_vec();
@@ -1173,9 +1148,7 @@ fn monitor_capture_from_a_real_redis_server() {
             String::from_utf8_lossy(&args[0])
         );
     }
-    c.cmd(&["ECHO", "evictsim-end"]);
-    wait_for("the capture to end", || captured().contains("evictsim-end"));
-    drop(monitor);
+    monitor.finish(&mut c);
 
     let mut o = opts(TraceFormat::Monitor);
     o.strict = true;
@@ -1203,7 +1176,12 @@ fn monitor_capture_from_a_real_redis_server() {
         s.unknown_commands
     );
     let want: usize = script.iter().map(|(_, n)| n).sum();
-    assert_eq!(ops.len(), want, "capture:\n{}", captured());
+    assert_eq!(
+        ops.len(),
+        want,
+        "capture:\n{}",
+        std::fs::read_to_string(&capture).unwrap_or_default()
+    );
 
     let ids = names(&r);
     let sets_of = |k: &str| -> Vec<Value> {

@@ -15,10 +15,7 @@ use evictsim::trace::{ClassRules, CsvWriter, TraceFormat, TraceOptions, TraceRea
 use rand::rngs::SmallRng;
 use rand::{Rng, SeedableRng};
 use std::path::Path;
-use std::process::{Command, Stdio};
 use support::redis::{encode, Reply, Server};
-
-use support::redis::{wait_for, ChildGuard};
 
 /// Plain commands (no read-through, nothing the client decides from a
 /// reply) over 400 keys.
@@ -122,17 +119,6 @@ fn csv_and_its_monitor_capture_give_the_same_numbers() {
     let Some(server) = Server::start(&[]) else {
         return;
     };
-    let Some(cli) = support::redis::find_server()
-        .map(|s| Path::new(&s).with_file_name("redis-cli"))
-        .filter(|p| p.exists())
-    else {
-        assert!(
-            !support::redis::required(),
-            "redis-cli is missing beside redis-server"
-        );
-        eprintln!("SKIPPED: redis-cli not installed");
-        return;
-    };
     let dir = tempfile::tempdir().unwrap();
     let ops = ops();
     // The CSV.
@@ -144,21 +130,10 @@ fn csv_and_its_monitor_capture_give_the_same_numbers() {
     w.close().unwrap();
     // Its replay into Redis, captured by MONITOR.
     let capture = dir.path().join("monitor.log");
-    let monitor = ChildGuard(
-        Command::new(cli)
-            .args(["-h", "127.0.0.1", "-p", &server.port.to_string(), "monitor"])
-            .stdin(Stdio::null())
-            .stdout(std::fs::File::create(&capture).unwrap())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("redis-cli starts"),
-    );
+    let Some(monitor) = support::redis::Monitor::start(&server, &capture) else {
+        return;
+    };
     let mut c = server.client();
-    let captured = || std::fs::read_to_string(&capture).unwrap_or_default();
-    wait_for("MONITOR to start", || {
-        c.cmd(&["PING"]);
-        captured().contains("\"PING\"")
-    });
     for op in &ops {
         let args = command(op);
         let refs: Vec<&[u8]> = args.iter().map(|a| &a[..]).collect();
@@ -167,9 +142,7 @@ fn csv_and_its_monitor_capture_give_the_same_numbers() {
         let reply = c.pipeline(&buf, 1).remove(0);
         assert!(!matches!(reply, Reply::Error(_)), "{reply:?}");
     }
-    c.cmd(&["ECHO", "evictsim-end"]);
-    wait_for("the capture to end", || captured().contains("evictsim-end"));
-    drop(monitor);
+    monitor.finish(&mut c);
 
     let from_csv = replay(&csv, TraceFormat::Csv);
     let from_monitor = replay(&capture, TraceFormat::Monitor);

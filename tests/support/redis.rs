@@ -227,3 +227,55 @@ pub fn wait_for(what: &str, mut cond: impl FnMut() -> bool) {
     }
     panic!("timed out waiting for {what}");
 }
+
+/// `redis-cli monitor` capturing a server's commands into a file.
+pub struct Monitor {
+    _child: ChildGuard,
+    path: std::path::PathBuf,
+}
+
+impl Monitor {
+    /// Starts capturing `server` into `path` and waits until the capture
+    /// shows a PING; `None` (having said why) when redis-cli is missing
+    /// outside CI.
+    pub fn start(server: &Server, path: &std::path::Path) -> Option<Monitor> {
+        let Some(cli) = find_server()
+            .map(|s| std::path::Path::new(&s).with_file_name("redis-cli"))
+            .filter(|p| p.exists())
+        else {
+            assert!(!required(), "redis-cli is missing beside redis-server");
+            eprintln!("SKIPPED: redis-cli not installed");
+            return None;
+        };
+        let child = Command::new(cli)
+            .args(["-h", "127.0.0.1", "-p", &server.port.to_string(), "monitor"])
+            .stdin(Stdio::null())
+            .stdout(std::fs::File::create(path).expect("capture file"))
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("redis-cli starts");
+        let m = Monitor {
+            _child: ChildGuard(child),
+            path: path.to_path_buf(),
+        };
+        let mut c = server.client();
+        wait_for("MONITOR to start", || {
+            c.cmd(&["PING"]);
+            m.captured().contains("\"PING\"")
+        });
+        Some(m)
+    }
+
+    fn captured(&self) -> String {
+        std::fs::read_to_string(&self.path).unwrap_or_default()
+    }
+
+    /// Marks the end through `client` and stops once the capture holds
+    /// everything sent before it.
+    pub fn finish(self, client: &mut Client) {
+        client.cmd(&["ECHO", "evictsim-end"]);
+        wait_for("the capture to end", || {
+            self.captured().contains("evictsim-end")
+        });
+    }
+}
