@@ -154,7 +154,8 @@ impl Cmd {
 pub struct Op {
     /// Simulated time in milliseconds since the start of the run.
     pub t_ms: u64,
-    /// The interned key.
+    /// The interned key. A key id names one key in one database: sources
+    /// intern (database, name) pairs, and the model relies on it.
     pub key: KeyId,
     /// Length of the key's name in bytes (for its memory cost).
     pub key_len: u16,
