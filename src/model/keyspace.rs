@@ -1,7 +1,7 @@
-//! The keys of one simulated instance: per database a dense array of entries
-//! (so a uniform sample is one random index), the keys with a TTL, the
-//! `expires` hash table that the active expire cycle walks, and the
-//! `used_memory` they add up to.
+//! The keys of one simulated instance: per database a dense array of entries,
+//! the keys with a TTL, the main dict's and the `expires` dict's hash tables
+//! (bucket chains in Redis's order, which eviction sampling and the active
+//! expire cycle walk), and the `used_memory` they add up to.
 //!
 //! Keys arrive interned: a `KeyId` indexes flat arrays, so no operation hashes
 //! a string. Deleting swaps the last entry into the hole, keeping the arrays
@@ -52,11 +52,130 @@ pub struct Entry {
     pub kind: ValueKind,
 }
 
-/// The `expires` dict's hash table: bucket heads chained through
-/// [`Keyspace`]'s `exp_next`, new entries at the head, as Redis's dict does.
+/// A dict's hash table: bucket heads, chained through one of
+/// [`Keyspace`]'s per-key `next` arrays, new entries at the head, as Redis's
+/// dict does. Resizing rehashes at once (Redis rehashes incrementally, a
+/// few buckets per command and 1 ms per cron tick).
 #[derive(Clone, Debug, Default)]
-struct ExpiresTable {
+struct Table {
     heads: Vec<KeyId>,
+}
+
+impl Table {
+    fn link(&mut self, next: &mut [KeyId], b: usize, key: KeyId) {
+        next[key as usize] = self.heads[b];
+        self.heads[b] = key;
+    }
+
+    fn unlink(&mut self, next: &mut [KeyId], b: usize, key: KeyId) {
+        let after = next[key as usize];
+        if self.heads[b] == key {
+            self.heads[b] = after;
+        } else {
+            let mut cur = self.heads[b];
+            while cur != NONE {
+                let n = next[cur as usize];
+                if n == key {
+                    next[cur as usize] = after;
+                    break;
+                }
+                cur = n;
+            }
+        }
+        next[key as usize] = NONE;
+    }
+
+    /// Moves every entry to a table of `slots` buckets, old buckets in
+    /// order and each chain from its head, every entry pushed on the head
+    /// of its new bucket (`dictRehash`).
+    fn rehash(&mut self, next: &mut [KeyId], slots: usize, seed: u64) {
+        let old = std::mem::take(&mut self.heads);
+        let mut heads = vec![NONE; slots];
+        for &h in &old {
+            let mut cur = h;
+            while cur != NONE {
+                let after = next[cur as usize];
+                let b = bucket(cur, seed, slots);
+                next[cur as usize] = heads[b];
+                heads[b] = cur;
+                cur = after;
+            }
+        }
+        self.heads = heads;
+    }
+
+    /// Up to `out.len()` keys from consecutive buckets after a random start,
+    /// each non-empty bucket's chain from its head, jumping elsewhere after
+    /// a run of empty buckets (`dictGetSomeKeys`, not rehashing). Returns
+    /// how many were stored.
+    #[inline]
+    fn some_keys<R: rand::Rng>(&self, next: &[KeyId], rng: &mut R, out: &mut [KeyId]) -> usize {
+        let count = out.len();
+        if self.heads.is_empty() || count == 0 {
+            return 0;
+        }
+        let mask = self.heads.len() - 1;
+        let mut maxsteps = count * 10;
+        let mut i = (rng.next_u64() as usize) & mask;
+        let mut emptylen = 0;
+        let mut stored = 0;
+        while stored < count && maxsteps > 0 {
+            maxsteps -= 1;
+            let mut cur = self.heads[i];
+            if cur == NONE {
+                emptylen += 1;
+                if emptylen >= 5 && emptylen > count {
+                    i = (rng.next_u64() as usize) & mask;
+                    emptylen = 0;
+                }
+            } else {
+                emptylen = 0;
+                while cur != NONE {
+                    out[stored] = cur;
+                    stored += 1;
+                    if stored == count {
+                        return stored;
+                    }
+                    cur = next[cur as usize];
+                }
+            }
+            i = (i + 1) & mask;
+        }
+        stored
+    }
+}
+
+impl Table {
+    /// One key, as `dictGetRandomKey` picks it (not rehashing): random
+    /// buckets until a non-empty one, then a uniform entry of its chain, so
+    /// a key sharing its bucket is less likely to be picked.
+    #[inline]
+    fn random_key<R: rand::Rng>(&self, next: &[KeyId], rng: &mut R) -> KeyId {
+        let mask = self.heads.len() - 1;
+        let head = loop {
+            let h = self.heads[(rng.next_u64() as usize) & mask];
+            if h != NONE {
+                break h;
+            }
+        };
+        let mut len = 0u64;
+        let mut cur = head;
+        while cur != NONE {
+            len += 1;
+            cur = next[cur as usize];
+        }
+        let mut cur = head;
+        for _ in 0..rng.next_u64() % len {
+            cur = next[cur as usize];
+        }
+        cur
+    }
+}
+
+/// The bucket of a key id in a table of `slots` (a power of two) buckets.
+#[inline]
+fn bucket(key: KeyId, seed: u64, slots: usize) -> usize {
+    (mix64(key as u64 ^ seed) as usize) & (slots - 1)
 }
 
 /// One logical database.
@@ -66,10 +185,10 @@ pub struct Db {
     pub entries: Vec<Entry>,
     /// Keys that carry a TTL (the `expires` dict's members), densely packed.
     pub volatile: Vec<KeyId>,
-    /// Slots of the main dict's hash table (0 until the first key).
-    main_slots: u64,
+    /// The main dict's hash table (no buckets until the first key).
+    main: Table,
     /// The `expires` hash table.
-    expires: ExpiresTable,
+    expires: Table,
     /// The active expire cycle's bucket cursor (`expires_cursor`).
     pub expires_cursor: u64,
 }
@@ -88,6 +207,8 @@ pub struct Keyspace {
     pub dbs: Vec<Db>,
     /// Key id -> position in its database's `entries`, or `NONE`.
     loc: Vec<u32>,
+    /// Key id -> next key in its main-dict bucket chain.
+    main_next: Vec<KeyId>,
     /// Key id -> next key in its `expires` bucket chain.
     exp_next: Vec<KeyId>,
     hash_seed: u64,
@@ -143,6 +264,7 @@ impl Keyspace {
         Keyspace {
             dbs: vec![Db::default(); databases.max(1) as usize],
             loc: Vec::new(),
+            main_next: Vec::new(),
             exp_next: Vec::new(),
             hash_seed: mix64(seed ^ 0x5eed_e71c_7000_0001),
             model,
@@ -219,6 +341,7 @@ impl Keyspace {
         let need = key as usize + 1;
         if self.loc.len() < need {
             self.loc.resize(need, NONE);
+            self.main_next.resize(need, NONE);
             self.exp_next.resize(need, NONE);
         }
     }
@@ -291,7 +414,7 @@ impl Keyspace {
     fn grow_main(&mut self, db: u8) {
         let d = &self.dbs[db as usize];
         let used = d.entries.len() as u64;
-        let slots = d.main_slots;
+        let slots = d.main.heads.len() as u64;
         let new = if slots == 0 {
             4
         } else if used >= slots {
@@ -309,9 +432,9 @@ impl Keyspace {
     fn resize_main(&mut self, db: u8, new: u64) {
         let d = &mut self.dbs[db as usize];
         if self.model == MemoryModel::Redis {
-            self.used = self.used - d.main_slots * BUCKET + new * BUCKET;
+            self.used = self.used - d.main.heads.len() as u64 * BUCKET + new * BUCKET;
         }
-        d.main_slots = new;
+        d.main.rehash(&mut self.main_next, new as usize, self.hash_seed);
     }
 
     /// Adds a new key. The caller has checked it does not exist.
@@ -330,6 +453,8 @@ impl Keyspace {
             self.used += e.len as u64;
         }
         d.entries.push(e);
+        let b = bucket(key, self.hash_seed, d.main.heads.len());
+        d.main.link(&mut self.main_next, b, key);
         if expire_at != 0 {
             let pos = self.loc[key as usize] as usize;
             self.set_expire(db, pos, expire_at);
@@ -345,6 +470,8 @@ impl Keyspace {
         }
         let d = &mut self.dbs[db as usize];
         let e = d.entries.swap_remove(pos);
+        let b = bucket(e.key, self.hash_seed, d.main.heads.len());
+        d.main.unlink(&mut self.main_next, b, e.key);
         if pos < d.entries.len() {
             let moved = d.entries[pos].key;
             self.loc[moved as usize] = pos as u32;
@@ -380,10 +507,6 @@ impl Keyspace {
         e.kind = kind;
     }
 
-    #[inline]
-    fn bucket_of(&self, key: KeyId, slots: usize) -> usize {
-        (mix64(key as u64 ^ self.hash_seed) as usize) & (slots - 1)
-    }
 
     /// Gives the key a TTL (absolute ms), adding it to `expires` if needed.
     pub fn set_expire(&mut self, db: u8, pos: usize, at: u64) {
@@ -406,11 +529,9 @@ impl Keyspace {
             return;
         }
         let key = self.dbs[db as usize].entries[pos].key;
-        let slots = self.dbs[db as usize].expires.heads.len();
-        let b = self.bucket_of(key, slots);
         let d = &mut self.dbs[db as usize];
-        self.exp_next[key as usize] = d.expires.heads[b];
-        d.expires.heads[b] = key;
+        let b = bucket(key, self.hash_seed, d.expires.heads.len());
+        d.expires.link(&mut self.exp_next, b, key);
         let e = &mut d.entries[pos];
         e.expire_at = at;
         e.vol_pos = d.volatile.len() as u32;
@@ -442,43 +563,43 @@ impl Keyspace {
             let mp = self.loc[moved as usize] as usize;
             d.entries[mp].vol_pos = vp as u32;
         }
-        // Unlink from the bucket chain.
-        let slots = d.expires.heads.len();
-        let b = (mix64(key as u64 ^ self.hash_seed) as usize) & (slots - 1);
-        let next = self.exp_next[key as usize];
-        if d.expires.heads[b] == key {
-            d.expires.heads[b] = next;
-        } else {
-            let mut cur = d.expires.heads[b];
-            while cur != NONE {
-                let n = self.exp_next[cur as usize];
-                if n == key {
-                    self.exp_next[cur as usize] = next;
-                    break;
-                }
-                cur = n;
-            }
-        }
-        self.exp_next[key as usize] = NONE;
+        let b = bucket(key, self.hash_seed, d.expires.heads.len());
+        d.expires.unlink(&mut self.exp_next, b, key);
     }
 
     fn rehash_expires(&mut self, db: u8, new_slots: usize) {
-        let old = std::mem::take(&mut self.dbs[db as usize].expires.heads);
+        let d = &mut self.dbs[db as usize];
         if self.model == MemoryModel::Redis {
-            self.used = self.used - old.len() as u64 * BUCKET + new_slots as u64 * BUCKET;
+            self.used = self.used - d.expires.heads.len() as u64 * BUCKET
+                + new_slots as u64 * BUCKET;
         }
-        let mut heads = vec![NONE; new_slots];
-        for &h in &old {
-            let mut cur = h;
-            while cur != NONE {
-                let next = self.exp_next[cur as usize];
-                let b = self.bucket_of(cur, new_slots);
-                self.exp_next[cur as usize] = heads[b];
-                heads[b] = cur;
-                cur = next;
-            }
+        d.expires.rehash(&mut self.exp_next, new_slots, self.hash_seed);
+    }
+
+    /// One random key of database `db` (which must have one), as
+    /// `dictGetRandomKey` picks it: from the main dict, or with `volatile`
+    /// from `expires`.
+    #[inline]
+    pub fn random_key<R: rand::Rng>(&self, db: u8, volatile: bool, rng: &mut R) -> KeyId {
+        let d = &self.dbs[db as usize];
+        if volatile {
+            d.expires.random_key(&self.exp_next, rng)
+        } else {
+            d.main.random_key(&self.main_next, rng)
         }
-        self.dbs[db as usize].expires.heads = heads;
+    }
+
+    /// Samples up to `out.len()` keys of database `db` as Redis's
+    /// `dictGetSomeKeys` does: from the main dict, or with `volatile` from
+    /// `expires`. Returns how many were stored.
+    #[inline]
+    pub fn some_keys<R: rand::Rng>(&self, db: u8, volatile: bool, rng: &mut R, out: &mut [KeyId]) -> usize {
+        let d = &self.dbs[db as usize];
+        if volatile {
+            d.expires.some_keys(&self.exp_next, rng, out)
+        } else {
+            d.main.some_keys(&self.main_next, rng, out)
+        }
     }
 
     /// Calls `f` with each key in `expires` bucket `idx` (masked to the
@@ -502,7 +623,7 @@ impl Keyspace {
     /// the cron.
     pub fn try_resize_tables(&mut self, db: u8) {
         let d = &self.dbs[db as usize];
-        let (used, slots) = (d.entries.len() as u64, d.main_slots);
+        let (used, slots) = (d.entries.len() as u64, d.main.heads.len() as u64);
         if slots > 4 && used * 100 / slots < 10 {
             self.resize_main(db, memory::table_size_for(used));
         }
@@ -525,7 +646,7 @@ impl Keyspace {
                         .iter()
                         .map(|d| {
                             d.entries.iter().map(|e| e.mem as u64).sum::<u64>()
-                                + (d.main_slots + d.expires.heads.len() as u64) * BUCKET
+                                + (d.main.heads.len() + d.expires.heads.len()) as u64 * BUCKET
                         })
                         .sum::<u64>()
             }
@@ -555,6 +676,20 @@ impl Keyspace {
                     return Err(format!("key {}: volatile index wrong", e.key));
                 }
             }
+            let mut in_main = 0;
+            for &h in &d.main.heads {
+                let mut cur = h;
+                while cur != NONE {
+                    in_main += 1;
+                    cur = self.main_next[cur as usize];
+                }
+            }
+            if in_main != d.entries.len() {
+                return Err(format!(
+                    "db {dbi}: {in_main} keys chained in the main dict, {} entries",
+                    d.entries.len()
+                ));
+            }
             let mut chained = 0;
             for &h in &d.expires.heads {
                 let mut cur = h;
@@ -571,5 +706,112 @@ impl Keyspace {
             }
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand::rngs::SmallRng;
+    use rand::SeedableRng;
+
+    /// A table of `slots` buckets holding `chains`, each listed head first.
+    fn table(slots: usize, chains: &[(usize, &[KeyId])]) -> (Table, Vec<KeyId>) {
+        let mut t = Table {
+            heads: vec![NONE; slots],
+        };
+        let mut next = vec![NONE; 64];
+        for &(b, keys) in chains {
+            // Link in reverse so the first listed ends up at the head.
+            for &k in keys.iter().rev() {
+                t.link(&mut next, b, k);
+            }
+        }
+        (t, next)
+    }
+
+    #[test]
+    fn some_keys_walks_consecutive_buckets_taking_chains_head_first() {
+        let (t, next) = table(8, &[(1, &[10, 11, 12]), (2, &[20]), (5, &[50, 51])]);
+        // Starting at bucket 0, 1, 6 or 7; at 2; at 3, 4 or 5 (wrapping).
+        let walks: [[KeyId; 4]; 3] = [[10, 11, 12, 20], [20, 50, 51, 10], [50, 51, 10, 11]];
+        let mut seen = [0; 3];
+        let mut rng = SmallRng::seed_from_u64(1);
+        for _ in 0..800 {
+            let mut out = [NONE; 4];
+            assert_eq!(t.some_keys(&next, &mut rng, &mut out), 4);
+            let w = walks.iter().position(|w| *w == out);
+            seen[w.unwrap_or_else(|| panic!("not a walk: {out:?}"))] += 1;
+        }
+        // Each start bucket is equally likely: 4, 1 and 3 eighths.
+        assert!(seen[0] > 330 && seen[0] < 470, "{seen:?}");
+        assert!(seen[1] > 60 && seen[1] < 140, "{seen:?}");
+        assert!(seen[2] > 230 && seen[2] < 370, "{seen:?}");
+    }
+
+    #[test]
+    fn some_keys_truncates_the_last_chain_keeping_its_newest_entries() {
+        let (t, next) = table(4, &[(0, &[1, 2, 3, 4, 5, 6, 7])]);
+        let mut rng = SmallRng::seed_from_u64(7);
+        let mut out = [NONE; 5];
+        assert_eq!(t.some_keys(&next, &mut rng, &mut out), 5);
+        assert_eq!(out, [1, 2, 3, 4, 5]);
+    }
+
+    #[test]
+    fn random_key_favours_keys_alone_in_their_bucket() {
+        // Key 1 alone in bucket 0; keys 2..=5 share bucket 3. dictGetRandomKey
+        // picks a non-empty bucket (1/2 each), then an entry: key 1 half the
+        // time, each of the others an eighth.
+        let (t, next) = table(4, &[(0, &[1]), (3, &[2, 3, 4, 5])]);
+        let mut rng = SmallRng::seed_from_u64(3);
+        let mut ones = 0;
+        let n = 40_000;
+        for _ in 0..n {
+            if t.random_key(&next, &mut rng) == 1 {
+                ones += 1;
+            }
+        }
+        let share = ones as f64 / n as f64;
+        assert!((share - 0.5).abs() < 0.02, "key 1 picked {share}");
+    }
+
+    #[test]
+    fn chains_follow_inserts_removals_and_growth() {
+        let mut ks = Keyspace::new(1, MemoryModel::Redis, 0, 0, 9);
+        for k in 0..1000u32 {
+            ks.insert(
+                0,
+                Entry {
+                    key: k,
+                    lru: 0,
+                    expire_at: if k % 3 == 0 { 5_000 } else { 0 },
+                    last_access_ms: 0,
+                    int_value: 0,
+                    mem: 100,
+                    len: 10,
+                    vol_pos: NONE,
+                    class: 0,
+                    kind: ValueKind::Str,
+                },
+            );
+        }
+        assert_eq!(ks.dbs[0].main.heads.len(), 1024);
+        for k in (0..1000u32).step_by(2) {
+            let p = ks.find(0, k).unwrap();
+            ks.remove(0, p);
+        }
+        ks.check_consistency().unwrap();
+        // A full-size sample of the remaining keys walks every chain.
+        let mut rng = SmallRng::seed_from_u64(5);
+        let mut out = [NONE; 5];
+        for _ in 0..100 {
+            let n = ks.some_keys(0, false, &mut rng, &mut out);
+            assert_eq!(n, 5);
+            assert!(out.iter().all(|&k| k % 2 == 1 && ks.find(0, k).is_some()));
+            let n = ks.some_keys(0, true, &mut rng, &mut out);
+            assert_eq!(n, 5);
+            assert!(out.iter().all(|&k| k % 6 == 3), "{out:?}");
+        }
     }
 }

@@ -4,7 +4,6 @@
 use super::{PickEnv, Policy, PolicyKind, Touch};
 use crate::model::keyspace::Keyspace;
 use crate::model::InstanceConfig;
-use rand::Rng;
 
 /// A random policy; `VOLATILE` restricts it to keys with a TTL.
 pub struct RoundRobin<const VOLATILE: bool> {
@@ -35,13 +34,8 @@ impl<const VOLATILE: bool> Policy for RoundRobin<VOLATILE> {
                 d.entries.len()
             };
             if n != 0 {
-                let i = env.rng.gen_range(0..n);
-                let pos = if VOLATILE {
-                    ks.find(j as u8, d.volatile[i])
-                        .expect("volatile key exists")
-                } else {
-                    i
-                };
+                let key = ks.random_key(j as u8, VOLATILE, env.rng);
+                let pos = ks.find(j as u8, key).expect("a chained key exists");
                 return Some((j as u8, pos));
             }
         }
