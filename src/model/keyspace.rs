@@ -46,6 +46,9 @@ pub struct Entry {
     pub len: u32,
     /// Position in the database's list of keys with a TTL, or `NONE`.
     pub vol_pos: u32,
+    /// Position of the next entry in this key's main-dict bucket chain, or
+    /// `NONE` (kept by [`Keyspace`]; any value given is overwritten).
+    pub next: u32,
     /// The key's class.
     pub class: ClassId,
     /// How the value is stored.
@@ -104,72 +107,109 @@ impl Table {
         self.heads = heads;
     }
 
-    /// Up to `out.len()` keys from consecutive buckets after a random start,
-    /// each non-empty bucket's chain from its head, jumping elsewhere after
-    /// a run of empty buckets (`dictGetSomeKeys`, not rehashing). Returns
-    /// how many were stored.
+    /// Up to `out.len()` keys from consecutive buckets after a random start
+    /// (see [`some_in_chains`]). Returns how many were stored.
     #[inline]
     fn some_keys<R: rand::Rng>(&self, next: &[KeyId], rng: &mut R, out: &mut [KeyId]) -> usize {
-        let count = out.len();
-        if self.heads.is_empty() || count == 0 {
-            return 0;
-        }
-        let mask = self.heads.len() - 1;
-        let mut maxsteps = count * 10;
-        let mut i = (rng.next_u64() as usize) & mask;
-        let mut emptylen = 0;
-        let mut stored = 0;
-        while stored < count && maxsteps > 0 {
-            maxsteps -= 1;
-            let mut cur = self.heads[i];
-            if cur == NONE {
-                emptylen += 1;
-                if emptylen >= 5 && emptylen > count {
-                    i = (rng.next_u64() as usize) & mask;
-                    emptylen = 0;
-                }
-            } else {
-                emptylen = 0;
-                while cur != NONE {
-                    out[stored] = cur;
-                    stored += 1;
-                    if stored == count {
-                        return stored;
-                    }
-                    cur = next[cur as usize];
-                }
-            }
-            i = (i + 1) & mask;
-        }
-        stored
+        some_in_chains(&self.heads, rng, out, |k| next[k as usize])
+    }
+
+    /// One key, as `dictGetRandomKey` picks it (see [`random_in_chains`]).
+    #[inline]
+    fn random_key<R: rand::Rng>(&self, next: &[KeyId], rng: &mut R) -> KeyId {
+        random_in_chains(&self.heads, rng, |k| next[k as usize])
     }
 }
 
-impl Table {
-    /// One key, as `dictGetRandomKey` picks it (not rehashing): random
-    /// buckets until a non-empty one, then a uniform entry of its chain, so
-    /// a key sharing its bucket is less likely to be picked.
-    #[inline]
-    fn random_key<R: rand::Rng>(&self, next: &[KeyId], rng: &mut R) -> KeyId {
-        let mask = self.heads.len() - 1;
-        let head = loop {
-            let h = self.heads[(rng.next_u64() as usize) & mask];
-            if h != NONE {
-                break h;
-            }
-        };
-        let mut len = 0u64;
-        let mut cur = head;
-        while cur != NONE {
-            len += 1;
-            cur = next[cur as usize];
-        }
-        let mut cur = head;
-        for _ in 0..rng.next_u64() % len {
-            cur = next[cur as usize];
-        }
-        cur
+/// `dictGetSomeKeys` (not rehashing) over bucket `heads` whose chains
+/// `next` follows: up to `out.len()` members from consecutive buckets after
+/// a random start, each non-empty bucket's chain from its head, jumping
+/// elsewhere after a run of empty buckets, at most `10 * out.len()` buckets.
+/// Returns how many were stored.
+#[inline]
+fn some_in_chains<R: rand::Rng>(
+    heads: &[u32],
+    rng: &mut R,
+    out: &mut [u32],
+    next: impl Fn(u32) -> u32,
+) -> usize {
+    let count = out.len();
+    if heads.is_empty() || count == 0 {
+        return 0;
     }
+    let mask = heads.len() - 1;
+    let mut maxsteps = count * 10;
+    let mut i = (rng.next_u64() as usize) & mask;
+    let mut emptylen = 0;
+    let mut stored = 0;
+    while stored < count && maxsteps > 0 {
+        maxsteps -= 1;
+        let mut cur = heads[i];
+        if cur == NONE {
+            emptylen += 1;
+            if emptylen >= 5 && emptylen > count {
+                i = (rng.next_u64() as usize) & mask;
+                emptylen = 0;
+            }
+        } else {
+            emptylen = 0;
+            while cur != NONE {
+                out[stored] = cur;
+                stored += 1;
+                if stored == count {
+                    return stored;
+                }
+                cur = next(cur);
+            }
+        }
+        i = (i + 1) & mask;
+    }
+    stored
+}
+
+/// `dictGetRandomKey` (not rehashing): random buckets until a non-empty
+/// one, then a uniform member of its chain, so a member sharing its bucket
+/// is less likely to be picked. `heads` must hold at least one member.
+#[inline]
+fn random_in_chains<R: rand::Rng>(heads: &[u32], rng: &mut R, next: impl Fn(u32) -> u32) -> u32 {
+    let mask = heads.len() - 1;
+    let head = loop {
+        let h = heads[(rng.next_u64() as usize) & mask];
+        if h != NONE {
+            break h;
+        }
+    };
+    let mut len = 0u64;
+    let mut cur = head;
+    while cur != NONE {
+        len += 1;
+        cur = next(cur);
+    }
+    let mut cur = head;
+    for _ in 0..rng.next_u64() % len {
+        cur = next(cur);
+    }
+    cur
+}
+
+/// Points the link that leads to entry `from` in a main-dict chain (the
+/// bucket's head or the previous entry's `next`) at `to` instead.
+#[inline]
+fn relink(head: &mut u32, entries: &mut [Entry], from: u32, to: u32) {
+    if *head == from {
+        *head = to;
+        return;
+    }
+    let mut cur = *head;
+    while cur != NONE {
+        let n = entries[cur as usize].next;
+        if n == from {
+            entries[cur as usize].next = to;
+            return;
+        }
+        cur = n;
+    }
+    debug_assert!(false, "entry {from} not in its chain");
 }
 
 /// The bucket of a key id in a table of `slots` (a power of two) buckets.
@@ -185,8 +225,10 @@ pub struct Db {
     pub entries: Vec<Entry>,
     /// Keys that carry a TTL (the `expires` dict's members), densely packed.
     pub volatile: Vec<KeyId>,
-    /// The main dict's hash table (no buckets until the first key).
-    main: Table,
+    /// The main dict's hash table (no buckets until the first key): bucket
+    /// heads are positions in `entries`, chained through [`Entry::next`], so
+    /// walking a chain reads only the entries.
+    main: Vec<u32>,
     /// The `expires` hash table.
     expires: Table,
     /// The active expire cycle's bucket cursor (`expires_cursor`).
@@ -207,8 +249,6 @@ pub struct Keyspace {
     pub dbs: Vec<Db>,
     /// Key id -> position in its database's `entries`, or `NONE`.
     loc: Vec<u32>,
-    /// Key id -> next key in its main-dict bucket chain.
-    main_next: Vec<KeyId>,
     /// Key id -> next key in its `expires` bucket chain.
     exp_next: Vec<KeyId>,
     hash_seed: u64,
@@ -264,7 +304,6 @@ impl Keyspace {
         Keyspace {
             dbs: vec![Db::default(); databases.max(1) as usize],
             loc: Vec::new(),
-            main_next: Vec::new(),
             exp_next: Vec::new(),
             hash_seed: mix64(seed ^ 0x5eed_e71c_7000_0001),
             model,
@@ -341,7 +380,6 @@ impl Keyspace {
         let need = key as usize + 1;
         if self.loc.len() < need {
             self.loc.resize(need, NONE);
-            self.main_next.resize(need, NONE);
             self.exp_next.resize(need, NONE);
         }
     }
@@ -358,6 +396,14 @@ impl Keyspace {
             },
             _ => None,
         }
+    }
+
+    /// Position of a key known to exist (one taken from a table's chains),
+    /// without checking its entry: for sampling, which prefetches the
+    /// entries of a whole sample before reading any.
+    #[inline]
+    pub fn pos_of_existing(&self, key: KeyId) -> usize {
+        self.loc[key as usize] as usize
     }
 
     /// Hints the CPU to fetch the key's position slot (first stage of the
@@ -414,7 +460,7 @@ impl Keyspace {
     fn grow_main(&mut self, db: u8) {
         let d = &self.dbs[db as usize];
         let used = d.entries.len() as u64;
-        let slots = d.main.heads.len() as u64;
+        let slots = d.main.len() as u64;
         let new = if slots == 0 {
             4
         } else if used >= slots {
@@ -432,9 +478,22 @@ impl Keyspace {
     fn resize_main(&mut self, db: u8, new: u64) {
         let d = &mut self.dbs[db as usize];
         if self.model == MemoryModel::Redis {
-            self.used = self.used - d.main.heads.len() as u64 * BUCKET + new * BUCKET;
+            self.used = self.used - d.main.len() as u64 * BUCKET + new * BUCKET;
         }
-        d.main.rehash(&mut self.main_next, new as usize, self.hash_seed);
+        // `dictRehash`'s order: old buckets in turn, each chain from its
+        // head, every entry pushed on the head of its new bucket.
+        let old = std::mem::replace(&mut d.main, vec![NONE; new as usize]);
+        for h in old {
+            let mut cur = h;
+            while cur != NONE {
+                let e = &mut d.entries[cur as usize];
+                let after = e.next;
+                let b = bucket(e.key, self.hash_seed, new as usize);
+                e.next = d.main[b];
+                d.main[b] = cur;
+                cur = after;
+            }
+        }
     }
 
     /// Adds a new key. The caller has checked it does not exist.
@@ -452,9 +511,10 @@ impl Keyspace {
         } else {
             self.used += e.len as u64;
         }
+        let b = bucket(key, self.hash_seed, d.main.len());
+        e.next = d.main[b];
+        d.main[b] = d.entries.len() as u32;
         d.entries.push(e);
-        let b = bucket(key, self.hash_seed, d.main.heads.len());
-        d.main.link(&mut self.main_next, b, key);
         if expire_at != 0 {
             let pos = self.loc[key as usize] as usize;
             self.set_expire(db, pos, expire_at);
@@ -469,9 +529,17 @@ impl Keyspace {
             self.clear_expire(db, pos);
         }
         let d = &mut self.dbs[db as usize];
+        let slots = d.main.len();
+        // Unlink it, then point whatever led to the last entry at the hole
+        // it moves into.
+        let b = bucket(before.key, self.hash_seed, slots);
+        relink(&mut d.main[b], &mut d.entries, pos as u32, before.next);
+        let last = d.entries.len() - 1;
+        if pos < last {
+            let b = bucket(d.entries[last].key, self.hash_seed, slots);
+            relink(&mut d.main[b], &mut d.entries, last as u32, pos as u32);
+        }
         let e = d.entries.swap_remove(pos);
-        let b = bucket(e.key, self.hash_seed, d.main.heads.len());
-        d.main.unlink(&mut self.main_next, b, e.key);
         if pos < d.entries.len() {
             let moved = d.entries[pos].key;
             self.loc[moved as usize] = pos as u32;
@@ -506,7 +574,6 @@ impl Keyspace {
         e.len = len;
         e.kind = kind;
     }
-
 
     /// Gives the key a TTL (absolute ms), adding it to `expires` if needed.
     pub fn set_expire(&mut self, db: u8, pos: usize, at: u64) {
@@ -570,10 +637,11 @@ impl Keyspace {
     fn rehash_expires(&mut self, db: u8, new_slots: usize) {
         let d = &mut self.dbs[db as usize];
         if self.model == MemoryModel::Redis {
-            self.used = self.used - d.expires.heads.len() as u64 * BUCKET
-                + new_slots as u64 * BUCKET;
+            self.used =
+                self.used - d.expires.heads.len() as u64 * BUCKET + new_slots as u64 * BUCKET;
         }
-        d.expires.rehash(&mut self.exp_next, new_slots, self.hash_seed);
+        d.expires
+            .rehash(&mut self.exp_next, new_slots, self.hash_seed);
     }
 
     /// One random key of database `db` (which must have one), as
@@ -585,7 +653,8 @@ impl Keyspace {
         if volatile {
             d.expires.random_key(&self.exp_next, rng)
         } else {
-            d.main.random_key(&self.main_next, rng)
+            let p = random_in_chains(&d.main, rng, |p| d.entries[p as usize].next);
+            d.entries[p as usize].key
         }
     }
 
@@ -593,13 +662,31 @@ impl Keyspace {
     /// `dictGetSomeKeys` does: from the main dict, or with `volatile` from
     /// `expires`. Returns how many were stored.
     #[inline]
-    pub fn some_keys<R: rand::Rng>(&self, db: u8, volatile: bool, rng: &mut R, out: &mut [KeyId]) -> usize {
+    pub fn some_keys<R: rand::Rng>(
+        &self,
+        db: u8,
+        volatile: bool,
+        rng: &mut R,
+        out: &mut [KeyId],
+    ) -> usize {
         let d = &self.dbs[db as usize];
         if volatile {
             d.expires.some_keys(&self.exp_next, rng, out)
         } else {
-            d.main.some_keys(&self.main_next, rng, out)
+            let n = self.some_positions(db, rng, out);
+            for k in &mut out[..n] {
+                *k = d.entries[*k as usize].key;
+            }
+            n
         }
+    }
+
+    /// Like [`Keyspace::some_keys`] on the main dict, giving positions in
+    /// the database's entries (the sampling hot path: no key lookup).
+    #[inline]
+    pub fn some_positions<R: rand::Rng>(&self, db: u8, rng: &mut R, out: &mut [u32]) -> usize {
+        let d = &self.dbs[db as usize];
+        some_in_chains(&d.main, rng, out, |p| d.entries[p as usize].next)
     }
 
     /// Calls `f` with each key in `expires` bucket `idx` (masked to the
@@ -623,7 +710,7 @@ impl Keyspace {
     /// the cron.
     pub fn try_resize_tables(&mut self, db: u8) {
         let d = &self.dbs[db as usize];
-        let (used, slots) = (d.entries.len() as u64, d.main.heads.len() as u64);
+        let (used, slots) = (d.entries.len() as u64, d.main.len() as u64);
         if slots > 4 && used * 100 / slots < 10 {
             self.resize_main(db, memory::table_size_for(used));
         }
@@ -646,7 +733,7 @@ impl Keyspace {
                         .iter()
                         .map(|d| {
                             d.entries.iter().map(|e| e.mem as u64).sum::<u64>()
-                                + (d.main.heads.len() + d.expires.heads.len()) as u64 * BUCKET
+                                + (d.main.len() + d.expires.heads.len()) as u64 * BUCKET
                         })
                         .sum::<u64>()
             }
@@ -677,11 +764,18 @@ impl Keyspace {
                 }
             }
             let mut in_main = 0;
-            for &h in &d.main.heads {
+            for (b, &h) in d.main.iter().enumerate() {
                 let mut cur = h;
                 while cur != NONE {
+                    let e = &d.entries[cur as usize];
+                    if bucket(e.key, self.hash_seed, d.main.len()) != b {
+                        return Err(format!("db {dbi}: key {} chained in bucket {b}", e.key));
+                    }
                     in_main += 1;
-                    cur = self.main_next[cur as usize];
+                    if in_main > d.entries.len() {
+                        return Err(format!("db {dbi}: main dict chains loop"));
+                    }
+                    cur = e.next;
                 }
             }
             if in_main != d.entries.len() {
@@ -791,12 +885,13 @@ mod tests {
                     mem: 100,
                     len: 10,
                     vol_pos: NONE,
+                    next: NONE,
                     class: 0,
                     kind: ValueKind::Str,
                 },
             );
         }
-        assert_eq!(ks.dbs[0].main.heads.len(), 1024);
+        assert_eq!(ks.dbs[0].main.len(), 1024);
         for k in (0..1000u32).step_by(2) {
             let p = ks.find(0, k).unwrap();
             ks.remove(0, p);

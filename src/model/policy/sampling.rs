@@ -16,7 +16,6 @@ use crate::model::keyspace::{prefetch, Entry, Keyspace};
 use crate::model::lfu;
 use crate::model::pool::{Candidate, EvictionPool};
 use crate::model::InstanceConfig;
-use crate::op::KeyId;
 use std::marker::PhantomData;
 
 /// How a sampled key is scored: higher scores are evicted first.
@@ -113,25 +112,28 @@ impl<S: Score, const VOLATILE: bool> Sampled<S, VOLATILE> {
     /// Samples one database into the pool (`evictionPoolPopulate`).
     #[inline]
     fn populate(&mut self, ks: &Keyspace, db: u8, env: &mut PickEnv<'_>) {
-        let mut keys = [0 as KeyId; 64];
         let d = &ks.dbs[db as usize];
         let n = if VOLATILE {
             d.volatile.len()
         } else {
             d.entries.len()
         };
-        let count = (env.samples as usize).min(n).min(keys.len());
-        let got = ks.some_keys(db, VOLATILE, env.rng, &mut keys[..count]);
-        let mut pos = [0usize; 64];
-        // Find every entry first and prefetch them, so the cache misses of
-        // the samples overlap.
-        for j in 0..got {
-            let p = ks.find(db, keys[j]).expect("a chained key exists");
-            prefetch(&d.entries[p]);
-            pos[j] = p;
-        }
+        let mut pos = [0u32; 64];
+        let count = (env.samples as usize).min(n).min(pos.len());
+        let got = if VOLATILE {
+            // `expires` chains hold key ids: find each key's entry, and
+            // prefetch them all so the cache misses overlap.
+            let got = ks.some_keys(db, true, env.rng, &mut pos[..count]);
+            for p in &mut pos[..got] {
+                *p = ks.pos_of_existing(*p) as u32;
+                prefetch(&d.entries[*p as usize]);
+            }
+            got
+        } else {
+            ks.some_positions(db, env.rng, &mut pos[..count])
+        };
         for &p in &pos[..got] {
-            let e = &d.entries[p];
+            let e = &d.entries[p as usize];
             self.pool.offer(Candidate {
                 key: e.key,
                 db,
