@@ -393,7 +393,7 @@ fn a_small_database_is_drained_out_of_proportion() {
         // As CONFIG SET maxmemory does: lower the limit by about 400 keys.
         inst.set_maxmemory(full - 400 * 190);
         inst.apply_all(&[get(10, 0, 0)]);
-        lost_db1 += 10 - inst.keyspace().dbs[1].entries.len();
+        lost_db1 += 10 - inst.keyspace().dbs[1].len();
         evicted += inst.metrics().totals().evicted;
     }
     assert!(

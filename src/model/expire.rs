@@ -110,7 +110,7 @@ impl ActiveExpire {
             loop {
                 iteration += 1;
                 let d = &ks.dbs[db as usize];
-                let num = d.volatile.len() as u64;
+                let num = d.volatile_len() as u64;
                 if num == 0 {
                     break;
                 }

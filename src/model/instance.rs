@@ -475,7 +475,6 @@ impl<P: Policy> Instance<P> {
             int_value,
             mem: memory::key_cost(op.key_len as u64, value_cost, false) as u32,
             len,
-            vol_pos: NONE,
             next: NONE,
             class: op.class,
             kind,

@@ -1,11 +1,11 @@
-//! The keys of one simulated instance: per database a dense array of entries,
+//! The keys of one simulated instance: per database an array of entries,
 //! the keys with a TTL, the main dict's and the `expires` dict's hash tables
 //! (bucket chains in Redis's order, which eviction sampling and the active
 //! expire cycle walk), and the `used_memory` they add up to.
 //!
 //! Keys arrive interned: a `KeyId` indexes flat arrays, so no operation hashes
-//! a string. Deleting swaps the last entry into the hole, keeping the arrays
-//! dense.
+//! a string. An entry keeps its slot while its key lives (the chains point at
+//! slots); a deleted key's slot goes on a free list for the next insert.
 
 use super::config::MemoryModel;
 use super::memory::{self, BUCKET};
@@ -44,10 +44,9 @@ pub struct Entry {
     pub mem: u32,
     /// String length or aggregate payload bytes.
     pub len: u32,
-    /// Position in the database's list of keys with a TTL, or `NONE`.
-    pub vol_pos: u32,
-    /// Position of the next entry in this key's main-dict bucket chain, or
-    /// `NONE` (kept by [`Keyspace`]; any value given is overwritten).
+    /// Position of the next entry in this key's main-dict bucket chain (or,
+    /// for a free slot, the next free slot), or `NONE`. Kept by
+    /// [`Keyspace`]; any value given is overwritten.
     pub next: u32,
     /// The key's class.
     pub class: ClassId,
@@ -192,24 +191,24 @@ fn random_in_chains<R: rand::Rng>(heads: &[u32], rng: &mut R, next: impl Fn(u32)
     cur
 }
 
-/// Points the link that leads to entry `from` in a main-dict chain (the
-/// bucket's head or the previous entry's `next`) at `to` instead.
+/// Takes entry `pos` out of its main-dict chain (starting at `head`),
+/// linking whatever led to it to `after`, the entry that followed it.
 #[inline]
-fn relink(head: &mut u32, entries: &mut [Entry], from: u32, to: u32) {
-    if *head == from {
-        *head = to;
+fn unlink(head: &mut u32, entries: &mut [Entry], pos: u32, after: u32) {
+    if *head == pos {
+        *head = after;
         return;
     }
     let mut cur = *head;
     while cur != NONE {
         let n = entries[cur as usize].next;
-        if n == from {
-            entries[cur as usize].next = to;
+        if n == pos {
+            entries[cur as usize].next = after;
             return;
         }
         cur = n;
     }
-    debug_assert!(false, "entry {from} not in its chain");
+    debug_assert!(false, "entry {pos} not in its chain");
 }
 
 /// The bucket of a key id in a table of `slots` (a power of two) buckets.
@@ -221,10 +220,16 @@ fn bucket(key: KeyId, seed: u64, slots: usize) -> usize {
 /// One logical database.
 #[derive(Clone, Debug, Default)]
 pub struct Db {
-    /// Every key, densely packed.
-    pub entries: Vec<Entry>,
-    /// Keys that carry a TTL (the `expires` dict's members), densely packed.
-    pub volatile: Vec<KeyId>,
+    /// Every key, in slots that keep their position while the key lives
+    /// (what the main dict's chains point at). A free slot has key `NONE`
+    /// and chains the free list through `next`.
+    entries: Vec<Entry>,
+    /// First free slot, or `NONE`.
+    free: u32,
+    /// Keys in the database.
+    len: usize,
+    /// Keys with a TTL (members of `expires`).
+    volatile_len: usize,
     /// The main dict's hash table (no buckets until the first key): bucket
     /// heads are positions in `entries`, chained through [`Entry::next`], so
     /// walking a chain reads only the entries.
@@ -239,6 +244,29 @@ impl Db {
     /// Slots of the `expires` hash table.
     pub fn expires_slots(&self) -> u64 {
         self.expires.heads.len() as u64
+    }
+
+    /// Keys in the database.
+    #[inline]
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// Whether the database has no key.
+    #[inline]
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// Keys with a TTL.
+    #[inline]
+    pub fn volatile_len(&self) -> usize {
+        self.volatile_len
+    }
+
+    /// The live entries, in slot order.
+    pub fn iter(&self) -> impl Iterator<Item = &Entry> {
+        self.entries.iter().filter(|e| e.key != NONE)
     }
 }
 
@@ -302,7 +330,13 @@ impl Keyspace {
         seed: u64,
     ) -> Self {
         Keyspace {
-            dbs: vec![Db::default(); databases.max(1) as usize],
+            dbs: vec![
+                Db {
+                    free: NONE,
+                    ..Db::default()
+                };
+                databases.max(1) as usize
+            ],
             loc: Vec::new(),
             exp_next: Vec::new(),
             hash_seed: mix64(seed ^ 0x5eed_e71c_7000_0001),
@@ -357,17 +391,17 @@ impl Keyspace {
 
     /// Number of keys in every database.
     pub fn len(&self) -> usize {
-        self.dbs.iter().map(|d| d.entries.len()).sum()
+        self.dbs.iter().map(|d| d.len).sum()
     }
 
     /// Whether there are no keys at all.
     pub fn is_empty(&self) -> bool {
-        self.dbs.iter().all(|d| d.entries.is_empty())
+        self.dbs.iter().all(|d| d.len == 0)
     }
 
     /// Number of keys with a TTL in every database.
     pub fn volatile_len(&self) -> usize {
-        self.dbs.iter().map(|d| d.volatile.len()).sum()
+        self.dbs.iter().map(|d| d.volatile_len).sum()
     }
 
     /// The memory model in use.
@@ -459,7 +493,7 @@ impl Keyspace {
     /// Main-dict growth before adding a key (`_dictExpandIfNeeded`).
     fn grow_main(&mut self, db: u8) {
         let d = &self.dbs[db as usize];
-        let used = d.entries.len() as u64;
+        let used = d.len as u64;
         let slots = d.main.len() as u64;
         let new = if slots == 0 {
             4
@@ -500,24 +534,31 @@ impl Keyspace {
     pub fn insert(&mut self, db: u8, mut e: Entry) {
         self.ensure(e.key);
         self.grow_main(db);
-        e.vol_pos = NONE;
         let expire_at = e.expire_at;
         e.expire_at = 0;
-        let d = &mut self.dbs[db as usize];
-        self.loc[e.key as usize] = d.entries.len() as u32;
         let key = e.key;
         if self.model == MemoryModel::Redis {
             self.used += e.mem as u64;
         } else {
             self.used += e.len as u64;
         }
+        let d = &mut self.dbs[db as usize];
         let b = bucket(key, self.hash_seed, d.main.len());
         e.next = d.main[b];
-        d.main[b] = d.entries.len() as u32;
-        d.entries.push(e);
+        let pos = if d.free != NONE {
+            let p = d.free;
+            d.free = d.entries[p as usize].next;
+            d.entries[p as usize] = e;
+            p
+        } else {
+            d.entries.push(e);
+            (d.entries.len() - 1) as u32
+        };
+        d.main[b] = pos;
+        d.len += 1;
+        self.loc[key as usize] = pos;
         if expire_at != 0 {
-            let pos = self.loc[key as usize] as usize;
-            self.set_expire(db, pos, expire_at);
+            self.set_expire(db, pos as usize, expire_at);
         }
     }
 
@@ -529,26 +570,20 @@ impl Keyspace {
             self.clear_expire(db, pos);
         }
         let d = &mut self.dbs[db as usize];
-        let slots = d.main.len();
-        // Unlink it, then point whatever led to the last entry at the hole
-        // it moves into.
-        let b = bucket(before.key, self.hash_seed, slots);
-        relink(&mut d.main[b], &mut d.entries, pos as u32, before.next);
-        let last = d.entries.len() - 1;
-        if pos < last {
-            let b = bucket(d.entries[last].key, self.hash_seed, slots);
-            relink(&mut d.main[b], &mut d.entries, last as u32, pos as u32);
-        }
-        let e = d.entries.swap_remove(pos);
-        if pos < d.entries.len() {
-            let moved = d.entries[pos].key;
-            self.loc[moved as usize] = pos as u32;
-        }
-        self.loc[e.key as usize] = NONE;
+        let b = bucket(before.key, self.hash_seed, d.main.len());
+        unlink(&mut d.main[b], &mut d.entries, pos as u32, before.next);
+        let slot = &mut d.entries[pos];
+        // Its cost now, the TTL entry already given back.
+        let (mem, len) = (slot.mem, slot.len);
+        slot.key = NONE;
+        slot.next = d.free;
+        d.free = pos as u32;
+        d.len -= 1;
+        self.loc[before.key as usize] = NONE;
         if self.model == MemoryModel::Redis {
-            self.used -= e.mem as u64;
+            self.used -= mem as u64;
         } else {
-            self.used -= e.len as u64;
+            self.used -= len as u64;
         }
         before
     }
@@ -581,7 +616,7 @@ impl Keyspace {
         // Growth of the expires table is checked before the add, even when
         // the key already has a TTL (`dictAddOrFind` in `setExpire`).
         let d = &self.dbs[db as usize];
-        let used = d.volatile.len() as u64;
+        let used = d.volatile_len as u64;
         let slots = d.expires.heads.len() as u64;
         if slots == 0 {
             self.rehash_expires(db, 4);
@@ -601,8 +636,7 @@ impl Keyspace {
         d.expires.link(&mut self.exp_next, b, key);
         let e = &mut d.entries[pos];
         e.expire_at = at;
-        e.vol_pos = d.volatile.len() as u32;
-        d.volatile.push(key);
+        d.volatile_len += 1;
         if self.model == MemoryModel::Redis {
             e.mem += memory::TTL_ENTRY as u32;
             self.used += memory::TTL_ENTRY;
@@ -617,19 +651,12 @@ impl Keyspace {
             return;
         }
         let key = e.key;
-        let vp = e.vol_pos as usize;
         e.expire_at = 0;
-        e.vol_pos = NONE;
         if self.model == MemoryModel::Redis {
             e.mem -= memory::TTL_ENTRY as u32;
             self.used -= memory::TTL_ENTRY;
         }
-        d.volatile.swap_remove(vp);
-        if vp < d.volatile.len() {
-            let moved = d.volatile[vp];
-            let mp = self.loc[moved as usize] as usize;
-            d.entries[mp].vol_pos = vp as u32;
-        }
+        d.volatile_len -= 1;
         let b = bucket(key, self.hash_seed, d.expires.heads.len());
         d.expires.unlink(&mut self.exp_next, b, key);
     }
@@ -710,12 +737,12 @@ impl Keyspace {
     /// the cron.
     pub fn try_resize_tables(&mut self, db: u8) {
         let d = &self.dbs[db as usize];
-        let (used, slots) = (d.entries.len() as u64, d.main.len() as u64);
+        let (used, slots) = (d.len as u64, d.main.len() as u64);
         if slots > 4 && used * 100 / slots < 10 {
             self.resize_main(db, memory::table_size_for(used));
         }
         let d = &self.dbs[db as usize];
-        let (used, slots) = (d.volatile.len() as u64, d.expires.heads.len() as u64);
+        let (used, slots) = (d.volatile_len as u64, d.expires.heads.len() as u64);
         if slots > 4 && used * 100 / slots < 10 {
             self.rehash_expires(db, memory::table_size_for(used) as usize);
         }
@@ -732,7 +759,7 @@ impl Keyspace {
                         .dbs
                         .iter()
                         .map(|d| {
-                            d.entries.iter().map(|e| e.mem as u64).sum::<u64>()
+                            d.iter().map(|e| e.mem as u64).sum::<u64>()
                                 + (d.main.len() + d.expires.heads.len()) as u64 * BUCKET
                         })
                         .sum::<u64>()
@@ -740,7 +767,7 @@ impl Keyspace {
             MemoryModel::Raw => self
                 .dbs
                 .iter()
-                .flat_map(|d| d.entries.iter())
+                .flat_map(|d| d.iter())
                 .map(|e| e.len as u64)
                 .sum(),
         }
@@ -749,53 +776,86 @@ impl Keyspace {
     /// Checks every index against the entries (for tests).
     pub fn check_consistency(&self) -> Result<(), String> {
         for (dbi, d) in self.dbs.iter().enumerate() {
+            let (mut live, mut ttl) = (0, 0);
             for (p, e) in d.entries.iter().enumerate() {
+                if e.key == NONE {
+                    continue;
+                }
+                live += 1;
+                if e.expire_at != 0 {
+                    ttl += 1;
+                }
                 if self.loc[e.key as usize] as usize != p {
                     return Err(format!(
                         "db {dbi}: key {} at {p} but loc says {}",
                         e.key, self.loc[e.key as usize]
                     ));
                 }
-                if (e.expire_at != 0) != (e.vol_pos != NONE) {
-                    return Err(format!("key {}: ttl and volatile index disagree", e.key));
+            }
+            if live != d.len || ttl != d.volatile_len {
+                return Err(format!(
+                    "db {dbi}: {live} keys ({ttl} with a TTL) but counted {} ({})",
+                    d.len, d.volatile_len
+                ));
+            }
+            let mut free = 0;
+            let mut cur = d.free;
+            while cur != NONE {
+                if d.entries[cur as usize].key != NONE {
+                    return Err(format!("db {dbi}: slot {cur} is free and used"));
                 }
-                if e.vol_pos != NONE && d.volatile[e.vol_pos as usize] != e.key {
-                    return Err(format!("key {}: volatile index wrong", e.key));
+                free += 1;
+                if free > d.entries.len() {
+                    return Err(format!("db {dbi}: free list loops"));
                 }
+                cur = d.entries[cur as usize].next;
+            }
+            if free + live != d.entries.len() {
+                return Err(format!(
+                    "db {dbi}: {free} free + {live} used slots of {}",
+                    d.entries.len()
+                ));
             }
             let mut in_main = 0;
             for (b, &h) in d.main.iter().enumerate() {
                 let mut cur = h;
                 while cur != NONE {
                     let e = &d.entries[cur as usize];
-                    if bucket(e.key, self.hash_seed, d.main.len()) != b {
-                        return Err(format!("db {dbi}: key {} chained in bucket {b}", e.key));
+                    if e.key == NONE || bucket(e.key, self.hash_seed, d.main.len()) != b {
+                        return Err(format!("db {dbi}: slot {cur} chained in bucket {b}"));
                     }
                     in_main += 1;
-                    if in_main > d.entries.len() {
+                    if in_main > d.len {
                         return Err(format!("db {dbi}: main dict chains loop"));
                     }
                     cur = e.next;
                 }
             }
-            if in_main != d.entries.len() {
+            if in_main != d.len {
                 return Err(format!(
-                    "db {dbi}: {in_main} keys chained in the main dict, {} entries",
-                    d.entries.len()
+                    "db {dbi}: {in_main} keys chained in the main dict, {} keys",
+                    d.len
                 ));
             }
             let mut chained = 0;
             for &h in &d.expires.heads {
                 let mut cur = h;
                 while cur != NONE {
+                    match self.find(dbi as u8, cur) {
+                        Some(p) if d.entries[p].expire_at != 0 => {}
+                        _ => return Err(format!("db {dbi}: key {cur} in expires without a TTL")),
+                    }
                     chained += 1;
+                    if chained > d.volatile_len {
+                        return Err(format!("db {dbi}: expires chains loop"));
+                    }
                     cur = self.exp_next[cur as usize];
                 }
             }
-            if chained != d.volatile.len() {
+            if chained != d.volatile_len {
                 return Err(format!(
                     "db {dbi}: {chained} keys chained in expires, {} volatile",
-                    d.volatile.len()
+                    d.volatile_len
                 ));
             }
         }
@@ -884,7 +944,6 @@ mod tests {
                     int_value: 0,
                     mem: 100,
                     len: 10,
-                    vol_pos: NONE,
                     next: NONE,
                     class: 0,
                     kind: ValueKind::Str,

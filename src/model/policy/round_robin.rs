@@ -28,11 +28,7 @@ impl<const VOLATILE: bool> Policy for RoundRobin<VOLATILE> {
             self.next_db += 1;
             let j = self.next_db % dbnum;
             let d = &ks.dbs[j];
-            let n = if VOLATILE {
-                d.volatile.len()
-            } else {
-                d.entries.len()
-            };
+            let n = if VOLATILE { d.volatile_len() } else { d.len() };
             if n != 0 {
                 let key = ks.random_key(j as u8, VOLATILE, env.rng);
                 let pos = ks.find(j as u8, key).expect("a chained key exists");

@@ -113,11 +113,7 @@ impl<S: Score, const VOLATILE: bool> Sampled<S, VOLATILE> {
     #[inline]
     fn populate(&mut self, ks: &Keyspace, db: u8, env: &mut PickEnv<'_>) {
         let d = &ks.dbs[db as usize];
-        let n = if VOLATILE {
-            d.volatile.len()
-        } else {
-            d.entries.len()
-        };
+        let n = if VOLATILE { d.volatile_len() } else { d.len() };
         let mut pos = [0u32; 64];
         let count = (env.samples as usize).min(n).min(pos.len());
         let got = if VOLATILE {
@@ -126,14 +122,14 @@ impl<S: Score, const VOLATILE: bool> Sampled<S, VOLATILE> {
             let got = ks.some_keys(db, true, env.rng, &mut pos[..count]);
             for p in &mut pos[..got] {
                 *p = ks.pos_of_existing(*p) as u32;
-                prefetch(&d.entries[*p as usize]);
+                prefetch(ks.entry(db, *p as usize));
             }
             got
         } else {
             ks.some_positions(db, env.rng, &mut pos[..count])
         };
         for &p in &pos[..got] {
-            let e = &d.entries[p as usize];
+            let e = ks.entry(db, p as usize);
             self.pool.offer(Candidate {
                 key: e.key,
                 db,
@@ -159,11 +155,7 @@ impl<S: Score, const VOLATILE: bool> Policy for Sampled<S, VOLATILE> {
             let mut total = 0;
             for db in 0..ks.dbs.len() {
                 let d = &ks.dbs[db];
-                let n = if VOLATILE {
-                    d.volatile.len()
-                } else {
-                    d.entries.len()
-                };
+                let n = if VOLATILE { d.volatile_len() } else { d.len() };
                 if n != 0 {
                     self.populate(ks, db as u8, env);
                     total += n;
