@@ -37,6 +37,47 @@ pub enum Reply {
     Skipped,
 }
 
+/// A key id's lost-read state in one word, so an eviction touches one
+/// cache line for it: the expiry deadline of the key if it was lost to
+/// eviction (0: none pending, `u64::MAX`: it had no TTL) and, in the top
+/// bit, whether it was ever evicted.
+#[derive(Clone, Copy, Debug, Default)]
+struct LostSlot(u64);
+
+impl LostSlot {
+    const EVER: u64 = 1 << 63;
+    /// How "no TTL" (`u64::MAX`) is stored beside the flag.
+    const FOREVER: u64 = !Self::EVER;
+
+    #[inline]
+    fn deadline(self) -> u64 {
+        match self.0 & !Self::EVER {
+            Self::FOREVER => u64::MAX,
+            d => d,
+        }
+    }
+
+    #[inline]
+    fn set_deadline(&mut self, d: u64) {
+        let d = if d == u64::MAX {
+            Self::FOREVER
+        } else {
+            d.min(Self::FOREVER - 1)
+        };
+        self.0 = (self.0 & Self::EVER) | d;
+    }
+
+    #[inline]
+    fn ever_evicted(self) -> bool {
+        self.0 & Self::EVER != 0
+    }
+
+    #[inline]
+    fn mark_evicted(&mut self) {
+        self.0 |= Self::EVER;
+    }
+}
+
 /// A simulated instance. `P` is the policy; every instance is independent.
 pub struct Instance<P: Policy> {
     cfg: InstanceConfig,
@@ -44,11 +85,8 @@ pub struct Instance<P: Policy> {
     ks: Keyspace,
     rng: SmallRng,
     metrics: Metrics,
-    /// Key id -> expiry deadline of a key lost to eviction (0: none pending,
-    /// `u64::MAX`: it had no TTL).
-    lost: Vec<u64>,
-    /// Key id -> whether the key was ever evicted.
-    ever_evicted: Vec<bool>,
+    /// Key id -> what its misses would cost: see [`LostSlot`].
+    lost: Vec<LostSlot>,
     now: u64,
     lru_clock: u32,
     next_cron: u64,
@@ -77,7 +115,6 @@ impl<P: Policy> Instance<P> {
             rng: SmallRng::seed_from_u64(cfg.seed ^ 0xe71c_5eed),
             metrics,
             lost: Vec::new(),
-            ever_evicted: Vec::new(),
             now: 0,
             lru_clock: lru_clock_at(cfg.start_unix_ms),
             next_cron: 0,
@@ -228,8 +265,7 @@ impl<P: Policy> Instance<P> {
     fn ensure_key(&mut self, key: u32) {
         let need = key as usize + 1;
         if self.lost.len() < need {
-            self.lost.resize(need, 0);
-            self.ever_evicted.resize(need, false);
+            self.lost.resize(need, LostSlot::default());
         }
     }
 
@@ -319,6 +355,14 @@ impl<P: Policy> Instance<P> {
             self.evict(db, pos);
             freed += before.saturating_sub(self.ks.used_memory());
         }
+        // The pool's best is usually the next eviction's victim, a few
+        // commands from now: start fetching what evicting it will touch.
+        if let Some(k) = self.policy.next_victim() {
+            self.ks.prefetch_loc(k);
+            if let Some(l) = self.lost.get(k as usize) {
+                super::keyspace::prefetch(l);
+            }
+        }
         true
     }
 
@@ -334,18 +378,18 @@ impl<P: Policy> Instance<P> {
             self.metrics.classes[class].record_expired_eviction();
             return;
         }
-        let first = !self.ever_evicted[key];
-        self.ever_evicted[key] = true;
+        let first = !self.lost[key].ever_evicted();
+        self.lost[key].mark_evicted();
         let ttl_left = if e.expire_at != 0 {
             Some(e.expire_at.saturating_sub(now))
         } else {
             None
         };
-        self.lost[key] = if e.expire_at != 0 {
+        self.lost[key].set_deadline(if e.expire_at != 0 {
             e.expire_at
         } else {
             u64::MAX
-        };
+        });
         self.metrics.classes[class].record_eviction(
             now.saturating_sub(e.last_access_ms),
             ttl_left,
@@ -421,15 +465,15 @@ impl<P: Policy> Instance<P> {
     #[inline]
     fn note_miss(&mut self, op: &Op, slide_ms: u64) {
         let k = op.key as usize;
-        let deadline = self.lost[k];
+        let deadline = self.lost[k].deadline();
         if deadline != 0 {
             if self.now <= deadline {
                 self.metrics.classes[op.class as usize].counters.lost_reads += 1;
                 if slide_ms > 0 && deadline != u64::MAX {
-                    self.lost[k] = deadline.max(self.now + slide_ms);
+                    self.lost[k].set_deadline(deadline.max(self.now + slide_ms));
                 }
             } else {
-                self.lost[k] = 0;
+                self.lost[k].set_deadline(0);
             }
         }
     }
@@ -439,11 +483,11 @@ impl<P: Policy> Instance<P> {
     #[inline]
     fn move_lost_deadline(&mut self, op: &Op, ttl_ms: Option<u64>) {
         let k = op.key as usize;
-        let deadline = self.lost[k];
+        let deadline = self.lost[k].deadline();
         if deadline == 0 {
             return;
         }
-        self.lost[k] = if self.now > deadline {
+        self.lost[k].set_deadline(if self.now > deadline {
             0
         } else {
             match ttl_ms {
@@ -451,7 +495,7 @@ impl<P: Policy> Instance<P> {
                 Some(t) => self.now + t,
                 None => u64::MAX,
             }
-        };
+        });
     }
 
     fn new_entry(
@@ -494,7 +538,7 @@ impl<P: Policy> Instance<P> {
         e.expire_at = expire_at;
         self.ks.insert(op.db, e);
         self.policy.on_insert(op.key, op.db);
-        self.lost[op.key as usize] = 0;
+        self.lost[op.key as usize].set_deadline(0);
     }
 
     /// Runs one Redis command: eviction first, then the command.
@@ -570,7 +614,7 @@ impl<P: Policy> Instance<P> {
                     }
                     None => Reply::Missing,
                 };
-                self.lost[op.key as usize] = 0;
+                self.lost[op.key as usize].set_deadline(0);
                 r
             }
             Cmd::GetDel => {
@@ -587,7 +631,7 @@ impl<P: Policy> Instance<P> {
                         Reply::Missing
                     }
                 };
-                self.lost[op.key as usize] = 0;
+                self.lost[op.key as usize].set_deadline(0);
                 r
             }
             Cmd::Expire { ttl_ms } => match self.lookup(op, Access::Write) {
@@ -649,7 +693,7 @@ impl<P: Policy> Instance<P> {
                 } else if !keep_ttl {
                     self.ks.clear_expire(op.db, pos);
                 }
-                self.lost[op.key as usize] = 0;
+                self.lost[op.key as usize].set_deadline(0);
                 Reply::Found
             }
             None => {
@@ -714,7 +758,7 @@ impl<P: Policy> Instance<P> {
                 self.ks
                     .set_value(op.db, pos, op.key_len, cost, new_len, ValueKind::Str);
                 self.ks.entry_mut(op.db, pos).int_value = cap as i64;
-                self.lost[op.key as usize] = 0;
+                self.lost[op.key as usize].set_deadline(0);
                 Reply::Found
             }
             None => {
@@ -751,7 +795,7 @@ impl<P: Policy> Instance<P> {
                     self.ks
                         .set_value(op.db, pos, op.key_len, cost, n, ValueKind::Aggregate);
                 }
-                self.lost[op.key as usize] = 0;
+                self.lost[op.key as usize].set_deadline(0);
                 Reply::Found
             }
             None if bytes > 0 => {

@@ -109,8 +109,21 @@ impl Table {
     /// Up to `out.len()` keys from consecutive buckets after a random start
     /// (see [`some_in_chains`]). Returns how many were stored.
     #[inline]
-    fn some_keys<R: rand::Rng>(&self, next: &[KeyId], rng: &mut R, out: &mut [KeyId]) -> usize {
-        some_in_chains(&self.heads, rng, out, |k| next[k as usize])
+    fn some_keys<R: rand::Rng>(
+        &self,
+        next: &[KeyId],
+        start: u64,
+        rng: &mut R,
+        out: &mut [KeyId],
+    ) -> usize {
+        some_in_chains(
+            &self.heads,
+            start,
+            rng,
+            out,
+            |k| next[k as usize],
+            |k| prefetch(&next[k as usize]),
+        )
     }
 
     /// One key, as `dictGetRandomKey` picks it (see [`random_in_chains`]).
@@ -122,15 +135,17 @@ impl Table {
 
 /// `dictGetSomeKeys` (not rehashing) over bucket `heads` whose chains
 /// `next` follows: up to `out.len()` members from consecutive buckets after
-/// a random start, each non-empty bucket's chain from its head, jumping
+/// a random start (`start`, masked to the table), each non-empty bucket's chain from its head, jumping
 /// elsewhere after a run of empty buckets, at most `10 * out.len()` buckets.
 /// Returns how many were stored.
 #[inline]
 fn some_in_chains<R: rand::Rng>(
     heads: &[u32],
+    start: u64,
     rng: &mut R,
     out: &mut [u32],
     next: impl Fn(u32) -> u32,
+    fetch: impl Fn(u32),
 ) -> usize {
     let count = out.len();
     if heads.is_empty() || count == 0 {
@@ -138,7 +153,17 @@ fn some_in_chains<R: rand::Rng>(
     }
     let mask = heads.len() - 1;
     let mut maxsteps = count * 10;
-    let mut i = (rng.next_u64() as usize) & mask;
+    let mut i = (start as usize) & mask;
+    // The walk reads the heads of the next few buckets; ask for them all
+    // at once so their cache misses overlap instead of following each other.
+    let mut j = i;
+    for _ in 0..count {
+        let h = heads[j];
+        if h != NONE {
+            fetch(h);
+        }
+        j = (j + 1) & mask;
+    }
     let mut emptylen = 0;
     let mut stored = 0;
     while stored < count && maxsteps > 0 {
@@ -449,6 +474,37 @@ impl Keyspace {
         }
     }
 
+    /// Hints the CPU to fetch the bucket heads a sample of `count` keys
+    /// starting at `start` will read first (see [`Keyspace::some_keys`]).
+    #[inline]
+    pub fn prefetch_walk(&self, db: u8, volatile: bool, start: u64, count: usize) {
+        let d = &self.dbs[db as usize];
+        let heads = if volatile { &d.expires.heads } else { &d.main };
+        if heads.is_empty() {
+            return;
+        }
+        let mask = heads.len() - 1;
+        let i = start as usize & mask;
+        prefetch(&heads[i]);
+        prefetch(&heads[(i + count) & mask]);
+    }
+
+    /// Hints the CPU to fetch what removing the key will touch: its entry
+    /// and its main-dict bucket head (the key's position slot should be in
+    /// cache already: see [`Keyspace::prefetch_loc`]).
+    #[inline]
+    pub fn prefetch_removal(&self, db: u8, key: KeyId) {
+        let d = &self.dbs[db as usize];
+        if let Some(&p) = self.loc.get(key as usize) {
+            if let Some(e) = d.entries.get(p as usize) {
+                prefetch(e);
+            }
+        }
+        if !d.main.is_empty() {
+            prefetch(&d.main[bucket(key, self.hash_seed, d.main.len())]);
+        }
+    }
+
     /// Hints the CPU to fetch the key's entry (second stage).
     #[inline]
     pub fn prefetch_entry(&self, db: u8, key: KeyId) {
@@ -693,14 +749,15 @@ impl Keyspace {
         &self,
         db: u8,
         volatile: bool,
+        start: u64,
         rng: &mut R,
         out: &mut [KeyId],
     ) -> usize {
         let d = &self.dbs[db as usize];
         if volatile {
-            d.expires.some_keys(&self.exp_next, rng, out)
+            d.expires.some_keys(&self.exp_next, start, rng, out)
         } else {
-            let n = self.some_positions(db, rng, out);
+            let n = self.some_positions(db, start, rng, out);
             for k in &mut out[..n] {
                 *k = d.entries[*k as usize].key;
             }
@@ -711,9 +768,22 @@ impl Keyspace {
     /// Like [`Keyspace::some_keys`] on the main dict, giving positions in
     /// the database's entries (the sampling hot path: no key lookup).
     #[inline]
-    pub fn some_positions<R: rand::Rng>(&self, db: u8, rng: &mut R, out: &mut [u32]) -> usize {
+    pub fn some_positions<R: rand::Rng>(
+        &self,
+        db: u8,
+        start: u64,
+        rng: &mut R,
+        out: &mut [u32],
+    ) -> usize {
         let d = &self.dbs[db as usize];
-        some_in_chains(&d.main, rng, out, |p| d.entries[p as usize].next)
+        some_in_chains(
+            &d.main,
+            start,
+            rng,
+            out,
+            |p| d.entries[p as usize].next,
+            |p| prefetch(&d.entries[p as usize]),
+        )
     }
 
     /// Calls `f` with each key in `expires` bucket `idx` (masked to the
@@ -867,7 +937,7 @@ impl Keyspace {
 mod tests {
     use super::*;
     use rand::rngs::SmallRng;
-    use rand::SeedableRng;
+    use rand::{RngCore, SeedableRng};
 
     /// A table of `slots` buckets holding `chains`, each listed head first.
     fn table(slots: usize, chains: &[(usize, &[KeyId])]) -> (Table, Vec<KeyId>) {
@@ -893,7 +963,7 @@ mod tests {
         let mut rng = SmallRng::seed_from_u64(1);
         for _ in 0..800 {
             let mut out = [NONE; 4];
-            assert_eq!(t.some_keys(&next, &mut rng, &mut out), 4);
+            assert_eq!(t.some_keys(&next, rng.next_u64(), &mut rng, &mut out), 4);
             let w = walks.iter().position(|w| *w == out);
             seen[w.unwrap_or_else(|| panic!("not a walk: {out:?}"))] += 1;
         }
@@ -908,7 +978,7 @@ mod tests {
         let (t, next) = table(4, &[(0, &[1, 2, 3, 4, 5, 6, 7])]);
         let mut rng = SmallRng::seed_from_u64(7);
         let mut out = [NONE; 5];
-        assert_eq!(t.some_keys(&next, &mut rng, &mut out), 5);
+        assert_eq!(t.some_keys(&next, rng.next_u64(), &mut rng, &mut out), 5);
         assert_eq!(out, [1, 2, 3, 4, 5]);
     }
 
@@ -960,10 +1030,10 @@ mod tests {
         let mut rng = SmallRng::seed_from_u64(5);
         let mut out = [NONE; 5];
         for _ in 0..100 {
-            let n = ks.some_keys(0, false, &mut rng, &mut out);
+            let n = ks.some_keys(0, false, rng.next_u64(), &mut rng, &mut out);
             assert_eq!(n, 5);
             assert!(out.iter().all(|&k| k % 2 == 1 && ks.find(0, k).is_some()));
-            let n = ks.some_keys(0, true, &mut rng, &mut out);
+            let n = ks.some_keys(0, true, rng.next_u64(), &mut rng, &mut out);
             assert_eq!(n, 5);
             assert!(out.iter().all(|&k| k % 6 == 3), "{out:?}");
         }

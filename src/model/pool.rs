@@ -68,6 +68,12 @@ impl EvictionPool {
         self.entries[k] = c;
     }
 
+    /// The best entry, left in the pool.
+    #[inline]
+    pub fn peek_best(&self) -> Option<&Candidate> {
+        self.len.checked_sub(1).map(|i| &self.entries[i])
+    }
+
     /// Takes the best entry out of the pool.
     #[inline]
     pub fn pop_best(&mut self) -> Option<Candidate> {

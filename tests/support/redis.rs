@@ -71,8 +71,9 @@ impl Server {
                 if let Ok(Some(_)) = server.child.try_wait() {
                     break; // exited: the port was taken
                 }
-                if TcpStream::connect(("127.0.0.1", port)).is_ok() {
-                    let pid = server.client().info_field("process_id");
+                // Any failure here (refused, reset by a server that was
+                // shutting down) just means "not yet": poll again.
+                if let Some(pid) = server_pid(port) {
                     if pid == server.child.id() as u64 {
                         return Some(server);
                     }
@@ -93,6 +94,25 @@ impl Server {
             r: BufReader::new(s),
         }
     }
+}
+
+/// The `process_id` of the server answering on `port`, or None on any
+/// error.
+fn server_pid(port: u16) -> Option<u64> {
+    let s = TcpStream::connect(("127.0.0.1", port)).ok()?;
+    s.set_read_timeout(Some(Duration::from_secs(5))).ok()?;
+    let mut w = s.try_clone().ok()?;
+    w.write_all(b"*2\r\n$4\r\nINFO\r\n$6\r\nserver\r\n").ok()?;
+    let mut r = BufReader::new(s);
+    let mut head = String::new();
+    r.read_line(&mut head).ok()?;
+    let n: usize = head.trim_end().strip_prefix('$')?.parse().ok()?;
+    let mut body = vec![0; n + 2];
+    r.read_exact(&mut body).ok()?;
+    String::from_utf8_lossy(&body)
+        .lines()
+        .find_map(|l| l.strip_prefix("process_id:"))
+        .and_then(|v| v.trim().parse().ok())
 }
 
 impl Drop for Server {

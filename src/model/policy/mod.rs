@@ -82,6 +82,13 @@ pub trait Policy: Send + Sized {
     /// when no key may be evicted (then DENYOOM commands are refused).
     fn pick(&mut self, ks: &Keyspace, env: &mut PickEnv<'_>) -> Option<(u8, usize)>;
 
+    /// The key the next [`Policy::pick`] will most likely choose, if the
+    /// policy can tell (the instance prefetches its state meanwhile).
+    #[inline]
+    fn next_victim(&self) -> Option<KeyId> {
+        None
+    }
+
     /// A key was created.
     #[inline]
     fn on_insert(&mut self, _key: KeyId, _db: u8) {}

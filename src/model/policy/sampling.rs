@@ -16,6 +16,8 @@ use crate::model::keyspace::{prefetch, Entry, Keyspace};
 use crate::model::lfu;
 use crate::model::pool::{Candidate, EvictionPool};
 use crate::model::InstanceConfig;
+use crate::op::KeyId;
+use rand::RngCore;
 use std::marker::PhantomData;
 
 /// How a sampled key is scored: higher scores are evicted first.
@@ -100,6 +102,9 @@ impl Score for TtlScore {
 /// the pool.
 pub struct Sampled<S: Score, const VOLATILE: bool> {
     pool: EvictionPool,
+    /// Where the next sample's bucket walk starts, drawn at the end of the
+    /// previous pick so its buckets can be fetched in between.
+    next_start: Option<u64>,
     _score: PhantomData<S>,
 }
 
@@ -114,19 +119,20 @@ impl<S: Score, const VOLATILE: bool> Sampled<S, VOLATILE> {
     fn populate(&mut self, ks: &Keyspace, db: u8, env: &mut PickEnv<'_>) {
         let d = &ks.dbs[db as usize];
         let n = if VOLATILE { d.volatile_len() } else { d.len() };
+        let start = self.next_start.take().unwrap_or_else(|| env.rng.next_u64());
         let mut pos = [0u32; 64];
         let count = (env.samples as usize).min(n).min(pos.len());
         let got = if VOLATILE {
             // `expires` chains hold key ids: find each key's entry, and
             // prefetch them all so the cache misses overlap.
-            let got = ks.some_keys(db, true, env.rng, &mut pos[..count]);
+            let got = ks.some_keys(db, true, start, env.rng, &mut pos[..count]);
             for p in &mut pos[..got] {
                 *p = ks.pos_of_existing(*p) as u32;
                 prefetch(ks.entry(db, *p as usize));
             }
             got
         } else {
-            ks.some_positions(db, env.rng, &mut pos[..count])
+            ks.some_positions(db, start, env.rng, &mut pos[..count])
         };
         for &p in &pos[..got] {
             let e = ks.entry(db, p as usize);
@@ -146,11 +152,21 @@ impl<S: Score, const VOLATILE: bool> Policy for Sampled<S, VOLATILE> {
     fn new(_cfg: &InstanceConfig) -> Self {
         Sampled {
             pool: EvictionPool::default(),
+            next_start: None,
             _score: PhantomData,
         }
     }
 
+    #[inline]
+    fn next_victim(&self) -> Option<KeyId> {
+        self.pool.peek_best().map(|c| c.key)
+    }
+
     fn pick(&mut self, ks: &Keyspace, env: &mut PickEnv<'_>) -> Option<(u8, usize)> {
+        // The best pooled key is the likely victim: fetch it while sampling.
+        if let Some(c) = self.pool.peek_best() {
+            ks.prefetch_removal(c.db, c.key);
+        }
         loop {
             let mut total = 0;
             for db in 0..ks.dbs.len() {
@@ -168,6 +184,17 @@ impl<S: Score, const VOLATILE: bool> Policy for Sampled<S, VOLATILE> {
             while let Some(c) = self.pool.pop_best() {
                 if let Some(pos) = ks.find(c.db, c.key) {
                     if !VOLATILE || ks.entry(c.db, pos).expire_at != 0 {
+                        // Draw where the next sample starts now, and fetch
+                        // its first buckets before it is needed.
+                        let start = env.rng.next_u64();
+                        self.next_start = Some(start);
+                        if let Some(first) = ks
+                            .dbs
+                            .iter()
+                            .position(|d| (if VOLATILE { d.volatile_len() } else { d.len() }) != 0)
+                        {
+                            ks.prefetch_walk(first as u8, VOLATILE, start, env.samples as usize);
+                        }
                         return Some((c.db, pos));
                     }
                 }
