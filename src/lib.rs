@@ -11,14 +11,18 @@
 //!
 //! # Memory cost of the simulator
 //!
-//! Per resident key, an [`model::keyspace::Entry`] of 48 bytes in a dense
-//! per-database array (plus up to 2x while the array grows, as any `Vec`).
-//! Per distinct key id ever seen, 17 bytes in flat arrays indexed by id: its
+//! Per resident key, an [`model::keyspace::Entry`] of 48 bytes in a
+//! per-database array of slots (a deleted key's slot is reused; the array
+//! holds the peak key count, plus up to 2x while it grows, as any `Vec`),
+//! and 4 bytes per slot of the main dict's bucket heads (one slot per key at
+//! Redis's load factor; 4 more per key with a TTL for `expires`). The
+//! bucket chains are modelled because Redis samples by walking them.
+//! Per distinct key id ever seen, 16 bytes in flat arrays indexed by id: its
 //! position (4), its link in the `expires` chain (4), and the lost-read state
-//! (8 + 1) that must outlive the key, since a read that misses because of an
-//! eviction is counted long after the key is gone. The exact-LRU reference
-//! adds 9 bytes per key id for its recency list. Nothing is allocated per
-//! operation once the arrays have grown.
+//! (8: a deadline and an "ever evicted" bit) that must outlive the key, since
+//! a read that misses because of an eviction is counted long after the key
+//! is gone. The exact-LRU reference adds 9 bytes per key id for its recency
+//! list. Nothing is allocated per operation once the arrays have grown.
 //!
 //! # Example
 //!
