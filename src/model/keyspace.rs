@@ -89,15 +89,15 @@ impl Table {
 
     /// Moves every entry to a table of `slots` buckets, old buckets in
     /// order and each chain from its head, every entry pushed on the head
-    /// of its new bucket (`dictRehash`).
-    fn rehash(&mut self, next: &mut [KeyId], slots: usize, seed: u64) {
+    /// of its new bucket (`dictRehash`). `key_of` names a member's key.
+    fn rehash(&mut self, next: &mut [u32], slots: usize, seed: u64, key_of: impl Fn(u32) -> KeyId) {
         let old = std::mem::take(&mut self.heads);
         let mut heads = vec![NONE; slots];
         for &h in &old {
             let mut cur = h;
             while cur != NONE {
                 let after = next[cur as usize];
-                let b = bucket(cur, seed, slots);
+                let b = bucket(key_of(cur), seed, slots);
                 next[cur as usize] = heads[b];
                 heads[b] = cur;
                 cur = after;
@@ -111,10 +111,11 @@ impl Table {
     #[inline]
     fn some_keys<R: rand::Rng>(
         &self,
-        next: &[KeyId],
+        next: &[u32],
         start: u64,
         rng: &mut R,
-        out: &mut [KeyId],
+        out: &mut [u32],
+        fetch: impl Fn(u32),
     ) -> usize {
         some_in_chains(
             &self.heads,
@@ -122,7 +123,10 @@ impl Table {
             rng,
             out,
             |k| next[k as usize],
-            |k| prefetch(&next[k as usize]),
+            |k| {
+                prefetch(&next[k as usize]);
+                fetch(k);
+            },
         )
     }
 
@@ -259,8 +263,11 @@ pub struct Db {
     /// heads are positions in `entries`, chained through [`Entry::next`], so
     /// walking a chain reads only the entries.
     main: Vec<u32>,
-    /// The `expires` hash table.
+    /// The `expires` hash table: bucket heads are slots of `entries`,
+    /// chained through `exp_next`.
     expires: Table,
+    /// Slot -> next slot in its `expires` bucket chain.
+    exp_next: Vec<u32>,
     /// The active expire cycle's bucket cursor (`expires_cursor`).
     pub expires_cursor: u64,
 }
@@ -302,8 +309,6 @@ pub struct Keyspace {
     pub dbs: Vec<Db>,
     /// Key id -> position in its database's `entries`, or `NONE`.
     loc: Vec<u32>,
-    /// Key id -> next key in its `expires` bucket chain.
-    exp_next: Vec<KeyId>,
     hash_seed: u64,
     model: MemoryModel,
     /// Everything counted: baseline, keys, tables.
@@ -363,7 +368,6 @@ impl Keyspace {
                 databases.max(1) as usize
             ],
             loc: Vec::new(),
-            exp_next: Vec::new(),
             hash_seed: mix64(seed ^ 0x5eed_e71c_7000_0001),
             model,
             used: if model == MemoryModel::Redis {
@@ -439,7 +443,6 @@ impl Keyspace {
         let need = key as usize + 1;
         if self.loc.len() < need {
             self.loc.resize(need, NONE);
-            self.exp_next.resize(need, NONE);
         }
     }
 
@@ -455,14 +458,6 @@ impl Keyspace {
             },
             _ => None,
         }
-    }
-
-    /// Position of a key known to exist (one taken from a table's chains),
-    /// without checking its entry: for sampling, which prefetches the
-    /// entries of a whole sample before reading any.
-    #[inline]
-    pub fn pos_of_existing(&self, key: KeyId) -> usize {
-        self.loc[key as usize] as usize
     }
 
     /// Hints the CPU to fetch the key's position slot (first stage of the
@@ -608,6 +603,7 @@ impl Keyspace {
             p
         } else {
             d.entries.push(e);
+            d.exp_next.push(NONE);
             (d.entries.len() - 1) as u32
         };
         d.main[b] = pos;
@@ -689,7 +685,7 @@ impl Keyspace {
         let key = self.dbs[db as usize].entries[pos].key;
         let d = &mut self.dbs[db as usize];
         let b = bucket(key, self.hash_seed, d.expires.heads.len());
-        d.expires.link(&mut self.exp_next, b, key);
+        d.expires.link(&mut d.exp_next, b, pos as u32);
         let e = &mut d.entries[pos];
         e.expire_at = at;
         d.volatile_len += 1;
@@ -714,7 +710,7 @@ impl Keyspace {
         }
         d.volatile_len -= 1;
         let b = bucket(key, self.hash_seed, d.expires.heads.len());
-        d.expires.unlink(&mut self.exp_next, b, key);
+        d.expires.unlink(&mut d.exp_next, b, pos as u32);
     }
 
     fn rehash_expires(&mut self, db: u8, new_slots: usize) {
@@ -723,8 +719,15 @@ impl Keyspace {
             self.used =
                 self.used - d.expires.heads.len() as u64 * BUCKET + new_slots as u64 * BUCKET;
         }
-        d.expires
-            .rehash(&mut self.exp_next, new_slots, self.hash_seed);
+        let Db {
+            entries,
+            expires,
+            exp_next,
+            ..
+        } = d;
+        expires.rehash(exp_next, new_slots, self.hash_seed, |p| {
+            entries[p as usize].key
+        });
     }
 
     /// One random key of database `db` (which must have one), as
@@ -733,12 +736,12 @@ impl Keyspace {
     #[inline]
     pub fn random_key<R: rand::Rng>(&self, db: u8, volatile: bool, rng: &mut R) -> KeyId {
         let d = &self.dbs[db as usize];
-        if volatile {
-            d.expires.random_key(&self.exp_next, rng)
+        let p = if volatile {
+            d.expires.random_key(&d.exp_next, rng)
         } else {
-            let p = random_in_chains(&d.main, rng, |p| d.entries[p as usize].next);
-            d.entries[p as usize].key
-        }
+            random_in_chains(&d.main, rng, |p| d.entries[p as usize].next)
+        };
+        d.entries[p as usize].key
     }
 
     /// Samples up to `out.len()` keys of database `db` as Redis's
@@ -754,28 +757,30 @@ impl Keyspace {
         out: &mut [KeyId],
     ) -> usize {
         let d = &self.dbs[db as usize];
-        if volatile {
-            d.expires.some_keys(&self.exp_next, start, rng, out)
-        } else {
-            let n = self.some_positions(db, start, rng, out);
-            for k in &mut out[..n] {
-                *k = d.entries[*k as usize].key;
-            }
-            n
+        let n = self.some_positions(db, volatile, start, rng, out);
+        for k in &mut out[..n] {
+            *k = d.entries[*k as usize].key;
         }
+        n
     }
 
-    /// Like [`Keyspace::some_keys`] on the main dict, giving positions in
-    /// the database's entries (the sampling hot path: no key lookup).
+    /// Like [`Keyspace::some_keys`], giving positions in the database's
+    /// entries (the sampling hot path: no key lookup).
     #[inline]
     pub fn some_positions<R: rand::Rng>(
         &self,
         db: u8,
+        volatile: bool,
         start: u64,
         rng: &mut R,
         out: &mut [u32],
     ) -> usize {
         let d = &self.dbs[db as usize];
+        if volatile {
+            return d.expires.some_keys(&d.exp_next, start, rng, out, |p| {
+                prefetch(&d.entries[p as usize]);
+            });
+        }
         some_in_chains(
             &d.main,
             start,
@@ -798,8 +803,8 @@ impl Keyspace {
         }
         let mut cur = d.expires.heads[(idx as usize) & (slots - 1)];
         while cur != NONE {
-            out.push(cur);
-            cur = self.exp_next[cur as usize];
+            out.push(d.entries[cur as usize].key);
+            cur = d.exp_next[cur as usize];
         }
     }
 
@@ -911,15 +916,15 @@ impl Keyspace {
             for &h in &d.expires.heads {
                 let mut cur = h;
                 while cur != NONE {
-                    match self.find(dbi as u8, cur) {
-                        Some(p) if d.entries[p].expire_at != 0 => {}
-                        _ => return Err(format!("db {dbi}: key {cur} in expires without a TTL")),
+                    let e = &d.entries[cur as usize];
+                    if e.key == NONE || e.expire_at == 0 {
+                        return Err(format!("db {dbi}: slot {cur} in expires without a TTL"));
                     }
                     chained += 1;
                     if chained > d.volatile_len {
                         return Err(format!("db {dbi}: expires chains loop"));
                     }
-                    cur = self.exp_next[cur as usize];
+                    cur = d.exp_next[cur as usize];
                 }
             }
             if chained != d.volatile_len {
@@ -963,7 +968,10 @@ mod tests {
         let mut rng = SmallRng::seed_from_u64(1);
         for _ in 0..800 {
             let mut out = [NONE; 4];
-            assert_eq!(t.some_keys(&next, rng.next_u64(), &mut rng, &mut out), 4);
+            assert_eq!(
+                t.some_keys(&next, rng.next_u64(), &mut rng, &mut out, |_| {}),
+                4
+            );
             let w = walks.iter().position(|w| *w == out);
             seen[w.unwrap_or_else(|| panic!("not a walk: {out:?}"))] += 1;
         }
@@ -978,7 +986,10 @@ mod tests {
         let (t, next) = table(4, &[(0, &[1, 2, 3, 4, 5, 6, 7])]);
         let mut rng = SmallRng::seed_from_u64(7);
         let mut out = [NONE; 5];
-        assert_eq!(t.some_keys(&next, rng.next_u64(), &mut rng, &mut out), 5);
+        assert_eq!(
+            t.some_keys(&next, rng.next_u64(), &mut rng, &mut out, |_| {}),
+            5
+        );
         assert_eq!(out, [1, 2, 3, 4, 5]);
     }
 

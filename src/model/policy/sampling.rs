@@ -14,7 +14,7 @@
 //! README's validation).
 
 use super::{PickEnv, Policy, PolicyKind, Touch};
-use crate::model::keyspace::{prefetch, Entry, Keyspace};
+use crate::model::keyspace::{Entry, Keyspace};
 use crate::model::lfu;
 use crate::model::pool::{Candidate, EvictionPool};
 use crate::model::InstanceConfig;
@@ -124,18 +124,7 @@ impl<S: Score, const VOLATILE: bool> Sampled<S, VOLATILE> {
         let start = self.next_start.take().unwrap_or_else(|| env.rng.next_u64());
         let mut pos = [0u32; 64];
         let count = (env.samples as usize).min(n).min(pos.len());
-        let got = if VOLATILE {
-            // `expires` chains hold key ids: find each key's entry, and
-            // prefetch them all so the cache misses overlap.
-            let got = ks.some_keys(db, true, start, env.rng, &mut pos[..count]);
-            for p in &mut pos[..got] {
-                *p = ks.pos_of_existing(*p) as u32;
-                prefetch(ks.entry(db, *p as usize));
-            }
-            got
-        } else {
-            ks.some_positions(db, start, env.rng, &mut pos[..count])
-        };
+        let got = ks.some_positions(db, VOLATILE, start, env.rng, &mut pos[..count]);
         for &p in &pos[..got] {
             let e = ks.entry(db, p as usize);
             self.pool.offer(Candidate {
