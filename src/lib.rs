@@ -15,14 +15,15 @@
 //! per-database array of slots (a deleted key's slot is reused; the array
 //! holds the peak key count, plus up to 2x while it grows, as any `Vec`),
 //! and 4 bytes per slot of the main dict's bucket heads (one slot per key at
-//! Redis's load factor; 4 more per key with a TTL for `expires`). The
-//! bucket chains are modelled because Redis samples by walking them.
-//! Per distinct key id ever seen, 16 bytes in flat arrays indexed by id: its
-//! position (4), its link in the `expires` chain (4), and the lost-read state
-//! (8: a deadline and an "ever evicted" bit) that must outlive the key, since
-//! a read that misses because of an eviction is counted long after the key
-//! is gone. The exact-LRU reference adds 9 bytes per key id for its recency
-//! list. Nothing is allocated per operation once the arrays have grown.
+//! Redis's load factor); a key with a TTL adds 4 for its `expires` chain
+//! link and 4 for its share of `expires`' heads. The bucket chains are
+//! modelled because Redis samples by walking them.
+//! Per distinct key id ever seen, 12 bytes in flat arrays indexed by id: its
+//! position (4) and the lost-read state (8: a deadline and an "ever evicted"
+//! bit) that must outlive the key, since a read that misses because of an
+//! eviction is counted long after the key is gone. The exact-LRU reference
+//! adds 9 bytes per key id for its recency list. Nothing is allocated per
+//! operation once the arrays have grown.
 //!
 //! # Example
 //!
