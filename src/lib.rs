@@ -14,9 +14,9 @@
 //! Per resident key, an [`model::keyspace::Entry`] of 48 bytes in a
 //! per-database array of slots (a deleted key's slot is reused; the array
 //! holds the peak key count, plus up to 2x while it grows, as any `Vec`),
-//! and 4 bytes per slot of the main dict's bucket heads (one slot per key at
-//! Redis's load factor); a key with a TTL adds 4 for its `expires` chain
-//! link and 4 for its share of `expires`' heads. The bucket chains are
+//! 4 bytes per slot for its `expires` chain link, and 4 bytes per bucket
+//! head of the main dict (about one per key at Redis's load factor; a key
+//! with a TTL adds its share of `expires`' heads). The bucket chains are
 //! modelled because Redis samples by walking them.
 //! Per distinct key id ever seen, 12 bytes in flat arrays indexed by id: its
 //! position (4) and the lost-read state (8: a deadline and an "ever evicted"
