@@ -189,9 +189,11 @@ impl<P: Policy> Instance<P> {
         for (i, op) in ops.iter().enumerate() {
             if let Some(far) = ops.get(i + FAR) {
                 self.ks.prefetch_loc(far.key);
+                self.policy.prefetch_far(far.key);
             }
             if let Some(near) = ops.get(i + NEAR) {
                 self.ks.prefetch_entry(near.db, near.key);
+                self.policy.prefetch_near(near.key);
                 if let Some(l) = self.lost.get(near.key as usize) {
                     super::keyspace::prefetch(l);
                 }

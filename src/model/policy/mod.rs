@@ -89,6 +89,16 @@ pub trait Policy: Send + Sized {
         None
     }
 
+    /// An operation on `key` comes in a few operations: start fetching the
+    /// policy's own state for it (first stage of the look-ahead).
+    #[inline]
+    fn prefetch_far(&self, _key: KeyId) {}
+
+    /// Second stage, closer to the operation (the first stage's lines
+    /// should be in cache by now).
+    #[inline]
+    fn prefetch_near(&self, _key: KeyId) {}
+
     /// A key was created.
     #[inline]
     fn on_insert(&mut self, _key: KeyId, _db: u8) {}
