@@ -54,37 +54,41 @@ pub struct Entry {
     pub kind: ValueKind,
 }
 
-/// A dict's hash table: bucket heads, chained through one of
-/// [`Keyspace`]'s per-key `next` arrays, new entries at the head, as Redis's
-/// dict does. Resizing rehashes at once (Redis rehashes incrementally, a
-/// few buckets per command and 1 ms per cron tick).
+/// The `expires` dict's hash table: bucket heads holding entry slots,
+/// chained through the database's per-slot `exp_next`, new entries at the
+/// head, as Redis's dict does. Resizing rehashes at once (Redis rehashes
+/// incrementally, a few buckets per command and 1 ms per cron tick).
 #[derive(Clone, Debug, Default)]
 struct Table {
-    heads: Vec<KeyId>,
+    heads: Vec<u32>,
 }
 
 impl Table {
-    fn link(&mut self, next: &mut [KeyId], b: usize, key: KeyId) {
-        next[key as usize] = self.heads[b];
-        self.heads[b] = key;
+    fn link(&mut self, next: &mut [u32], b: usize, member: u32) {
+        next[member as usize] = self.heads[b];
+        self.heads[b] = member;
     }
 
-    fn unlink(&mut self, next: &mut [KeyId], b: usize, key: KeyId) {
-        let after = next[key as usize];
-        if self.heads[b] == key {
+    fn unlink(&mut self, next: &mut [u32], b: usize, member: u32) {
+        let after = next[member as usize];
+        if self.heads[b] == member {
             self.heads[b] = after;
         } else {
             let mut cur = self.heads[b];
-            while cur != NONE {
+            loop {
+                if cur == NONE {
+                    debug_assert!(false, "{member} not in bucket {b}");
+                    break;
+                }
                 let n = next[cur as usize];
-                if n == key {
+                if n == member {
                     next[cur as usize] = after;
                     break;
                 }
                 cur = n;
             }
         }
-        next[key as usize] = NONE;
+        next[member as usize] = NONE;
     }
 
     /// Moves every entry to a table of `slots` buckets, old buckets in
@@ -106,8 +110,8 @@ impl Table {
         self.heads = heads;
     }
 
-    /// Up to `out.len()` keys from consecutive buckets after a random start
-    /// (see [`some_in_chains`]). Returns how many were stored.
+    /// Up to `out.len()` members (slots) from consecutive buckets after a
+    /// random start (see [`some_in_chains`]). Returns how many were stored.
     #[inline]
     fn some_keys<R: rand::Rng>(
         &self,
@@ -247,7 +251,7 @@ fn bucket(key: KeyId, seed: u64, slots: usize) -> usize {
 }
 
 /// One logical database.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug)]
 pub struct Db {
     /// Every key, in slots that keep their position while the key lives
     /// (what the main dict's chains point at). A free slot has key `NONE`
@@ -270,6 +274,21 @@ pub struct Db {
     exp_next: Vec<u32>,
     /// The active expire cycle's bucket cursor (`expires_cursor`).
     pub expires_cursor: u64,
+}
+
+impl Default for Db {
+    fn default() -> Self {
+        Db {
+            entries: Vec::new(),
+            free: NONE,
+            len: 0,
+            volatile_len: 0,
+            main: Vec::new(),
+            expires: Table::default(),
+            exp_next: Vec::new(),
+            expires_cursor: 0,
+        }
+    }
 }
 
 impl Db {
@@ -360,13 +379,7 @@ impl Keyspace {
         seed: u64,
     ) -> Self {
         Keyspace {
-            dbs: vec![
-                Db {
-                    free: NONE,
-                    ..Db::default()
-                };
-                databases.max(1) as usize
-            ],
+            dbs: vec![Db::default(); databases.max(1) as usize],
             loc: Vec::new(),
             hash_seed: mix64(seed ^ 0x5eed_e71c_7000_0001),
             model,
@@ -776,6 +789,10 @@ impl Keyspace {
         out: &mut [u32],
     ) -> usize {
         let d = &self.dbs[db as usize];
+        // As `dictGetSomeKeys`: never ask for more than the table holds.
+        let n = if volatile { d.volatile_len } else { d.len };
+        let want = n.min(out.len());
+        let out = &mut out[..want];
         if volatile {
             return d.expires.some_keys(&d.exp_next, start, rng, out, |p| {
                 prefetch(&d.entries[p as usize]);
@@ -913,12 +930,18 @@ impl Keyspace {
                 ));
             }
             let mut chained = 0;
-            for &h in &d.expires.heads {
+            if d.exp_next.len() != d.entries.len() {
+                return Err(format!("db {dbi}: exp_next and entries differ in length"));
+            }
+            for (b, &h) in d.expires.heads.iter().enumerate() {
                 let mut cur = h;
                 while cur != NONE {
                     let e = &d.entries[cur as usize];
                     if e.key == NONE || e.expire_at == 0 {
                         return Err(format!("db {dbi}: slot {cur} in expires without a TTL"));
+                    }
+                    if bucket(e.key, self.hash_seed, d.expires.heads.len()) != b {
+                        return Err(format!("db {dbi}: slot {cur} in expires bucket {b}"));
                     }
                     chained += 1;
                     if chained > d.volatile_len {
