@@ -54,23 +54,53 @@ pub struct Entry {
     pub kind: ValueKind,
 }
 
-/// The `expires` dict's hash table: bucket heads holding entry slots,
-/// chained through the database's per-slot `exp_next`, new entries at the
-/// head, as Redis's dict does. Resizing rehashes at once (Redis rehashes
-/// incrementally, a few buckets per command and 1 ms per cron tick).
+/// Where a table's chain links live: in the entries themselves
+/// ([`Entry::next`], the main dict) or in a per-slot array (`expires`).
+/// Members are entry slots either way.
+trait Links {
+    fn next(&self, m: u32) -> u32;
+    fn set_next(&mut self, m: u32, to: u32);
+}
+
+impl Links for [u32] {
+    #[inline]
+    fn next(&self, m: u32) -> u32 {
+        self[m as usize]
+    }
+    #[inline]
+    fn set_next(&mut self, m: u32, to: u32) {
+        self[m as usize] = to;
+    }
+}
+
+impl Links for [Entry] {
+    #[inline]
+    fn next(&self, m: u32) -> u32 {
+        self[m as usize].next
+    }
+    #[inline]
+    fn set_next(&mut self, m: u32, to: u32) {
+        self[m as usize].next = to;
+    }
+}
+
+/// A dict's hash table: bucket heads holding entry slots, chained through
+/// a [`Links`], new entries at the head, as Redis's dict does. Resizing
+/// rehashes at once (Redis rehashes incrementally, a few buckets per
+/// command and 1 ms per cron tick).
 #[derive(Clone, Debug, Default)]
 struct Table {
     heads: Vec<u32>,
 }
 
 impl Table {
-    fn link(&mut self, next: &mut [u32], b: usize, member: u32) {
-        next[member as usize] = self.heads[b];
+    fn link<L: Links + ?Sized>(&mut self, l: &mut L, b: usize, member: u32) {
+        l.set_next(member, self.heads[b]);
         self.heads[b] = member;
     }
 
-    fn unlink(&mut self, next: &mut [u32], b: usize, member: u32) {
-        let after = next[member as usize];
+    fn unlink<L: Links + ?Sized>(&mut self, l: &mut L, b: usize, member: u32) {
+        let after = l.next(member);
         if self.heads[b] == member {
             self.heads[b] = after;
         } else {
@@ -80,64 +110,59 @@ impl Table {
                     debug_assert!(false, "{member} not in bucket {b}");
                     break;
                 }
-                let n = next[cur as usize];
+                let n = l.next(cur);
                 if n == member {
-                    next[cur as usize] = after;
+                    l.set_next(cur, after);
                     break;
                 }
                 cur = n;
             }
         }
-        next[member as usize] = NONE;
+        l.set_next(member, NONE);
     }
 
-    /// Moves every entry to a table of `slots` buckets, old buckets in
-    /// order and each chain from its head, every entry pushed on the head
-    /// of its new bucket (`dictRehash`). `key_of` names a member's key.
-    fn rehash(&mut self, next: &mut [u32], slots: usize, seed: u64, key_of: impl Fn(u32) -> KeyId) {
-        let old = std::mem::take(&mut self.heads);
-        let mut heads = vec![NONE; slots];
-        for &h in &old {
+    /// Moves every member to a table of `slots` buckets, old buckets in
+    /// order and each chain from its head, every member pushed on the head
+    /// of its new bucket (`dictRehash`). `bucket_of` gives a member's
+    /// bucket in the new table.
+    fn rehash<L: Links + ?Sized>(
+        &mut self,
+        l: &mut L,
+        slots: usize,
+        bucket_of: impl Fn(&L, u32) -> usize,
+    ) {
+        let old = std::mem::replace(&mut self.heads, vec![NONE; slots]);
+        for h in old {
             let mut cur = h;
             while cur != NONE {
-                let after = next[cur as usize];
-                let b = bucket(key_of(cur), seed, slots);
-                next[cur as usize] = heads[b];
-                heads[b] = cur;
+                let after = l.next(cur);
+                let b = bucket_of(l, cur);
+                l.set_next(cur, self.heads[b]);
+                self.heads[b] = cur;
                 cur = after;
             }
         }
-        self.heads = heads;
     }
 
-    /// Up to `out.len()` members (slots) from consecutive buckets after a
-    /// random start (see [`some_in_chains`]). Returns how many were stored.
+    /// Up to `out.len()` members from consecutive buckets after a random
+    /// start (see [`some_in_chains`]); `fetch` is asked for each of the
+    /// first buckets' heads. Returns how many were stored.
     #[inline]
-    fn some_keys<R: rand::Rng>(
+    fn some<R: rand::Rng, L: Links + ?Sized>(
         &self,
-        next: &[u32],
+        l: &L,
         start: u64,
         rng: &mut R,
         out: &mut [u32],
         fetch: impl Fn(u32),
     ) -> usize {
-        some_in_chains(
-            &self.heads,
-            start,
-            rng,
-            out,
-            |k| next[k as usize],
-            |k| {
-                prefetch(&next[k as usize]);
-                fetch(k);
-            },
-        )
+        some_in_chains(&self.heads, start, rng, out, |m| l.next(m), fetch)
     }
 
-    /// One key, as `dictGetRandomKey` picks it (see [`random_in_chains`]).
+    /// One member, as `dictGetRandomKey` picks it (see [`random_in_chains`]).
     #[inline]
-    fn random_key<R: rand::Rng>(&self, next: &[KeyId], rng: &mut R) -> KeyId {
-        random_in_chains(&self.heads, rng, |k| next[k as usize])
+    fn random<R: rand::Rng, L: Links + ?Sized>(&self, l: &L, rng: &mut R) -> u32 {
+        random_in_chains(&self.heads, rng, |m| l.next(m))
     }
 }
 
@@ -224,26 +249,6 @@ fn random_in_chains<R: rand::Rng>(heads: &[u32], rng: &mut R, next: impl Fn(u32)
     cur
 }
 
-/// Takes entry `pos` out of its main-dict chain (starting at `head`),
-/// linking whatever led to it to `after`, the entry that followed it.
-#[inline]
-fn unlink(head: &mut u32, entries: &mut [Entry], pos: u32, after: u32) {
-    if *head == pos {
-        *head = after;
-        return;
-    }
-    let mut cur = *head;
-    while cur != NONE {
-        let n = entries[cur as usize].next;
-        if n == pos {
-            entries[cur as usize].next = after;
-            return;
-        }
-        cur = n;
-    }
-    debug_assert!(false, "entry {pos} not in its chain");
-}
-
 /// The bucket of a key id in a table of `slots` (a power of two) buckets.
 #[inline]
 fn bucket(key: KeyId, seed: u64, slots: usize) -> usize {
@@ -263,10 +268,9 @@ pub struct Db {
     len: usize,
     /// Keys with a TTL (members of `expires`).
     volatile_len: usize,
-    /// The main dict's hash table (no buckets until the first key): bucket
-    /// heads are positions in `entries`, chained through [`Entry::next`], so
-    /// walking a chain reads only the entries.
-    main: Vec<u32>,
+    /// The main dict's hash table (no buckets until the first key), chained
+    /// through [`Entry::next`], so walking a chain reads only the entries.
+    main: Table,
     /// The `expires` hash table: bucket heads are slots of `entries`,
     /// chained through `exp_next`.
     expires: Table,
@@ -283,7 +287,7 @@ impl Default for Db {
             free: NONE,
             len: 0,
             volatile_len: 0,
-            main: Vec::new(),
+            main: Table::default(),
             expires: Table::default(),
             exp_next: Vec::new(),
             expires_cursor: 0,
@@ -487,7 +491,11 @@ impl Keyspace {
     #[inline]
     pub fn prefetch_walk(&self, db: u8, volatile: bool, start: u64, count: usize) {
         let d = &self.dbs[db as usize];
-        let heads = if volatile { &d.expires.heads } else { &d.main };
+        let heads = if volatile {
+            &d.expires.heads
+        } else {
+            &d.main.heads
+        };
         if heads.is_empty() {
             return;
         }
@@ -508,8 +516,9 @@ impl Keyspace {
                 prefetch(e);
             }
         }
-        if !d.main.is_empty() {
-            prefetch(&d.main[bucket(key, self.hash_seed, d.main.len())]);
+        let heads = &d.main.heads;
+        if !heads.is_empty() {
+            prefetch(&heads[bucket(key, self.hash_seed, heads.len())]);
         }
     }
 
@@ -558,7 +567,7 @@ impl Keyspace {
     fn grow_main(&mut self, db: u8) {
         let d = &self.dbs[db as usize];
         let used = d.len as u64;
-        let slots = d.main.len() as u64;
+        let slots = d.main.heads.len() as u64;
         let new = if slots == 0 {
             4
         } else if used >= slots {
@@ -576,22 +585,13 @@ impl Keyspace {
     fn resize_main(&mut self, db: u8, new: u64) {
         let d = &mut self.dbs[db as usize];
         if self.model == MemoryModel::Redis {
-            self.used = self.used - d.main.len() as u64 * BUCKET + new * BUCKET;
+            self.used = self.used - d.main.heads.len() as u64 * BUCKET + new * BUCKET;
         }
-        // `dictRehash`'s order: old buckets in turn, each chain from its
-        // head, every entry pushed on the head of its new bucket.
-        let old = std::mem::replace(&mut d.main, vec![NONE; new as usize]);
-        for h in old {
-            let mut cur = h;
-            while cur != NONE {
-                let e = &mut d.entries[cur as usize];
-                let after = e.next;
-                let b = bucket(e.key, self.hash_seed, new as usize);
-                e.next = d.main[b];
-                d.main[b] = cur;
-                cur = after;
-            }
-        }
+        let seed = self.hash_seed;
+        d.main
+            .rehash(d.entries.as_mut_slice(), new as usize, |es, m| {
+                bucket(es[m as usize].key, seed, new as usize)
+            });
     }
 
     /// Adds a new key. The caller has checked it does not exist.
@@ -607,8 +607,6 @@ impl Keyspace {
             self.used += e.len as u64;
         }
         let d = &mut self.dbs[db as usize];
-        let b = bucket(key, self.hash_seed, d.main.len());
-        e.next = d.main[b];
         let pos = if d.free != NONE {
             let p = d.free;
             d.free = d.entries[p as usize].next;
@@ -619,7 +617,8 @@ impl Keyspace {
             d.exp_next.push(NONE);
             (d.entries.len() - 1) as u32
         };
-        d.main[b] = pos;
+        let b = bucket(key, self.hash_seed, d.main.heads.len());
+        d.main.link(d.entries.as_mut_slice(), b, pos);
         d.len += 1;
         self.loc[key as usize] = pos;
         if expire_at != 0 {
@@ -635,8 +634,8 @@ impl Keyspace {
             self.clear_expire(db, pos);
         }
         let d = &mut self.dbs[db as usize];
-        let b = bucket(before.key, self.hash_seed, d.main.len());
-        unlink(&mut d.main[b], &mut d.entries, pos as u32, before.next);
+        let b = bucket(before.key, self.hash_seed, d.main.heads.len());
+        d.main.unlink(d.entries.as_mut_slice(), b, pos as u32);
         let slot = &mut d.entries[pos];
         // Its cost now, the TTL entry already given back.
         let (mem, len) = (slot.mem, slot.len);
@@ -698,7 +697,7 @@ impl Keyspace {
         let key = self.dbs[db as usize].entries[pos].key;
         let d = &mut self.dbs[db as usize];
         let b = bucket(key, self.hash_seed, d.expires.heads.len());
-        d.expires.link(&mut d.exp_next, b, pos as u32);
+        d.expires.link(d.exp_next.as_mut_slice(), b, pos as u32);
         let e = &mut d.entries[pos];
         e.expire_at = at;
         d.volatile_len += 1;
@@ -723,7 +722,7 @@ impl Keyspace {
         }
         d.volatile_len -= 1;
         let b = bucket(key, self.hash_seed, d.expires.heads.len());
-        d.expires.unlink(&mut d.exp_next, b, pos as u32);
+        d.expires.unlink(d.exp_next.as_mut_slice(), b, pos as u32);
     }
 
     fn rehash_expires(&mut self, db: u8, new_slots: usize) {
@@ -738,47 +737,30 @@ impl Keyspace {
             exp_next,
             ..
         } = d;
-        expires.rehash(exp_next, new_slots, self.hash_seed, |p| {
-            entries[p as usize].key
+        let seed = self.hash_seed;
+        expires.rehash(exp_next.as_mut_slice(), new_slots, |_, m| {
+            bucket(entries[m as usize].key, seed, new_slots)
         });
     }
 
-    /// One random key of database `db` (which must have one), as
-    /// `dictGetRandomKey` picks it: from the main dict, or with `volatile`
-    /// from `expires`.
+    /// The position of one random key of database `db` (which must have
+    /// one), as `dictGetRandomKey` picks it: from the main dict, or with
+    /// `volatile` from `expires`.
     #[inline]
-    pub fn random_key<R: rand::Rng>(&self, db: u8, volatile: bool, rng: &mut R) -> KeyId {
+    pub fn random_position<R: rand::Rng>(&self, db: u8, volatile: bool, rng: &mut R) -> usize {
         let d = &self.dbs[db as usize];
         let p = if volatile {
-            d.expires.random_key(&d.exp_next, rng)
+            d.expires.random(d.exp_next.as_slice(), rng)
         } else {
-            random_in_chains(&d.main, rng, |p| d.entries[p as usize].next)
+            d.main.random(d.entries.as_slice(), rng)
         };
-        d.entries[p as usize].key
+        p as usize
     }
 
     /// Samples up to `out.len()` keys of database `db` as Redis's
-    /// `dictGetSomeKeys` does: from the main dict, or with `volatile` from
-    /// `expires`. Returns how many were stored.
-    #[inline]
-    pub fn some_keys<R: rand::Rng>(
-        &self,
-        db: u8,
-        volatile: bool,
-        start: u64,
-        rng: &mut R,
-        out: &mut [KeyId],
-    ) -> usize {
-        let d = &self.dbs[db as usize];
-        let n = self.some_positions(db, volatile, start, rng, out);
-        for k in &mut out[..n] {
-            *k = d.entries[*k as usize].key;
-        }
-        n
-    }
-
-    /// Like [`Keyspace::some_keys`], giving positions in the database's
-    /// entries (the sampling hot path: no key lookup).
+    /// `dictGetSomeKeys` does, from the main dict or with `volatile` from
+    /// `expires`, giving their positions in the database's entries. Returns
+    /// how many were stored.
     #[inline]
     pub fn some_positions<R: rand::Rng>(
         &self,
@@ -793,19 +775,15 @@ impl Keyspace {
         let n = if volatile { d.volatile_len } else { d.len };
         let want = n.min(out.len());
         let out = &mut out[..want];
+        let fetch = |p: u32| prefetch(&d.entries[p as usize]);
         if volatile {
-            return d.expires.some_keys(&d.exp_next, start, rng, out, |p| {
-                prefetch(&d.entries[p as usize]);
-            });
+            d.expires.some(d.exp_next.as_slice(), start, rng, out, |p| {
+                prefetch(&d.exp_next[p as usize]);
+                fetch(p);
+            })
+        } else {
+            d.main.some(d.entries.as_slice(), start, rng, out, fetch)
         }
-        some_in_chains(
-            &d.main,
-            start,
-            rng,
-            out,
-            |p| d.entries[p as usize].next,
-            |p| prefetch(&d.entries[p as usize]),
-        )
     }
 
     /// Calls `f` with each key in `expires` bucket `idx` (masked to the
@@ -829,7 +807,7 @@ impl Keyspace {
     /// the cron.
     pub fn try_resize_tables(&mut self, db: u8) {
         let d = &self.dbs[db as usize];
-        let (used, slots) = (d.len as u64, d.main.len() as u64);
+        let (used, slots) = (d.len as u64, d.main.heads.len() as u64);
         if slots > 4 && used * 100 / slots < 10 {
             self.resize_main(db, memory::table_size_for(used));
         }
@@ -852,7 +830,7 @@ impl Keyspace {
                         .iter()
                         .map(|d| {
                             d.iter().map(|e| e.mem as u64).sum::<u64>()
-                                + (d.main.len() + d.expires.heads.len()) as u64 * BUCKET
+                                + (d.main.heads.len() + d.expires.heads.len()) as u64 * BUCKET
                         })
                         .sum::<u64>()
             }
@@ -909,11 +887,11 @@ impl Keyspace {
                 ));
             }
             let mut in_main = 0;
-            for (b, &h) in d.main.iter().enumerate() {
+            for (b, &h) in d.main.heads.iter().enumerate() {
                 let mut cur = h;
                 while cur != NONE {
                     let e = &d.entries[cur as usize];
-                    if e.key == NONE || bucket(e.key, self.hash_seed, d.main.len()) != b {
+                    if e.key == NONE || bucket(e.key, self.hash_seed, d.main.heads.len()) != b {
                         return Err(format!("db {dbi}: slot {cur} chained in bucket {b}"));
                     }
                     in_main += 1;
@@ -967,6 +945,14 @@ mod tests {
     use rand::rngs::SmallRng;
     use rand::{RngCore, SeedableRng};
 
+    /// Turns the first `n` positions of db 0 in `out` into key ids.
+    fn keys_of(ks: &Keyspace, n: usize, out: &mut [u32]) -> usize {
+        for p in &mut out[..n] {
+            *p = ks.entry(0, *p as usize).key;
+        }
+        n
+    }
+
     /// A table of `slots` buckets holding `chains`, each listed head first.
     fn table(slots: usize, chains: &[(usize, &[KeyId])]) -> (Table, Vec<KeyId>) {
         let mut t = Table {
@@ -976,7 +962,7 @@ mod tests {
         for &(b, keys) in chains {
             // Link in reverse so the first listed ends up at the head.
             for &k in keys.iter().rev() {
-                t.link(&mut next, b, k);
+                t.link(next.as_mut_slice(), b, k);
             }
         }
         (t, next)
@@ -992,7 +978,7 @@ mod tests {
         for _ in 0..800 {
             let mut out = [NONE; 4];
             assert_eq!(
-                t.some_keys(&next, rng.next_u64(), &mut rng, &mut out, |_| {}),
+                t.some(next.as_slice(), rng.next_u64(), &mut rng, &mut out, |_| {}),
                 4
             );
             let w = walks.iter().position(|w| *w == out);
@@ -1010,7 +996,7 @@ mod tests {
         let mut rng = SmallRng::seed_from_u64(7);
         let mut out = [NONE; 5];
         assert_eq!(
-            t.some_keys(&next, rng.next_u64(), &mut rng, &mut out, |_| {}),
+            t.some(next.as_slice(), rng.next_u64(), &mut rng, &mut out, |_| {}),
             5
         );
         assert_eq!(out, [1, 2, 3, 4, 5]);
@@ -1026,7 +1012,7 @@ mod tests {
         let mut ones = 0;
         let n = 40_000;
         for _ in 0..n {
-            if t.random_key(&next, &mut rng) == 1 {
+            if t.random(next.as_slice(), &mut rng) == 1 {
                 ones += 1;
             }
         }
@@ -1054,7 +1040,7 @@ mod tests {
                 },
             );
         }
-        assert_eq!(ks.dbs[0].main.len(), 1024);
+        assert_eq!(ks.dbs[0].main.heads.len(), 1024);
         for k in (0..1000u32).step_by(2) {
             let p = ks.find(0, k).unwrap();
             ks.remove(0, p);
@@ -1064,10 +1050,18 @@ mod tests {
         let mut rng = SmallRng::seed_from_u64(5);
         let mut out = [NONE; 5];
         for _ in 0..100 {
-            let n = ks.some_keys(0, false, rng.next_u64(), &mut rng, &mut out);
+            let n = keys_of(
+                &ks,
+                ks.some_positions(0, false, rng.next_u64(), &mut rng, &mut out),
+                &mut out,
+            );
             assert_eq!(n, 5);
             assert!(out.iter().all(|&k| k % 2 == 1 && ks.find(0, k).is_some()));
-            let n = ks.some_keys(0, true, rng.next_u64(), &mut rng, &mut out);
+            let n = keys_of(
+                &ks,
+                ks.some_positions(0, true, rng.next_u64(), &mut rng, &mut out),
+                &mut out,
+            );
             assert_eq!(n, 5);
             assert!(out.iter().all(|&k| k % 6 == 3), "{out:?}");
         }

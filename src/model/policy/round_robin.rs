@@ -30,8 +30,7 @@ impl<const VOLATILE: bool> Policy for RoundRobin<VOLATILE> {
             let d = &ks.dbs[j];
             let n = if VOLATILE { d.volatile_len() } else { d.len() };
             if n != 0 {
-                let key = ks.random_key(j as u8, VOLATILE, env.rng);
-                let pos = ks.find(j as u8, key).expect("a chained key exists");
+                let pos = ks.random_position(j as u8, VOLATILE, env.rng);
                 return Some((j as u8, pos));
             }
         }

@@ -119,11 +119,10 @@ impl<S: Score, const VOLATILE: bool> Sampled<S, VOLATILE> {
     /// Samples one database into the pool (`evictionPoolPopulate`).
     #[inline]
     fn populate(&mut self, ks: &Keyspace, db: u8, env: &mut PickEnv<'_>) {
-        let d = &ks.dbs[db as usize];
-        let n = if VOLATILE { d.volatile_len() } else { d.len() };
         let start = self.next_start.take().unwrap_or_else(|| env.rng.next_u64());
         let mut pos = [0u32; 64];
-        let count = (env.samples as usize).min(n).min(pos.len());
+        // `some_positions` lowers the count to the table's size itself.
+        let count = (env.samples as usize).min(pos.len());
         let got = ks.some_positions(db, VOLATILE, start, env.rng, &mut pos[..count]);
         for &p in &pos[..got] {
             let e = ks.entry(db, p as usize);
