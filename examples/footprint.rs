@@ -3,7 +3,9 @@
 //! `maxmemory` at 10% of the working set (the op stream is built before the
 //! first reading and excluded).
 //!
-//! `cargo run --release --example footprint`
+//! `cargo run --release --example footprint [POLICY...]`: each policy is
+//! best measured in a process of its own, as RSS freed by one instance is
+//! not always given back before the next is measured.
 
 use evictsim::model::{AnyInstance, InstanceConfig, PolicyKind};
 use evictsim::op::{Cmd, Op, ReadSpec, Value};
@@ -51,11 +53,20 @@ fn main() {
         ..Default::default()
     };
     println!("policy           resident keys  key ids seen  RSS growth  B/resident key");
-    for p in [
-        PolicyKind::AllKeysLru,
-        PolicyKind::AllKeysLfu,
-        PolicyKind::ExactLru,
-    ] {
+    let named: Vec<PolicyKind> = std::env::args()
+        .skip(1)
+        .filter_map(|a| a.parse().ok())
+        .collect();
+    let policies = if named.is_empty() {
+        vec![
+            PolicyKind::AllKeysLru,
+            PolicyKind::AllKeysLfu,
+            PolicyKind::ExactLru,
+        ]
+    } else {
+        named
+    };
+    for p in policies {
         let before = rss_bytes();
         let mut inst = AnyInstance::new(p, &cfg, 1);
         inst.apply_all(&ops);

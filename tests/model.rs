@@ -335,6 +335,38 @@ fn lost_reads_count_only_misses_caused_by_eviction() {
     );
 }
 
+/// A validation cannot tell a key evicted just before its deadline from one
+/// that expired, so it gives the model the same margin: a miss within it is
+/// not counted as lost, one before it is.
+#[test]
+fn a_lost_read_margin_excludes_misses_near_the_deadline() {
+    let max = memory_for(100, 100);
+    let mut c = cfg(max);
+    c.lost_read_margin_ms = 25;
+    let mut inst = Instance::<AllKeysLru>::new(&c, 1);
+    for k in 0..300u32 {
+        inst.apply(&set(k as u64, k, 0, 100, 60_000));
+    }
+    let evicted: Vec<u32> = (0..300u32)
+        .filter(|&k| inst.keyspace().find(0, k).is_none())
+        .collect();
+    assert!(evicted.len() > 2);
+    // Key k's deadline is k + 60 000.
+    let (a, b) = (evicted[0], evicted[1]);
+    inst.apply(&get(a as u64 + 60_000 - 25, a, 0));
+    assert_eq!(
+        inst.metrics().classes[0].counters.lost_reads,
+        1,
+        "25 ms before: lost"
+    );
+    inst.apply(&get(b as u64 + 60_000 - 24, b, 0));
+    assert_eq!(
+        inst.metrics().classes[0].counters.lost_reads,
+        1,
+        "24 ms before: not counted"
+    );
+}
+
 /// Regression: the keyspace returned a removed key's entry with its TTL
 /// already cleared, so every evicted key looked TTL-less: a read of it
 /// counted as lost even long after its TTL had passed (on the seed scenario

@@ -43,6 +43,12 @@ pub struct InstanceConfig {
     /// [`EPOCH_UNIX_MS`], a whole minute plus 20 s; a validation sets the
     /// real replay's start so both clocks tick where the server's do.
     pub start_unix_ms: u64,
+    /// A read that misses an evicted key counts as lost only if the key's
+    /// TTL still had at least this long to run (ms; default 0). A
+    /// validation sets the real replay's margin: the client cannot tell a
+    /// key evicted just before its deadline from one that expired, so
+    /// neither side counts those.
+    pub lost_read_margin_ms: u64,
 }
 
 /// `used_memory` of an empty redis-server 7.0 with one client connected, as
@@ -63,6 +69,7 @@ impl Default for InstanceConfig {
             memory_model: MemoryModel::Redis,
             seed: 0,
             start_unix_ms: EPOCH_UNIX_MS,
+            lost_read_margin_ms: 0,
         }
     }
 }

@@ -7,6 +7,7 @@ use super::config::{InstanceConfig, MemoryModel};
 use super::expire::{ActiveExpire, CycleKind};
 use super::keyspace::{Entry, Keyspace, ValueKind, NONE};
 use super::lfu;
+use super::lost::LostKeys;
 use super::memory;
 use super::policy::{PickEnv, Policy, PolicyKind, Touch};
 use crate::metrics::Metrics;
@@ -37,47 +38,6 @@ pub enum Reply {
     Skipped,
 }
 
-/// A key id's lost-read state in one word, so an eviction touches one
-/// cache line for it: the expiry deadline of the key if it was lost to
-/// eviction (0: none pending, `u64::MAX`: it had no TTL) and, in the top
-/// bit, whether it was ever evicted.
-#[derive(Clone, Copy, Debug, Default)]
-struct LostSlot(u64);
-
-impl LostSlot {
-    const EVER: u64 = 1 << 63;
-    /// How "no TTL" (`u64::MAX`) is stored beside the flag.
-    const FOREVER: u64 = !Self::EVER;
-
-    #[inline]
-    fn deadline(self) -> u64 {
-        match self.0 & !Self::EVER {
-            Self::FOREVER => u64::MAX,
-            d => d,
-        }
-    }
-
-    #[inline]
-    fn set_deadline(&mut self, d: u64) {
-        let d = if d == u64::MAX {
-            Self::FOREVER
-        } else {
-            d.min(Self::FOREVER - 1)
-        };
-        self.0 = (self.0 & Self::EVER) | d;
-    }
-
-    #[inline]
-    fn ever_evicted(self) -> bool {
-        self.0 & Self::EVER != 0
-    }
-
-    #[inline]
-    fn mark_evicted(&mut self) {
-        self.0 |= Self::EVER;
-    }
-}
-
 /// A simulated instance. `P` is the policy; every instance is independent.
 pub struct Instance<P: Policy> {
     cfg: InstanceConfig,
@@ -86,7 +46,7 @@ pub struct Instance<P: Policy> {
     rng: SmallRng,
     metrics: Metrics,
     /// Key id -> what its misses would cost: see [`LostSlot`].
-    lost: Vec<LostSlot>,
+    lost: LostKeys,
     now: u64,
     lru_clock: u32,
     next_cron: u64,
@@ -114,7 +74,7 @@ impl<P: Policy> Instance<P> {
             policy: P::new(cfg),
             rng: SmallRng::seed_from_u64(cfg.seed ^ 0xe71c_5eed),
             metrics,
-            lost: Vec::new(),
+            lost: LostKeys::default(),
             now: 0,
             lru_clock: lru_clock_at(cfg.start_unix_ms),
             next_cron: 0,
@@ -188,15 +148,13 @@ impl<P: Policy> Instance<P> {
         const NEAR: usize = 4;
         for (i, op) in ops.iter().enumerate() {
             if let Some(far) = ops.get(i + FAR) {
-                self.ks.prefetch_loc(far.key);
+                self.ks.prefetch_head(far.db, far.key);
                 self.policy.prefetch_far(far.key);
             }
             if let Some(near) = ops.get(i + NEAR) {
                 self.ks.prefetch_entry(near.db, near.key);
                 self.policy.prefetch_near(near.key);
-                if let Some(l) = self.lost.get(near.key as usize) {
-                    super::keyspace::prefetch(l);
-                }
+                self.lost.prefetch(near.key);
             }
             self.apply(op);
         }
@@ -265,10 +223,7 @@ impl<P: Policy> Instance<P> {
 
     #[inline]
     fn ensure_key(&mut self, key: u32) {
-        let need = key as usize + 1;
-        if self.lost.len() < need {
-            self.lost.resize(need, LostSlot::default());
-        }
+        self.lost.ensure(key);
     }
 
     /// Moves the clock to `t` (never backwards), running every cron tick due.
@@ -291,6 +246,7 @@ impl<P: Policy> Instance<P> {
         for db in 0..self.ks.dbs.len() {
             self.ks.try_resize_tables(db as u8);
         }
+        self.lost.purge(self.now);
         let used = self.ks.used_memory();
         self.metrics.timeline.record_memory(self.now, used);
     }
@@ -359,11 +315,9 @@ impl<P: Policy> Instance<P> {
         }
         // The pool's best is usually the next eviction's victim, a few
         // commands from now: start fetching what evicting it will touch.
-        if let Some(k) = self.policy.next_victim() {
-            self.ks.prefetch_loc(k);
-            if let Some(l) = self.lost.get(k as usize) {
-                super::keyspace::prefetch(l);
-            }
+        if let Some((db, k)) = self.policy.next_victim() {
+            self.ks.prefetch_head(db, k);
+            self.lost.prefetch(k);
         }
         true
     }
@@ -371,7 +325,6 @@ impl<P: Policy> Instance<P> {
     fn evict(&mut self, db: u8, pos: usize) {
         let e = self.remove(db, pos);
         let now = self.now;
-        let key = e.key as usize;
         let class = e.class as usize;
         self.metrics.timeline.record_eviction(now, class);
         if e.expire_at != 0 && now > e.expire_at {
@@ -380,18 +333,20 @@ impl<P: Policy> Instance<P> {
             self.metrics.classes[class].record_expired_eviction();
             return;
         }
-        let first = !self.lost[key].ever_evicted();
-        self.lost[key].mark_evicted();
+        let first = !self.lost.ever_evicted(e.key);
         let ttl_left = if e.expire_at != 0 {
             Some(e.expire_at.saturating_sub(now))
         } else {
             None
         };
-        self.lost[key].set_deadline(if e.expire_at != 0 {
-            e.expire_at
-        } else {
-            u64::MAX
-        });
+        self.lost.evicted(
+            e.key,
+            if e.expire_at != 0 {
+                e.expire_at
+            } else {
+                u64::MAX
+            },
+        );
         self.metrics.classes[class].record_eviction(
             now.saturating_sub(e.last_access_ms),
             ttl_left,
@@ -466,16 +421,16 @@ impl<P: Policy> Instance<P> {
     /// moves with it.
     #[inline]
     fn note_miss(&mut self, op: &Op, slide_ms: u64) {
-        let k = op.key as usize;
-        let deadline = self.lost[k].deadline();
+        let deadline = self.lost.deadline(op.key);
         if deadline != 0 {
-            if self.now <= deadline {
+            if self.now > deadline {
+                self.lost.set_deadline(op.key, 0);
+            } else if self.now + self.cfg.lost_read_margin_ms <= deadline {
                 self.metrics.classes[op.class as usize].counters.lost_reads += 1;
                 if slide_ms > 0 && deadline != u64::MAX {
-                    self.lost[k].set_deadline(deadline.max(self.now + slide_ms));
+                    self.lost
+                        .set_deadline(op.key, deadline.max(self.now + slide_ms));
                 }
-            } else {
-                self.lost[k].set_deadline(0);
             }
         }
     }
@@ -484,20 +439,22 @@ impl<P: Policy> Instance<P> {
     /// key's deadline (`ttl_ms` 0 deletes; `None` is PERSIST).
     #[inline]
     fn move_lost_deadline(&mut self, op: &Op, ttl_ms: Option<u64>) {
-        let k = op.key as usize;
-        let deadline = self.lost[k].deadline();
+        let deadline = self.lost.deadline(op.key);
         if deadline == 0 {
             return;
         }
-        self.lost[k].set_deadline(if self.now > deadline {
-            0
-        } else {
-            match ttl_ms {
-                Some(0) => 0,
-                Some(t) => self.now + t,
-                None => u64::MAX,
-            }
-        });
+        self.lost.set_deadline(
+            op.key,
+            if self.now > deadline {
+                0
+            } else {
+                match ttl_ms {
+                    Some(0) => 0,
+                    Some(t) => self.now + t,
+                    None => u64::MAX,
+                }
+            },
+        );
     }
 
     fn new_entry(
@@ -540,7 +497,7 @@ impl<P: Policy> Instance<P> {
         e.expire_at = expire_at;
         self.ks.insert(op.db, e);
         self.policy.on_insert(op.key, op.db);
-        self.lost[op.key as usize].set_deadline(0);
+        self.lost.set_deadline(op.key, 0);
     }
 
     /// Runs one Redis command: eviction first, then the command.
@@ -616,7 +573,7 @@ impl<P: Policy> Instance<P> {
                     }
                     None => Reply::Missing,
                 };
-                self.lost[op.key as usize].set_deadline(0);
+                self.lost.set_deadline(op.key, 0);
                 r
             }
             Cmd::GetDel => {
@@ -633,7 +590,7 @@ impl<P: Policy> Instance<P> {
                         Reply::Missing
                     }
                 };
-                self.lost[op.key as usize].set_deadline(0);
+                self.lost.set_deadline(op.key, 0);
                 r
             }
             Cmd::Expire { ttl_ms } => match self.lookup(op, Access::Write) {
@@ -695,7 +652,7 @@ impl<P: Policy> Instance<P> {
                 } else if !keep_ttl {
                     self.ks.clear_expire(op.db, pos);
                 }
-                self.lost[op.key as usize].set_deadline(0);
+                self.lost.set_deadline(op.key, 0);
                 Reply::Found
             }
             None => {
@@ -760,7 +717,7 @@ impl<P: Policy> Instance<P> {
                 self.ks
                     .set_value(op.db, pos, op.key_len, cost, new_len, ValueKind::Str);
                 self.ks.entry_mut(op.db, pos).int_value = cap as i64;
-                self.lost[op.key as usize].set_deadline(0);
+                self.lost.set_deadline(op.key, 0);
                 Reply::Found
             }
             None => {
@@ -797,7 +754,7 @@ impl<P: Policy> Instance<P> {
                     self.ks
                         .set_value(op.db, pos, op.key_len, cost, n, ValueKind::Aggregate);
                 }
-                self.lost[op.key as usize].set_deadline(0);
+                self.lost.set_deadline(op.key, 0);
                 Reply::Found
             }
             None if bytes > 0 => {

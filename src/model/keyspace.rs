@@ -274,7 +274,8 @@ pub struct Db {
     /// The `expires` hash table: bucket heads are slots of `entries`,
     /// chained through `exp_next`.
     expires: Table,
-    /// Slot -> next slot in its `expires` bucket chain.
+    /// Slot -> next slot in its `expires` bucket chain; empty until the
+    /// database's first TTL, then as long as `entries`.
     exp_next: Vec<u32>,
     /// The active expire cycle's bucket cursor (`expires_cursor`).
     pub expires_cursor: u64,
@@ -330,8 +331,6 @@ impl Db {
 pub struct Keyspace {
     /// The databases (`SELECT 0..n`).
     pub dbs: Vec<Db>,
-    /// Key id -> position in its database's `entries`, or `NONE`.
-    loc: Vec<u32>,
     hash_seed: u64,
     model: MemoryModel,
     /// Everything counted: baseline, keys, tables.
@@ -384,7 +383,6 @@ impl Keyspace {
     ) -> Self {
         Keyspace {
             dbs: vec![Db::default(); databases.max(1) as usize],
-            loc: Vec::new(),
             hash_seed: mix64(seed ^ 0x5eed_e71c_7000_0001),
             model,
             used: if model == MemoryModel::Redis {
@@ -455,35 +453,51 @@ impl Keyspace {
         self.model
     }
 
-    #[inline]
-    fn ensure(&mut self, key: KeyId) {
-        let need = key as usize + 1;
-        if self.loc.len() < need {
-            self.loc.resize(need, NONE);
-        }
-    }
-
-    /// Position of `key` in database `db`, if it exists.
+    /// Position of `key` in database `db`, if it exists: its main-dict
+    /// chain is walked, as `dictFind` does (no per-id index: what the
+    /// keyspace holds grows with the keys it holds, not with every key id
+    /// ever seen).
     #[inline]
     pub fn find(&self, db: u8, key: KeyId) -> Option<usize> {
-        match self.loc.get(key as usize) {
-            Some(&p) if p != NONE => match self.dbs[db as usize].entries.get(p as usize) {
-                // A key id lives in one database; a caller naming another
-                // database does not find it.
-                Some(e) if e.key == key => Some(p as usize),
-                _ => None,
-            },
-            _ => None,
+        let d = &self.dbs[db as usize];
+        let heads = &d.main.heads;
+        if heads.is_empty() {
+            return None;
+        }
+        let mut m = heads[bucket(key, self.hash_seed, heads.len())];
+        while m != NONE {
+            let e = &d.entries[m as usize];
+            if e.key == key {
+                return Some(m as usize);
+            }
+            m = e.next;
+        }
+        None
+    }
+
+    /// Hints the CPU to fetch the key's main-dict bucket head (first stage
+    /// of the look-ahead in `Instance::apply_all`).
+    #[inline]
+    pub fn prefetch_head(&self, db: u8, key: KeyId) {
+        if let Some(d) = self.dbs.get(db as usize) {
+            let heads = &d.main.heads;
+            if !heads.is_empty() {
+                prefetch(&heads[bucket(key, self.hash_seed, heads.len())]);
+            }
         }
     }
 
-    /// Hints the CPU to fetch the key's position slot (first stage of the
-    /// look-ahead in `Instance::apply_all`).
+    /// The first entry of the key's bucket chain (usually the key itself),
+    /// if the bucket has one.
     #[inline]
-    pub fn prefetch_loc(&self, key: KeyId) {
-        if let Some(p) = self.loc.get(key as usize) {
-            prefetch(p);
+    fn chain_head(&self, db: u8, key: KeyId) -> Option<&Entry> {
+        let d = self.dbs.get(db as usize)?;
+        let heads = &d.main.heads;
+        if heads.is_empty() {
+            return None;
         }
+        let h = heads[bucket(key, self.hash_seed, heads.len())];
+        d.entries.get(h as usize)
     }
 
     /// Hints the CPU to fetch the bucket heads a sample of `count` keys
@@ -506,29 +520,19 @@ impl Keyspace {
     }
 
     /// Hints the CPU to fetch what removing the key will touch: its entry
-    /// and its main-dict bucket head (the key's position slot should be in
-    /// cache already: see [`Keyspace::prefetch_loc`]).
+    /// (the first of its chain) and its main-dict bucket head (which should
+    /// be in cache already: see [`Keyspace::prefetch_head`]).
     #[inline]
     pub fn prefetch_removal(&self, db: u8, key: KeyId) {
-        let d = &self.dbs[db as usize];
-        if let Some(&p) = self.loc.get(key as usize) {
-            if let Some(e) = d.entries.get(p as usize) {
-                prefetch(e);
-            }
-        }
-        let heads = &d.main.heads;
-        if !heads.is_empty() {
-            prefetch(&heads[bucket(key, self.hash_seed, heads.len())]);
-        }
+        self.prefetch_entry(db, key);
     }
 
-    /// Hints the CPU to fetch the key's entry (second stage).
+    /// Hints the CPU to fetch the first entry of the key's chain, usually
+    /// the key itself (second stage).
     #[inline]
     pub fn prefetch_entry(&self, db: u8, key: KeyId) {
-        if let Some(&p) = self.loc.get(key as usize) {
-            if let Some(e) = self.dbs[db as usize].entries.get(p as usize) {
-                prefetch(e);
-            }
+        if let Some(e) = self.chain_head(db, key) {
+            prefetch(e);
         }
     }
 
@@ -596,7 +600,6 @@ impl Keyspace {
 
     /// Adds a new key. The caller has checked it does not exist.
     pub fn insert(&mut self, db: u8, mut e: Entry) {
-        self.ensure(e.key);
         self.grow_main(db);
         let expire_at = e.expire_at;
         e.expire_at = 0;
@@ -614,13 +617,14 @@ impl Keyspace {
             p
         } else {
             d.entries.push(e);
-            d.exp_next.push(NONE);
+            if !d.exp_next.is_empty() {
+                d.exp_next.push(NONE);
+            }
             (d.entries.len() - 1) as u32
         };
         let b = bucket(key, self.hash_seed, d.main.heads.len());
         d.main.link(d.entries.as_mut_slice(), b, pos);
         d.len += 1;
-        self.loc[key as usize] = pos;
         if expire_at != 0 {
             self.set_expire(db, pos as usize, expire_at);
         }
@@ -643,7 +647,6 @@ impl Keyspace {
         slot.next = d.free;
         d.free = pos as u32;
         d.len -= 1;
-        self.loc[before.key as usize] = NONE;
         if self.model == MemoryModel::Redis {
             self.used -= mem as u64;
         } else {
@@ -677,6 +680,12 @@ impl Keyspace {
     /// Gives the key a TTL (absolute ms), adding it to `expires` if needed.
     pub fn set_expire(&mut self, db: u8, pos: usize, at: u64) {
         debug_assert!(at != 0);
+        // A database's first TTL gives every slot its expires link (keys
+        // without one never pay for it).
+        let d = &mut self.dbs[db as usize];
+        if d.exp_next.len() < d.entries.len() {
+            d.exp_next.resize(d.entries.len(), NONE);
+        }
         // Growth of the expires table is checked before the add, even when
         // the key already has a TTL (`dictAddOrFind` in `setExpire`).
         let d = &self.dbs[db as usize];
@@ -855,10 +864,11 @@ impl Keyspace {
                 if e.expire_at != 0 {
                     ttl += 1;
                 }
-                if self.loc[e.key as usize] as usize != p {
+                if self.find(dbi as u8, e.key) != Some(p) {
                     return Err(format!(
-                        "db {dbi}: key {} at {p} but loc says {}",
-                        e.key, self.loc[e.key as usize]
+                        "db {dbi}: key {} at {p} but its chain gives {:?}",
+                        e.key,
+                        self.find(dbi as u8, e.key)
                     ));
                 }
             }
@@ -908,7 +918,9 @@ impl Keyspace {
                 ));
             }
             let mut chained = 0;
-            if d.exp_next.len() != d.entries.len() {
+            if d.exp_next.len() != d.entries.len()
+                && !(d.exp_next.is_empty() && d.volatile_len == 0)
+            {
                 return Err(format!("db {dbi}: exp_next and entries differ in length"));
             }
             for (b, &h) in d.expires.heads.iter().enumerate() {

@@ -8,6 +8,7 @@ pub mod expire;
 pub mod instance;
 pub mod keyspace;
 pub mod lfu;
+pub mod lost;
 pub mod memory;
 pub mod policy;
 pub mod pool;

@@ -123,7 +123,7 @@ impl<'a> JsonClass<'a> {
 
 /// A histogram's count and percentiles; the values are `null` when it is empty.
 #[derive(Serialize)]
-struct JsonHistogram {
+pub(crate) struct JsonHistogram {
     count: u64,
     p50: Option<u64>,
     p90: Option<u64>,
@@ -132,7 +132,7 @@ struct JsonHistogram {
 }
 
 impl JsonHistogram {
-    fn new(h: &Histogram<u64>) -> Self {
+    pub(crate) fn new(h: &Histogram<u64>) -> Self {
         let q = |q: f64| (!h.is_empty()).then(|| h.value_at_quantile(q));
         JsonHistogram {
             count: h.len(),

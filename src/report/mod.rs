@@ -15,7 +15,7 @@ mod dir;
 mod doc;
 pub mod fmt;
 mod html;
-mod json;
+pub(crate) mod json;
 mod markdown;
 mod story;
 mod summary;

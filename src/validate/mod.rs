@@ -251,6 +251,7 @@ pub fn simulate(sc: &Scenario, policy: PolicyKind, speed: f64, mem: ServerMemory
     cfg.baseline_memory = mem.baseline;
     cfg.memory_model = MemoryModel::Redis;
     cfg.start_unix_ms = mem.start_unix_ms;
+    cfg.lost_read_margin_ms = replay::EXPIRY_MARGIN_MS;
     let mut inst = AnyInstance::new(policy, &cfg, sc.classes.len());
     inst.set_client_memory(mem.clients_at_start);
     let samples = mem.samples;

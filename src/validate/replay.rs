@@ -166,6 +166,9 @@ struct KeyState {
     class: u8,
     /// Its name is in the name map.
     known: bool,
+    /// When the client last sent a command that touches it (ms since the
+    /// start), for its idle time when evicted.
+    last_ms: u64,
 }
 
 /// The part of an op a pipelined command is.
@@ -326,11 +329,17 @@ impl Observed {
         let Some(m) = self.metrics.classes.get_mut(class) else {
             return;
         };
-        m.counters.evicted += 1;
-        if !k.ever_evicted {
-            m.counters.evicted_distinct += 1;
+        // As the model counts it: a key past its TTL lost nothing; a live
+        // one is measured by how long it had been idle and how much of its
+        // TTL was left (both as seen by the client, when the event arrives).
+        let finite = k.deadline != NO_TTL && k.deadline != 0;
+        if finite && k.deadline <= now_ms {
+            m.record_expired_eviction();
+        } else {
+            let ttl_left = finite.then(|| k.deadline - now_ms);
+            m.record_eviction(now_ms.saturating_sub(k.last_ms), ttl_left, !k.ever_evicted);
+            k.ever_evicted = true;
         }
-        k.ever_evicted = true;
         k.evicted_since_write = true;
         m.counters.lost_reads += u64::from(k.pending);
         k.pending = 0;
@@ -721,6 +730,9 @@ impl Replayer<'_> {
                 return;
             }
         }
+        if op.cmd != Cmd::Peek {
+            obs.key(op).last_ms = now;
+        }
         match op.cmd {
             Cmd::Read(spec) => {
                 obs.counters(op.class).reads += 1;
@@ -836,6 +848,9 @@ impl Replayer<'_> {
 
     fn on_followup(&mut self, op: &Op, part: Part, ttl: u64, reply: Reply, now: u64) {
         let obs = &mut self.obs;
+        if !matches!(reply, Reply::ServerError(_)) {
+            obs.key(op).last_ms = now;
+        }
         match (part, reply) {
             (_, Reply::ServerError(e)) if e.code() == "OOM" => {
                 obs.counters(op.class).oom_rejected += 1

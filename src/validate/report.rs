@@ -9,6 +9,7 @@ use super::replay::{Pace, ServerReport};
 use super::{PolicyValidation, Validation};
 use crate::metrics::{Counters, Metrics};
 use crate::report::fmt::{bytes, duration_ms, percent, thousands};
+use crate::report::json::JsonHistogram;
 use crate::sim::ClassInfo;
 use comfy_table::{presets::UTF8_FULL_CONDENSED, CellAlignment, ContentArrangement, Table};
 use serde::Serialize;
@@ -266,6 +267,7 @@ struct RealCounters {
     hits: u64,
     writes: u64,
     evicted: u64,
+    evicted_expired: u64,
     evicted_distinct: u64,
     lost_reads: u64,
     oom_rejected: u64,
@@ -279,6 +281,7 @@ impl RealCounters {
             hits: c.hits,
             writes: c.writes,
             evicted: c.evicted,
+            evicted_expired: c.evicted_expired,
             evicted_distinct: c.evicted_distinct,
             lost_reads: c.lost_reads,
             oom_rejected: c.oom_rejected,
@@ -362,6 +365,10 @@ struct JsonClass<'a> {
     critical: bool,
     simulated: &'a Counters,
     real: RealCounters,
+    /// Idle time of the live keys evicted (the server's as the client saw
+    /// it: from its last command on the key to the eviction event).
+    idle_at_eviction_ms: Pair<JsonHistogram, JsonHistogram>,
+    ttl_left_at_eviction_ms: Pair<JsonHistogram, JsonHistogram>,
 }
 
 impl Serialize for JsonClasses<'_> {
@@ -378,6 +385,14 @@ impl Serialize for JsonClasses<'_> {
                 critical: info.critical,
                 simulated: &sm.counters,
                 real: RealCounters::new(&r.counters, None),
+                idle_at_eviction_ms: Pair {
+                    simulated: JsonHistogram::new(&sm.idle_at_eviction_ms),
+                    real: JsonHistogram::new(&r.idle_at_eviction_ms),
+                },
+                ttl_left_at_eviction_ms: Pair {
+                    simulated: JsonHistogram::new(&sm.ttl_left_at_eviction_ms),
+                    real: JsonHistogram::new(&r.ttl_left_at_eviction_ms),
+                },
             };
             map.serialize_entry(&info.name, &class)?;
         }

@@ -95,8 +95,8 @@ impl Policy for ExactLru {
     }
 
     #[inline]
-    fn next_victim(&self) -> Option<KeyId> {
-        (self.head != NONE).then_some(self.head)
+    fn next_victim(&self) -> Option<(u8, KeyId)> {
+        (self.head != NONE).then(|| (self.db[self.head as usize], self.head))
     }
 
     #[inline]

@@ -85,7 +85,7 @@ pub trait Policy: Send + Sized {
     /// The key the next [`Policy::pick`] will most likely choose, if the
     /// policy can tell (the instance prefetches its state meanwhile).
     #[inline]
-    fn next_victim(&self) -> Option<KeyId> {
+    fn next_victim(&self) -> Option<(u8, KeyId)> {
         None
     }
 

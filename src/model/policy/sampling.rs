@@ -148,8 +148,8 @@ impl<S: Score, const VOLATILE: bool> Policy for Sampled<S, VOLATILE> {
     }
 
     #[inline]
-    fn next_victim(&self) -> Option<KeyId> {
-        self.pool.peek_best().map(|c| c.key)
+    fn next_victim(&self) -> Option<(u8, KeyId)> {
+        self.pool.peek_best().map(|c| (c.db, c.key))
     }
 
     fn pick(&mut self, ks: &Keyspace, env: &mut PickEnv<'_>) -> Option<(u8, usize)> {

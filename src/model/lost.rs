@@ -1,0 +1,199 @@
+//! Which evicted keys are still "lost": a read of one now would have found
+//! it had it not been evicted. Kept per key id, but small: two bits per id
+//! (ever evicted; lost now) and, for the keys lost with a TTL still to run,
+//! their deadlines in a map purged as those pass. A lost key not in the map
+//! had no TTL: it stays lost until written or deleted.
+
+use super::keyspace::{mix64, prefetch};
+use crate::op::KeyId;
+use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
+
+/// 64 ids' bits, side by side so one cache line answers for an id.
+#[derive(Clone, Copy, Debug, Default)]
+struct Word {
+    /// Evicted at least once while live.
+    ever: u64,
+    /// Lost now: until its deadline in [`LostKeys::deadlines`], or for good
+    /// when it has none there.
+    lost: u64,
+}
+
+/// Hashes a key id (already an integer: no string hashing).
+#[derive(Default)]
+pub struct IdHasher(u64);
+
+impl Hasher for IdHasher {
+    #[inline]
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    #[inline]
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = mix64(self.0 ^ u64::from(b));
+        }
+    }
+    #[inline]
+    fn write_u32(&mut self, v: u32) {
+        self.0 = mix64(u64::from(v));
+    }
+}
+
+/// The lost-read state of every key id.
+#[derive(Clone, Debug, Default)]
+pub struct LostKeys {
+    words: Vec<Word>,
+    /// Deadline (ms) of each key lost with a TTL.
+    deadlines: HashMap<KeyId, u64, BuildHasherDefault<IdHasher>>,
+    /// Size of `deadlines` after the last purge.
+    after_purge: usize,
+}
+
+#[inline]
+fn at(key: KeyId) -> (usize, u64) {
+    ((key >> 6) as usize, 1u64 << (key & 63))
+}
+
+impl LostKeys {
+    /// Makes room for ids up to `key`.
+    #[inline]
+    pub fn ensure(&mut self, key: KeyId) {
+        let need = (key >> 6) as usize + 1;
+        if self.words.len() < need {
+            self.words.resize(need, Word::default());
+        }
+    }
+
+    /// Hints the CPU to fetch the id's bits.
+    #[inline]
+    pub fn prefetch(&self, key: KeyId) {
+        if let Some(w) = self.words.get((key >> 6) as usize) {
+            prefetch(w);
+        }
+    }
+
+    /// Whether the key was ever evicted while live.
+    #[inline]
+    pub fn ever_evicted(&self, key: KeyId) -> bool {
+        let (i, b) = at(key);
+        self.words[i].ever & b != 0
+    }
+
+    /// Records an eviction: lost until `deadline` (`u64::MAX`: it had no TTL).
+    #[inline]
+    pub fn evicted(&mut self, key: KeyId, deadline: u64) {
+        let (i, b) = at(key);
+        self.words[i].ever |= b;
+        self.set_deadline(key, deadline);
+    }
+
+    /// The deadline of a lost key: 0 when it is not lost, `u64::MAX` when
+    /// it had no TTL. A deadline may have passed (the caller compares).
+    #[inline]
+    pub fn deadline(&self, key: KeyId) -> u64 {
+        let (i, b) = at(key);
+        if self.words[i].lost & b == 0 {
+            0
+        } else if self.deadlines.is_empty() {
+            u64::MAX
+        } else {
+            self.deadlines.get(&key).copied().unwrap_or(u64::MAX)
+        }
+    }
+
+    /// Sets the key's deadline: 0 clears it (written, deleted, or past
+    /// it), `u64::MAX` means lost until written.
+    #[inline]
+    pub fn set_deadline(&mut self, key: KeyId, deadline: u64) {
+        let (i, b) = at(key);
+        let w = &mut self.words[i];
+        let was = w.lost & b != 0;
+        match deadline {
+            0 => w.lost &= !b,
+            _ => w.lost |= b,
+        }
+        if deadline != 0 && deadline != u64::MAX {
+            self.deadlines.insert(key, deadline);
+        } else if was && !self.deadlines.is_empty() {
+            self.deadlines.remove(&key);
+        }
+    }
+
+    /// Forgets the deadlines that passed before `now`, when enough have
+    /// piled up since the last purge (amortised: the map at most doubles
+    /// between purges).
+    pub fn purge(&mut self, now: u64) {
+        if self.deadlines.len() < 2 * self.after_purge + 1024 {
+            return;
+        }
+        let words = &mut self.words;
+        self.deadlines.retain(|&key, &mut d| {
+            let keep = d >= now;
+            if !keep {
+                let (i, b) = at(key);
+                words[i].lost &= !b;
+            }
+            keep
+        });
+        self.after_purge = self.deadlines.len();
+        if self.deadlines.capacity() > 4 * self.deadlines.len() + 1024 {
+            self.deadlines.shrink_to_fit();
+        }
+    }
+
+    /// Keys lost with a TTL, as held now (for tests and footprints).
+    pub fn pending_with_ttl(&self) -> usize {
+        self.deadlines.len()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn deadlines_round_trip_and_clear() {
+        let mut l = LostKeys::default();
+        l.ensure(200);
+        assert_eq!(l.deadline(7), 0);
+        assert!(!l.ever_evicted(7));
+        l.evicted(7, u64::MAX);
+        l.evicted(130, 5_000);
+        assert!(l.ever_evicted(7) && l.ever_evicted(130) && !l.ever_evicted(131));
+        assert_eq!((l.deadline(7), l.deadline(130)), (u64::MAX, 5_000));
+        l.set_deadline(130, 9_000);
+        assert_eq!(l.deadline(130), 9_000);
+        l.set_deadline(130, u64::MAX);
+        assert_eq!((l.deadline(130), l.pending_with_ttl()), (u64::MAX, 0));
+        l.set_deadline(7, 3);
+        assert_eq!(l.deadline(7), 3);
+        l.set_deadline(7, 0);
+        l.set_deadline(130, 0);
+        assert_eq!((l.deadline(7), l.deadline(130)), (0, 0));
+        assert!(l.ever_evicted(7), "the flag outlives the deadline");
+        assert_eq!(l.pending_with_ttl(), 0);
+    }
+
+    #[test]
+    fn a_purge_drops_only_passed_deadlines() {
+        let mut l = LostKeys::default();
+        l.ensure(10_000);
+        for k in 0..3_000u32 {
+            l.evicted(k, 1_000 + u64::from(k));
+        }
+        l.purge(2_500);
+        for k in 0..3_000u32 {
+            let want = if 1_000 + u64::from(k) >= 2_500 {
+                1_000 + u64::from(k)
+            } else {
+                0
+            };
+            assert_eq!(l.deadline(k), want, "key {k}");
+        }
+        assert_eq!(l.pending_with_ttl(), 1_500);
+        // Too few since the last purge: nothing is scanned.
+        l.purge(u64::MAX);
+        assert_eq!(l.pending_with_ttl(), 1_500);
+    }
+}
