@@ -9,7 +9,7 @@ use super::keyspace::{Entry, Keyspace, ValueKind, NONE};
 use super::lfu;
 use super::lost::LostKeys;
 use super::memory;
-use super::policy::{PickEnv, Policy, PolicyKind, Touch};
+use super::policy::{PickEnv, Policy, PolicyKind, Touch, Victim};
 use crate::metrics::Metrics;
 use crate::op::{Cmd, Op, ReadSpec, SetCond, Value};
 use rand::rngs::SmallRng;
@@ -149,11 +149,10 @@ impl<P: Policy> Instance<P> {
         for (i, op) in ops.iter().enumerate() {
             if let Some(far) = ops.get(i + FAR) {
                 self.ks.prefetch_head(far.db, far.key);
-                self.policy.prefetch_far(far.key);
             }
             if let Some(near) = ops.get(i + NEAR) {
                 self.ks.prefetch_entry(near.db, near.key);
-                self.policy.prefetch_near(near.key);
+                self.policy.prefetch_near(&self.ks, near.db, near.key);
                 self.lost.prefetch(near.key);
             }
             self.apply(op);
@@ -262,7 +261,7 @@ impl<P: Policy> Instance<P> {
         } = self;
         expire.run(kind, ks, now, |ks, db, pos| {
             let e = ks.remove(db, pos);
-            policy.on_remove(e.key);
+            policy.on_remove(db, pos);
             metrics.classes[e.class as usize].counters.expired += 1;
             e
         });
@@ -315,9 +314,13 @@ impl<P: Policy> Instance<P> {
         }
         // The pool's best is usually the next eviction's victim, a few
         // commands from now: start fetching what evicting it will touch.
-        if let Some((db, k)) = self.policy.next_victim() {
-            self.ks.prefetch_head(db, k);
-            self.lost.prefetch(k);
+        match self.policy.next_victim() {
+            Some(Victim::Key(db, k)) => {
+                self.ks.prefetch_head(db, k);
+                self.lost.prefetch(k);
+            }
+            Some(Victim::Slot(db, pos)) => self.ks.prefetch_slot(db, pos),
+            None => {}
         }
         true
     }
@@ -357,7 +360,7 @@ impl<P: Policy> Instance<P> {
     #[inline]
     fn remove(&mut self, db: u8, pos: usize) -> Entry {
         let e = self.ks.remove(db, pos);
-        self.policy.on_remove(e.key);
+        self.policy.on_remove(db, pos);
         e
     }
 
@@ -409,8 +412,7 @@ impl<P: Policy> Instance<P> {
                 )
             }
         }
-        let key = e.key;
-        self.policy.on_access(key);
+        self.policy.on_access(db, pos);
     }
 
     /// A miss: was it because the key had been evicted (and would still be
@@ -495,8 +497,8 @@ impl<P: Policy> Instance<P> {
     ) {
         let mut e = self.new_entry(op, value_cost, len, kind, int_value);
         e.expire_at = expire_at;
-        self.ks.insert(op.db, e);
-        self.policy.on_insert(op.key, op.db);
+        let pos = self.ks.insert(op.db, e);
+        self.policy.on_insert(op.db, pos);
         self.lost.set_deadline(op.key, 0);
     }
 

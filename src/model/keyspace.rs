@@ -487,17 +487,32 @@ impl Keyspace {
         }
     }
 
-    /// The first entry of the key's bucket chain (usually the key itself),
-    /// if the bucket has one.
+    /// The slot of the first entry of the key's bucket chain (usually the
+    /// key itself), if the bucket has one. Reads only the bucket head.
     #[inline]
-    fn chain_head(&self, db: u8, key: KeyId) -> Option<&Entry> {
+    pub fn chain_head_slot(&self, db: u8, key: KeyId) -> Option<usize> {
         let d = self.dbs.get(db as usize)?;
         let heads = &d.main.heads;
         if heads.is_empty() {
             return None;
         }
         let h = heads[bucket(key, self.hash_seed, heads.len())];
-        d.entries.get(h as usize)
+        (h != NONE).then_some(h as usize)
+    }
+
+    /// The first entry of the key's bucket chain, if the bucket has one.
+    #[inline]
+    fn chain_head(&self, db: u8, key: KeyId) -> Option<&Entry> {
+        let pos = self.chain_head_slot(db, key)?;
+        self.dbs[db as usize].entries.get(pos)
+    }
+
+    /// Hints the CPU to fetch the entry at a slot.
+    #[inline]
+    pub fn prefetch_slot(&self, db: u8, pos: usize) {
+        if let Some(e) = self.dbs.get(db as usize).and_then(|d| d.entries.get(pos)) {
+            prefetch(e);
+        }
     }
 
     /// Hints the CPU to fetch the bucket heads a sample of `count` keys
@@ -598,8 +613,9 @@ impl Keyspace {
             });
     }
 
-    /// Adds a new key. The caller has checked it does not exist.
-    pub fn insert(&mut self, db: u8, mut e: Entry) {
+    /// Adds a new key and returns its slot. The caller has checked it does
+    /// not exist.
+    pub fn insert(&mut self, db: u8, mut e: Entry) -> usize {
         self.grow_main(db);
         let expire_at = e.expire_at;
         e.expire_at = 0;
@@ -628,6 +644,7 @@ impl Keyspace {
         if expire_at != 0 {
             self.set_expire(db, pos as usize, expire_at);
         }
+        pos as usize
     }
 
     /// Removes the key at a position and returns its entry as it was (with

@@ -2,80 +2,96 @@
 //! no sampling and a millisecond-exact order (a doubly linked list), to show
 //! how far Redis's sampled approximation is from the ideal.
 
-use super::{PickEnv, Policy, PolicyKind, Touch};
-use crate::model::keyspace::{prefetch, Keyspace, NONE};
+use super::{PickEnv, Policy, PolicyKind, Touch, Victim};
+use crate::model::keyspace::{prefetch, Keyspace};
 use crate::model::InstanceConfig;
 use crate::op::KeyId;
 
-/// One key's links in the recency list: previous and next key id.
+/// A key's place: its database (high 32 bits) and its slot in that
+/// database's entries (low 32), or [`NIL`].
+type Ref = u64;
+
+const NIL: Ref = u64::MAX;
+
+#[inline]
+fn at(db: u8, pos: usize) -> Ref {
+    (u64::from(db) << 32) | pos as u64
+}
+
+#[inline]
+fn split(r: Ref) -> (usize, usize) {
+    ((r >> 32) as usize, (r & 0xffff_ffff) as usize)
+}
+
+/// One key's links in the recency list.
 #[derive(Clone, Copy)]
 struct Node {
-    prev: KeyId,
-    next: KeyId,
+    prev: Ref,
+    next: Ref,
 }
 
 const UNLINKED: Node = Node {
-    prev: NONE,
-    next: NONE,
+    prev: NIL,
+    next: NIL,
 };
 
-/// Exact LRU: a recency list over key ids, least recent at the head. A
-/// key's two links share one 8-byte node, so touching it costs one cache
-/// miss (plus its neighbours').
+/// Exact LRU: a recency list over the keyspace's slots, least recent at the
+/// head. A key's two links share one 16-byte node kept beside its slot (not
+/// per key id), so the list costs what the resident keys cost and touching
+/// a key costs one cache miss (plus its neighbours').
 pub struct ExactLru {
-    nodes: Vec<Node>,
-    db: Vec<u8>,
-    head: KeyId,
-    tail: KeyId,
+    /// Per database, per slot.
+    nodes: Vec<Vec<Node>>,
+    head: Ref,
+    tail: Ref,
 }
 
 impl ExactLru {
     #[inline]
-    fn ensure(&mut self, key: KeyId) {
-        let need = key as usize + 1;
-        if self.nodes.len() < need {
-            self.nodes.resize(need, UNLINKED);
-            self.db.resize(need, 0);
-        }
+    fn node(&mut self, r: Ref) -> &mut Node {
+        let (db, pos) = split(r);
+        &mut self.nodes[db][pos]
     }
 
     #[inline]
-    fn unlink(&mut self, key: KeyId) {
-        let Node { prev: p, next: n } = self.nodes[key as usize];
-        if p != NONE {
-            self.nodes[p as usize].next = n;
-        } else if self.head == key {
+    fn unlink(&mut self, r: Ref) {
+        let Node { prev: p, next: n } = *self.node(r);
+        if p != NIL {
+            self.node(p).next = n;
+        } else if self.head == r {
             self.head = n;
         }
-        if n != NONE {
-            self.nodes[n as usize].prev = p;
-        } else if self.tail == key {
+        if n != NIL {
+            self.node(n).prev = p;
+        } else if self.tail == r {
             self.tail = p;
         }
-        self.nodes[key as usize] = UNLINKED;
+        *self.node(r) = UNLINKED;
     }
 
     #[inline]
-    fn push_back(&mut self, key: KeyId) {
-        self.nodes[key as usize] = Node {
-            prev: self.tail,
-            next: NONE,
+    fn push_back(&mut self, r: Ref) {
+        let tail = self.tail;
+        *self.node(r) = Node {
+            prev: tail,
+            next: NIL,
         };
-        if self.tail != NONE {
-            self.nodes[self.tail as usize].next = key;
+        if tail != NIL {
+            self.node(tail).next = r;
         } else {
-            self.head = key;
+            self.head = r;
         }
-        self.tail = key;
+        self.tail = r;
     }
 
     /// Keys from least to most recently used (for tests).
-    pub fn order(&self) -> Vec<KeyId> {
+    pub fn order(&self, ks: &Keyspace) -> Vec<KeyId> {
         let mut out = Vec::new();
         let mut cur = self.head;
-        while cur != NONE {
-            out.push(cur);
-            cur = self.nodes[cur as usize].next;
+        while cur != NIL {
+            let (db, pos) = split(cur);
+            out.push(ks.entry(db as u8, pos).key);
+            cur = self.nodes[db][pos].next;
         }
         out
     }
@@ -85,67 +101,62 @@ impl Policy for ExactLru {
     const KIND: PolicyKind = PolicyKind::ExactLru;
     const TOUCH: Touch = Touch::Lru;
 
-    fn new(_cfg: &InstanceConfig) -> Self {
+    fn new(cfg: &InstanceConfig) -> Self {
         ExactLru {
-            nodes: Vec::new(),
-            db: Vec::new(),
-            head: NONE,
-            tail: NONE,
+            nodes: vec![Vec::new(); usize::from(cfg.databases.max(1))],
+            head: NIL,
+            tail: NIL,
         }
     }
 
     #[inline]
-    fn next_victim(&self) -> Option<(u8, KeyId)> {
-        (self.head != NONE).then(|| (self.db[self.head as usize], self.head))
+    fn next_victim(&self) -> Option<Victim> {
+        (self.head != NIL).then(|| {
+            let (db, pos) = split(self.head);
+            Victim::Slot(db as u8, pos)
+        })
     }
 
     #[inline]
-    fn prefetch_far(&self, key: KeyId) {
-        if let Some(n) = self.nodes.get(key as usize) {
-            prefetch(n);
-        }
-    }
-
-    #[inline]
-    fn prefetch_near(&self, key: KeyId) {
-        // The node came in at the far stage: fetch its neighbours, which
-        // unlinking the key will write.
-        if let Some(n) = self.nodes.get(key as usize) {
-            for k in [n.prev, n.next] {
-                if let Some(m) = self.nodes.get(k as usize) {
-                    prefetch(m);
-                }
+    fn prefetch_near(&self, ks: &Keyspace, db: u8, key: KeyId) {
+        // The key's bucket head came in at the far stage: its chain's first
+        // slot is usually the key's own. Fetch that slot's node, which
+        // touching the key will rewrite.
+        if let Some(pos) = ks.chain_head_slot(db, key) {
+            if let Some(n) = self.nodes.get(db as usize).and_then(|v| v.get(pos)) {
+                prefetch(n);
             }
         }
     }
 
-    fn pick(&mut self, ks: &Keyspace, _env: &mut PickEnv<'_>) -> Option<(u8, usize)> {
-        if self.head == NONE {
-            return None;
+    fn pick(&mut self, _ks: &Keyspace, _env: &mut PickEnv<'_>) -> Option<(u8, usize)> {
+        (self.head != NIL).then(|| {
+            let (db, pos) = split(self.head);
+            (db as u8, pos)
+        })
+    }
+
+    #[inline]
+    fn on_insert(&mut self, db: u8, pos: usize) {
+        let v = &mut self.nodes[db as usize];
+        if v.len() <= pos {
+            v.resize(pos + 1, UNLINKED);
         }
-        let key = self.head;
-        let db = self.db[key as usize];
-        ks.find(db, key).map(|pos| (db, pos))
+        self.push_back(at(db, pos));
     }
 
     #[inline]
-    fn on_insert(&mut self, key: KeyId, db: u8) {
-        self.ensure(key);
-        self.db[key as usize] = db;
-        self.push_back(key);
-    }
-
-    #[inline]
-    fn on_access(&mut self, key: KeyId) {
-        if self.tail != key {
-            self.unlink(key);
-            self.push_back(key);
+    fn on_access(&mut self, db: u8, pos: usize) {
+        let r = at(db, pos);
+        if self.tail != r {
+            self.unlink(r);
+            self.push_back(r);
         }
     }
 
     #[inline]
-    fn on_remove(&mut self, key: KeyId) {
-        self.unlink(key);
+    fn on_remove(&mut self, db: u8, pos: usize) {
+        self.unlink(at(db, pos));
     }
 }
 
@@ -167,7 +178,10 @@ mod tests {
         }
         inst.apply(&get(20, 3));
         inst.apply(&get(21, 0));
-        assert_eq!(inst.policy().order(), vec![1, 2, 4, 5, 6, 7, 8, 9, 3, 0]);
+        assert_eq!(
+            inst.policy().order(inst.keyspace()),
+            vec![1, 2, 4, 5, 6, 7, 8, 9, 3, 0]
+        );
     }
 
     #[test]

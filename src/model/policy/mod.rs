@@ -85,29 +85,35 @@ pub trait Policy: Send + Sized {
     /// The key the next [`Policy::pick`] will most likely choose, if the
     /// policy can tell (the instance prefetches its state meanwhile).
     #[inline]
-    fn next_victim(&self) -> Option<(u8, KeyId)> {
+    fn next_victim(&self) -> Option<Victim> {
         None
     }
 
-    /// An operation on `key` comes in a few operations: start fetching the
-    /// policy's own state for it (first stage of the look-ahead).
+    /// An operation on `key` comes in a few operations, and the first
+    /// stage of the look-ahead fetched its bucket head: start fetching the
+    /// policy's own state for it.
     #[inline]
-    fn prefetch_far(&self, _key: KeyId) {}
+    fn prefetch_near(&self, _ks: &Keyspace, _db: u8, _key: KeyId) {}
 
-    /// Second stage, closer to the operation (the first stage's lines
-    /// should be in cache by now).
+    /// A key was created at this slot.
     #[inline]
-    fn prefetch_near(&self, _key: KeyId) {}
+    fn on_insert(&mut self, _db: u8, _pos: usize) {}
 
-    /// A key was created.
+    /// The key at this slot was read or written.
     #[inline]
-    fn on_insert(&mut self, _key: KeyId, _db: u8) {}
+    fn on_access(&mut self, _db: u8, _pos: usize) {}
 
-    /// A key was read or written.
+    /// The key at this slot was deleted, expired or evicted (the slot may
+    /// be reused for another key).
     #[inline]
-    fn on_access(&mut self, _key: KeyId) {}
+    fn on_remove(&mut self, _db: u8, _pos: usize) {}
+}
 
-    /// A key was deleted, expired or evicted.
-    #[inline]
-    fn on_remove(&mut self, _key: KeyId) {}
+/// Where the next victim likely is, for the instance to prefetch.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Victim {
+    /// A key by name (database, id): a pooled candidate.
+    Key(u8, KeyId),
+    /// A slot (database, position).
+    Slot(u8, usize),
 }

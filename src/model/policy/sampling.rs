@@ -13,12 +13,11 @@
 //! few percent on most figures and 14-19% over on LRU lost reads (see the
 //! README's validation).
 
-use super::{PickEnv, Policy, PolicyKind, Touch};
+use super::{PickEnv, Policy, PolicyKind, Touch, Victim};
 use crate::model::keyspace::{Entry, Keyspace};
 use crate::model::lfu;
 use crate::model::pool::{Candidate, EvictionPool};
 use crate::model::InstanceConfig;
-use crate::op::KeyId;
 use rand::RngCore;
 use std::marker::PhantomData;
 
@@ -148,8 +147,8 @@ impl<S: Score, const VOLATILE: bool> Policy for Sampled<S, VOLATILE> {
     }
 
     #[inline]
-    fn next_victim(&self) -> Option<(u8, KeyId)> {
-        self.pool.peek_best().map(|c| (c.db, c.key))
+    fn next_victim(&self) -> Option<Victim> {
+        self.pool.peek_best().map(|c| Victim::Key(c.db, c.key))
     }
 
     fn pick(&mut self, ks: &Keyspace, env: &mut PickEnv<'_>) -> Option<(u8, usize)> {
