@@ -10,7 +10,7 @@
 //! idle. It matters: against real Redis on the seed scenario, a uniform
 //! sample evicted fewer live keys (17-29% fewer lost reads under LRU, 21-23%
 //! fewer critical evictions under LFU); with the walk the model is within a
-//! few percent on most figures and 14-19% over on LRU lost reads (see the
+//! few percent on most figures and 12-16% over on LRU lost reads (see the
 //! README's validation).
 
 use super::{PickEnv, Policy, PolicyKind, Touch, Victim};
