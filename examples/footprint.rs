@@ -3,9 +3,10 @@
 //! `maxmemory` at 10% of the working set (the op stream is built before the
 //! first reading and excluded).
 //!
-//! `cargo run --release --example footprint [POLICY...]`: each policy is
-//! best measured in a process of its own, as RSS freed by one instance is
-//! not always given back before the next is measured.
+//! `cargo run --release --example footprint [--ttl] [POLICY...]`: each
+//! policy is best measured in a process of its own, as RSS freed by one
+//! instance is not always given back before the next is measured. With
+//! `--ttl` every fill carries a 1-hour TTL (what `volatile-*` need to evict).
 
 use evictsim::model::{AnyInstance, InstanceConfig, PolicyKind};
 use evictsim::op::{Cmd, Op, ReadSpec, Value};
@@ -26,7 +27,7 @@ fn rss_bytes() -> u64 {
     pages * 4096
 }
 
-fn read(key: u32, t: u64) -> Op {
+fn read(key: u32, t: u64, ttl_ms: u64) -> Op {
     Op {
         t_ms: t,
         key,
@@ -35,17 +36,22 @@ fn read(key: u32, t: u64) -> Op {
         class: 0,
         cmd: Cmd::Read(ReadSpec {
             fill: Some(Value::bytes(100)),
-            fill_ttl_ms: 0,
+            fill_ttl_ms: ttl_ms,
             slide_ms: 0,
         }),
     }
 }
 
 fn main() {
+    let ttl_ms = if std::env::args().any(|a| a == "--ttl") {
+        3_600_000
+    } else {
+        0
+    };
     let mut rng = SmallRng::seed_from_u64(42);
     let zipf = Zipf::new(KEYS, 1.0).expect("valid zipf");
     let ops: Vec<Op> = (0..OPS)
-        .map(|i| read(zipf.sample(&mut rng) as u32 - 1, i as u64 / 100))
+        .map(|i| read(zipf.sample(&mut rng) as u32 - 1, i as u64 / 100, ttl_ms))
         .collect();
     // 190 B of Redis memory per key: 10% of the working set.
     let cfg = InstanceConfig {
