@@ -492,3 +492,29 @@ fn replay_samples_keys_with_sample_rate() {
         .failure()
         .stderr(predicate::str::contains("sample rate"));
 }
+
+/// A trace line naming a database the instance does not have is refused,
+/// as Redis refuses `SELECT` of it: counted, never a panic.
+#[test]
+fn replay_refuses_a_database_out_of_range() {
+    let dir = tempfile::tempdir().unwrap();
+    let trace = dir.path().join("dbs.csv");
+    std::fs::write(
+        &trace,
+        "t_ms,op,key,value_bytes,ttl_ms,db\n0,SET,a,10,,0\n1,GET,a,,,20\n2,SET,b,10,,255\n3,GET,a,,,0\n",
+    )
+    .unwrap();
+    let out = evictsim(dir.path())
+        .args(["replay", trace.to_str().unwrap(), "--trace-format", "csv"])
+        .args(["--maxmemory", "1mb", "-p", "allkeys-lru"])
+        .args(["-f", "json", "--no-report"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["ops"], 2, "{v}");
+}

@@ -786,3 +786,21 @@ fn lost_reads_follow_a_sliding_ttl() {
     inst.apply(&touch(42_000));
     assert_eq!(inst.metrics().classes[0].counters.lost_reads, 39);
 }
+
+/// An operation on a database the instance does not have is refused, as
+/// Redis refuses `SELECT` of it, under every policy: never a panic.
+#[test]
+fn a_database_out_of_range_is_refused() {
+    let c = InstanceConfig {
+        databases: 2,
+        ..cfg(memory_for(10, 100))
+    };
+    for p in PolicyKind::ALL {
+        let mut inst = AnyInstance::new(p, &c, 1);
+        let mut far = set(0, 1, 0, 100, 0);
+        far.db = 5;
+        inst.apply_all(&[set(0, 0, 0, 100, 0), far, get(1, 1, 0)]);
+        assert_eq!(inst.keyspace().len(), 1, "{p:?}");
+        assert_eq!(inst.apply_command(&far, far.cmd), Reply::Skipped, "{p:?}");
+    }
+}

@@ -8,7 +8,6 @@
 //! cost per bucket, per sampled key and per deletion stands in for it.
 
 use super::keyspace::{Entry, Keyspace};
-use crate::op::KeyId;
 
 /// Simulated CPU cost of checking one bucket, in ns.
 const NS_PER_BUCKET: u64 = 250;
@@ -39,7 +38,7 @@ pub struct ActiveExpire {
     slow_time_perc: u64,
     acceptable_stale: u64,
     hz: u64,
-    scratch: Vec<KeyId>,
+    scratch: Vec<u32>,
 }
 
 impl ActiveExpire {
@@ -125,12 +124,11 @@ impl ActiveExpire {
                     let cursor = ks.dbs[db as usize].expires_cursor;
                     ks.expires_bucket(db, cursor, &mut scratch);
                     checked += 1;
-                    for &key in &scratch {
-                        if let Some(pos) = ks.find(db, key) {
-                            if now_ms > ks.entry(db, pos).expire_at {
-                                delete(ks, db, pos);
-                                expired += 1;
-                            }
+                    for &pos in &scratch {
+                        let pos = pos as usize;
+                        if now_ms > ks.entry(db, pos).expire_at {
+                            delete(ks, db, pos);
+                            expired += 1;
                         }
                         sampled += 1;
                     }

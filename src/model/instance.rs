@@ -164,6 +164,10 @@ impl<P: Policy> Instance<P> {
     pub fn apply(&mut self, op: &Op) -> Reply {
         self.ops += 1;
         self.advance(op.t_ms);
+        if usize::from(op.db) >= self.ks.dbs.len() {
+            // Redis refuses SELECT of a database it does not have.
+            return Reply::Skipped;
+        }
         self.ensure_key(op.key);
         match op.cmd {
             Cmd::Read(spec) => self.read(op, spec),
@@ -187,6 +191,9 @@ impl<P: Policy> Instance<P> {
     /// this to keep the same order.
     pub fn apply_command(&mut self, op: &Op, cmd: Cmd) -> Reply {
         self.advance(op.t_ms);
+        if usize::from(op.db) >= self.ks.dbs.len() {
+            return Reply::Skipped;
+        }
         self.ensure_key(op.key);
         self.command(op, cmd)
     }

@@ -459,7 +459,7 @@ impl Keyspace {
     /// ever seen).
     #[inline]
     pub fn find(&self, db: u8, key: KeyId) -> Option<usize> {
-        let d = &self.dbs[db as usize];
+        let d = self.dbs.get(db as usize)?;
         let heads = &d.main.heads;
         if heads.is_empty() {
             return None;
@@ -812,10 +812,11 @@ impl Keyspace {
         }
     }
 
-    /// Calls `f` with each key in `expires` bucket `idx` (masked to the
-    /// table's size), head first. `f` may not change the keyspace; collect
-    /// first, then act.
-    pub fn expires_bucket(&self, db: u8, idx: u64, out: &mut Vec<KeyId>) {
+    /// The slots of the keys in `expires` bucket `idx` (masked to the
+    /// table's size), head first, into `out`. Deleting one of them leaves
+    /// the others' slots valid (slots never move), so a caller may act on
+    /// them in turn.
+    pub fn expires_bucket(&self, db: u8, idx: u64, out: &mut Vec<u32>) {
         out.clear();
         let d = &self.dbs[db as usize];
         let slots = d.expires.heads.len();
@@ -824,7 +825,7 @@ impl Keyspace {
         }
         let mut cur = d.expires.heads[(idx as usize) & (slots - 1)];
         while cur != NONE {
-            out.push(d.entries[cur as usize].key);
+            out.push(cur);
             cur = d.exp_next[cur as usize];
         }
     }

@@ -4,10 +4,9 @@
 //! their deadlines in a map purged as those pass. A lost key not in the map
 //! had no TTL: it stays lost until written or deleted.
 
-use super::keyspace::{mix64, prefetch};
+use super::idmap::IdMap;
+use super::keyspace::prefetch;
 use crate::op::KeyId;
-use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hasher};
 
 /// 64 ids' bits, side by side so one cache line answers for an id.
 #[derive(Clone, Copy, Debug, Default)]
@@ -19,33 +18,12 @@ struct Word {
     lost: u64,
 }
 
-/// Hashes a key id (already an integer: no string hashing).
-#[derive(Default)]
-pub struct IdHasher(u64);
-
-impl Hasher for IdHasher {
-    #[inline]
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    #[inline]
-    fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.0 = mix64(self.0 ^ u64::from(b));
-        }
-    }
-    #[inline]
-    fn write_u32(&mut self, v: u32) {
-        self.0 = mix64(u64::from(v));
-    }
-}
-
 /// The lost-read state of every key id.
 #[derive(Clone, Debug, Default)]
 pub struct LostKeys {
     words: Vec<Word>,
     /// Deadline (ms) of each key lost with a TTL.
-    deadlines: HashMap<KeyId, u64, BuildHasherDefault<IdHasher>>,
+    deadlines: IdMap,
     /// Size of `deadlines` after the last purge.
     after_purge: usize,
 }
@@ -65,11 +43,15 @@ impl LostKeys {
         }
     }
 
-    /// Hints the CPU to fetch the id's bits.
+    /// Hints the CPU to fetch the id's bits (and its deadline's slot, when
+    /// some keys have one).
     #[inline]
     pub fn prefetch(&self, key: KeyId) {
         if let Some(w) = self.words.get((key >> 6) as usize) {
             prefetch(w);
+        }
+        if !self.deadlines.is_empty() {
+            self.deadlines.prefetch(key);
         }
     }
 
@@ -98,7 +80,7 @@ impl LostKeys {
         } else if self.deadlines.is_empty() {
             u64::MAX
         } else {
-            self.deadlines.get(&key).copied().unwrap_or(u64::MAX)
+            self.deadlines.get(key).unwrap_or(u64::MAX)
         }
     }
 
@@ -116,7 +98,8 @@ impl LostKeys {
         if deadline != 0 && deadline != u64::MAX {
             self.deadlines.insert(key, deadline);
         } else if was && !self.deadlines.is_empty() {
-            self.deadlines.remove(&key);
+            self.deadlines.remove(key);
+            self.after_purge = self.after_purge.min(self.deadlines.len());
         }
     }
 
@@ -128,7 +111,7 @@ impl LostKeys {
             return;
         }
         let words = &mut self.words;
-        self.deadlines.retain(|&key, &mut d| {
+        self.deadlines.retain(|key, d| {
             let keep = d >= now;
             if !keep {
                 let (i, b) = at(key);
@@ -137,9 +120,6 @@ impl LostKeys {
             keep
         });
         self.after_purge = self.deadlines.len();
-        if self.deadlines.capacity() > 4 * self.deadlines.len() + 1024 {
-            self.deadlines.shrink_to_fit();
-        }
     }
 
     /// Keys lost with a TTL, as held now (for tests and footprints).

@@ -5,6 +5,7 @@ pub mod any;
 pub mod clock;
 mod config;
 pub mod expire;
+mod idmap;
 pub mod instance;
 pub mod keyspace;
 pub mod lfu;

@@ -138,6 +138,10 @@ pub struct TraceOptions {
     /// Value size in bytes for a read-through fill or a pop when the trace
     /// has not shown the key's size (default [`DEFAULT_VALUE_LEN`]).
     pub default_value_len: u32,
+    /// Databases of the instance replayed into (default 16, Redis's): a
+    /// line naming database `databases` or above is refused, as Redis
+    /// refuses `SELECT` of it (counted in [`TraceStats::rejected`]).
+    pub databases: u8,
 }
 
 impl TraceOptions {
@@ -149,6 +153,7 @@ impl TraceOptions {
             read_through: false,
             strict: false,
             default_value_len: DEFAULT_VALUE_LEN,
+            databases: crate::model::InstanceConfig::default().databases,
         }
     }
 }

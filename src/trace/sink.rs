@@ -42,6 +42,7 @@ pub(crate) struct Sink {
     default_value_len: u32,
     origin_us: Option<u64>,
     last_t: u64,
+    databases: u8,
 }
 
 impl Sink {
@@ -57,6 +58,7 @@ impl Sink {
             default_value_len: opts.default_value_len,
             origin_us: None,
             last_t: 0,
+            databases: opts.databases,
         }
     }
 
@@ -109,6 +111,9 @@ impl Sink {
 
     /// The id of `name` in `db` (`key_len` overrides the name's length).
     pub(crate) fn key(&mut self, db: u8, name: &[u8], key_len: Option<u64>) -> Result<KeyId, Skip> {
+        if db >= self.databases {
+            return Err(Skip::Rejected);
+        }
         let id = self
             .interner
             .intern(db, name, key_len, &self.rules)
@@ -119,6 +124,9 @@ impl Sink {
 
     /// The id of the key numbered `n` in `db`.
     pub(crate) fn key_number(&mut self, db: u8, n: u64) -> Result<KeyId, Skip> {
+        if db >= self.databases {
+            return Err(Skip::Rejected);
+        }
         let id = self
             .interner
             .intern_number(db, n, &self.rules)

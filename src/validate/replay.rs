@@ -730,7 +730,8 @@ impl Replayer<'_> {
                 return;
             }
         }
-        if op.cmd != Cmd::Peek {
+        // What touched the key in Redis: not a miss, an error or TTL.
+        if op.cmd != Cmd::Peek && reply != Reply::Nil && !is_error(&reply) {
             obs.key(op).last_ms = now;
         }
         match op.cmd {
