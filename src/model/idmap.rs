@@ -1,5 +1,5 @@
-//! A map from key id to a `u64`, for state only some key ids have: open
-//! addressing with linear probing over 16-byte slots (id and value side by
+//! A map from key id to a `u32`, for state only some key ids have: open
+//! addressing with linear probing over 8-byte slots (id and value side by
 //! side, so a lookup usually costs one cache line), backward-shift deletion
 //! (no tombstones), and a [`IdMap::prefetch`] that lets the hot loop fetch
 //! a key's slot a few operations ahead, as it does for everything else.
@@ -12,7 +12,7 @@ const EMPTY: KeyId = KeyId::MAX;
 #[derive(Clone, Copy, Debug)]
 struct Slot {
     key: KeyId,
-    value: u64,
+    value: u32,
 }
 
 const FREE: Slot = Slot {
@@ -20,7 +20,7 @@ const FREE: Slot = Slot {
     value: 0,
 };
 
-/// Key id -> `u64`. Ids must be below `KeyId::MAX` (the empty marker).
+/// Key id -> `u32`. Ids must be below `KeyId::MAX` (the empty marker).
 #[derive(Clone, Debug, Default)]
 pub struct IdMap {
     slots: Vec<Slot>,
@@ -53,7 +53,7 @@ impl IdMap {
 
     /// The value of `key`, if any.
     #[inline]
-    pub fn get(&self, key: KeyId) -> Option<u64> {
+    pub fn get(&self, key: KeyId) -> Option<u32> {
         if self.len == 0 {
             return None;
         }
@@ -73,7 +73,7 @@ impl IdMap {
 
     /// Sets `key`'s value.
     #[inline]
-    pub fn insert(&mut self, key: KeyId, value: u64) {
+    pub fn insert(&mut self, key: KeyId, value: u32) {
         debug_assert!(key != EMPTY);
         // At most 3/4 full, so probes stay short.
         if (self.len + 1) * 4 > self.slots.len() * 3 {
@@ -134,13 +134,15 @@ impl IdMap {
         self.slots[hole] = FREE;
     }
 
-    /// Keeps only the entries `keep` says yes to; shrinks when it can.
-    pub fn retain(&mut self, mut keep: impl FnMut(KeyId, u64) -> bool) {
+    /// Keeps the entries `f` gives a value for, with that value; shrinks
+    /// when it can.
+    pub fn retain_map(&mut self, mut f: impl FnMut(KeyId, u32) -> Option<u32>) {
         let old = std::mem::take(&mut self.slots);
         self.len = 0;
         let kept: Vec<Slot> = old
             .into_iter()
-            .filter(|s| s.key != EMPTY && keep(s.key, s.value))
+            .filter(|s| s.key != EMPTY)
+            .filter_map(|s| f(s.key, s.value).map(|value| Slot { key: s.key, value }))
             .collect();
         let mut size = 16;
         while kept.len() * 4 > size * 3 {
@@ -172,8 +174,8 @@ mod tests {
     fn agrees_with_a_hash_map_through_inserts_removals_and_retains() {
         let mut rng = SmallRng::seed_from_u64(3);
         let mut m = IdMap::default();
-        let mut r: HashMap<KeyId, u64> = HashMap::new();
-        for step in 0..200_000u64 {
+        let mut r: HashMap<KeyId, u32> = HashMap::new();
+        for step in 0..200_000u32 {
             let k = rng.gen_range(0..5_000u32);
             match rng.gen_range(0..10) {
                 0..=4 => {
@@ -187,8 +189,9 @@ mod tests {
                 8 => assert_eq!(m.get(k), r.get(&k).copied(), "step {step}"),
                 _ if step % 5_000 == 9 => {
                     let cut = step.saturating_sub(20_000);
-                    m.retain(|_, v| v >= cut);
+                    m.retain_map(|_, v| (v >= cut).then_some(v + 1));
                     r.retain(|_, v| *v >= cut);
+                    r.values_mut().for_each(|v| *v += 1);
                 }
                 _ => {}
             }

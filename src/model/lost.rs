@@ -1,12 +1,18 @@
 //! Which evicted keys are still "lost": a read of one now would have found
 //! it had it not been evicted. Kept per key id, but small: two bits per id
 //! (ever evicted; lost now) and, for the keys lost with a TTL still to run,
-//! their deadlines in a map purged as those pass. A lost key not in the map
-//! had no TTL: it stays lost until written or deleted.
+//! their deadlines in a map purged as those pass (4 bytes each, from an
+//! epoch the purge moves forward; one more than 49 days ahead goes to a
+//! side map). A lost key not in the map had no TTL: it stays lost until
+//! written or deleted.
 
 use super::idmap::IdMap;
 use super::keyspace::prefetch;
 use crate::op::KeyId;
+use std::collections::HashMap;
+
+/// Stored in `deadlines` for a deadline kept in `far`.
+const FAR: u32 = u32::MAX;
 
 /// 64 ids' bits, side by side so one cache line answers for an id.
 #[derive(Clone, Copy, Debug, Default)]
@@ -22,8 +28,12 @@ struct Word {
 #[derive(Clone, Debug, Default)]
 pub struct LostKeys {
     words: Vec<Word>,
-    /// Deadline (ms) of each key lost with a TTL.
+    /// Deadline of each key lost with a TTL, in ms after `epoch`.
     deadlines: IdMap,
+    /// Where `deadlines` count from: at most the earliest deadline held.
+    epoch: u64,
+    /// Deadlines too far past `epoch` for 32 bits (stored as [`FAR`]).
+    far: HashMap<KeyId, u64>,
     /// Size of `deadlines` after the last purge.
     after_purge: usize,
 }
@@ -80,7 +90,11 @@ impl LostKeys {
         } else if self.deadlines.is_empty() {
             u64::MAX
         } else {
-            self.deadlines.get(key).unwrap_or(u64::MAX)
+            match self.deadlines.get(key) {
+                None => u64::MAX,
+                Some(FAR) => self.far.get(&key).copied().unwrap_or(u64::MAX),
+                Some(off) => self.epoch + u64::from(off),
+            }
         }
     }
 
@@ -88,6 +102,8 @@ impl LostKeys {
     /// it), `u64::MAX` means lost until written.
     #[inline]
     pub fn set_deadline(&mut self, key: KeyId, deadline: u64) {
+        // A deadline before the epoch has passed: the key is no longer lost.
+        let deadline = if deadline < self.epoch { 0 } else { deadline };
         let (i, b) = at(key);
         let w = &mut self.words[i];
         let was = w.lost & b != 0;
@@ -95,8 +111,17 @@ impl LostKeys {
             0 => w.lost &= !b,
             _ => w.lost |= b,
         }
+        if !self.far.is_empty() {
+            self.far.remove(&key);
+        }
         if deadline != 0 && deadline != u64::MAX {
-            self.deadlines.insert(key, deadline);
+            let off = deadline - self.epoch;
+            if off >= u64::from(FAR) {
+                self.far.insert(key, deadline);
+                self.deadlines.insert(key, FAR);
+            } else {
+                self.deadlines.insert(key, off as u32);
+            }
         } else if was && !self.deadlines.is_empty() {
             self.deadlines.remove(key);
             self.after_purge = self.after_purge.min(self.deadlines.len());
@@ -110,15 +135,26 @@ impl LostKeys {
         if self.deadlines.len() < 2 * self.after_purge + 1024 {
             return;
         }
-        let words = &mut self.words;
-        self.deadlines.retain(|key, d| {
-            let keep = d >= now;
-            if !keep {
+        let (words, far, epoch) = (&mut self.words, &self.far, self.epoch);
+        let now = now.max(epoch);
+        // Keep what has not passed, counted from the new epoch `now`.
+        self.deadlines.retain_map(|key, off| {
+            let d = match off {
+                FAR => far.get(&key).copied().unwrap_or(u64::MAX),
+                off => epoch + u64::from(off),
+            };
+            if d < now {
                 let (i, b) = at(key);
                 words[i].lost &= !b;
+                None
+            } else if off == FAR {
+                Some(FAR)
+            } else {
+                Some((d - now) as u32)
             }
-            keep
         });
+        self.far.retain(|_, d| *d >= now);
+        self.epoch = now;
         self.after_purge = self.deadlines.len();
     }
 
@@ -175,5 +211,32 @@ mod tests {
         // Too few since the last purge: nothing is scanned.
         l.purge(u64::MAX);
         assert_eq!(l.pending_with_ttl(), 1_500);
+    }
+
+    #[test]
+    fn far_deadlines_and_a_moving_epoch_keep_their_values() {
+        let mut l = LostKeys::default();
+        l.ensure(5_000);
+        let far = 100 * 86_400_000u64; // 100 days: past 32 bits of ms
+        l.evicted(1, far);
+        l.evicted(2, 7_000);
+        for k in 100..2_000u32 {
+            l.evicted(k, 5_000);
+        }
+        assert_eq!((l.deadline(1), l.deadline(2)), (far, 7_000));
+        l.purge(6_000);
+        assert_eq!(
+            (l.deadline(1), l.deadline(2), l.deadline(150)),
+            (far, 7_000, 0)
+        );
+        // Set after the epoch moved, read back exactly.
+        l.set_deadline(3, 6_123);
+        l.set_deadline(1, far + 5);
+        assert_eq!((l.deadline(3), l.deadline(1)), (6_123, far + 5));
+        // A deadline before the epoch has passed.
+        l.set_deadline(4, 10);
+        assert_eq!(l.deadline(4), 0);
+        l.set_deadline(1, 0);
+        assert_eq!(l.deadline(1), 0);
     }
 }
