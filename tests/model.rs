@@ -335,22 +335,30 @@ fn lost_reads_count_only_misses_caused_by_eviction() {
     );
 }
 
-/// A validation cannot tell a key evicted just before its deadline from one
-/// that expired, so it gives the model the same margin: a miss within it is
-/// not counted as lost, one before it is.
-#[test]
-fn a_lost_read_margin_excludes_misses_near_the_deadline() {
-    let max = memory_for(100, 100);
-    let mut c = cfg(max);
-    c.lost_read_margin_ms = 25;
-    let mut inst = Instance::<AllKeysLru>::new(&c, 1);
+/// 300 keys written within 300 ms, key k at k ms with a one-minute TTL
+/// (deadline k + 60 000), into room for about 100 under `allkeys-lru`: none
+/// expires before a minute, so every missing key was evicted. Returns the
+/// instance and the evicted keys (more than 150).
+fn ttl_keys_under_pressure(c: &InstanceConfig) -> (Instance<AllKeysLru>, Vec<u32>) {
+    let mut inst = Instance::<AllKeysLru>::new(c, 1);
     for k in 0..300u32 {
         inst.apply(&set(k as u64, k, 0, 100, 60_000));
     }
     let evicted: Vec<u32> = (0..300u32)
         .filter(|&k| inst.keyspace().find(0, k).is_none())
         .collect();
-    assert!(evicted.len() > 2);
+    assert!(evicted.len() > 150);
+    (inst, evicted)
+}
+
+/// A validation cannot tell a key evicted just before its deadline from one
+/// that expired, so it gives the model the same margin: a miss within it is
+/// not counted as lost, one before it is.
+#[test]
+fn a_lost_read_margin_excludes_misses_near_the_deadline() {
+    let mut c = cfg(memory_for(100, 100));
+    c.lost_read_margin_ms = 25;
+    let (mut inst, evicted) = ttl_keys_under_pressure(&c);
     // Key k's deadline is k + 60 000.
     let (a, b) = (evicted[0], evicted[1]);
     inst.apply(&get(a as u64 + 60_000 - 25, a, 0));
@@ -374,17 +382,7 @@ fn a_lost_read_margin_excludes_misses_near_the_deadline() {
 /// server showed), and `ttl_left_at_eviction_ms` stayed empty.
 #[test]
 fn an_evicted_keys_ttl_bounds_its_lost_reads() {
-    let max = memory_for(100, 100);
-    let mut inst = Instance::<AllKeysLru>::new(&cfg(max), 1);
-    // All written within 300 ms, all with a one-minute TTL: none expires
-    // before the reads, so every missing key was evicted.
-    for k in 0..300u32 {
-        inst.apply(&set(k as u64, k, 0, 100, 60_000));
-    }
-    let evicted: Vec<u32> = (0..300u32)
-        .filter(|&k| inst.keyspace().find(0, k).is_none())
-        .collect();
-    assert!(evicted.len() > 150);
+    let (mut inst, evicted) = ttl_keys_under_pressure(&cfg(memory_for(100, 100)));
     let m = &inst.metrics().classes[0];
     assert_eq!(m.counters.evicted, evicted.len() as u64);
     assert_eq!(
