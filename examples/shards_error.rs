@@ -7,72 +7,23 @@
 //!
 //! `cargo run --release --example shards_error`
 
-use evictsim::model::{InstanceConfig, PolicyKind};
-use evictsim::op::{Cmd, Op, ReadSpec, Value};
+#[path = "../tests/support/zipf_sessions.rs"]
+mod zipf_sessions;
+
+use evictsim::op::Op;
 use evictsim::shards::SpatialSample;
-use evictsim::sim::{simulate, ClassInfo, RunResult, RunSpec};
-use rand::rngs::SmallRng;
-use rand::SeedableRng;
-use rand_distr::{Distribution, Zipf};
+use evictsim::sim::RunResult;
 
 const KEYS: u64 = 1_000_000;
 const OPS: usize = 10_000_000;
 
 fn trace() -> Vec<Op> {
-    let mut rng = SmallRng::seed_from_u64(3);
-    let zipf = Zipf::new(KEYS, 0.9).expect("valid zipf");
-    (0..OPS)
-        .map(|i| {
-            let key = zipf.sample(&mut rng) as u32 - 1;
-            let size = 100 + (key.wrapping_mul(2_654_435_761) % 900);
-            Op {
-                t_ms: i as u64 / 50,
-                key,
-                key_len: 16,
-                db: 0,
-                class: u8::from(key % 10 == 0),
-                cmd: Cmd::Read(ReadSpec {
-                    fill: Some(Value::bytes(size)),
-                    fill_ttl_ms: 0,
-                    slide_ms: 0,
-                }),
-            }
-        })
-        .collect()
+    zipf_sessions::trace(KEYS, OPS)
 }
 
 fn replay(ops: &[Op], sample: Option<&SpatialSample>) -> RunResult {
     // About 10% of the working set (1M keys of ~650 B in Redis).
-    let mut instance = InstanceConfig {
-        maxmemory: 914_520 + 65_000_000,
-        seed: 1,
-        ..Default::default()
-    };
-    if let Some(s) = sample {
-        instance = s.scale(&instance);
-    }
-    let spec = RunSpec {
-        scenario: "zipf".into(),
-        seed: 1,
-        instance,
-        policies: vec![PolicyKind::AllKeysLru],
-        classes: vec![
-            ClassInfo {
-                name: "cache".into(),
-                critical: false,
-            },
-            ClassInfo {
-                name: "sessions".into(),
-                critical: true,
-            },
-        ],
-        duration_ms: 0,
-    };
-    let kept = ops
-        .iter()
-        .copied()
-        .filter(|o| sample.is_none_or(|s| s.keeps(o)));
-    simulate(&spec, kept, |_, _| {})
+    zipf_sessions::replay(ops, 914_520 + 65_000_000, sample)
 }
 
 /// Hit ratio, critical evictions and lost critical reads, the counts
@@ -91,8 +42,12 @@ fn main() {
     let ops = trace();
     let full = replay(&ops, None);
     let (h, e, l) = figures(&full, 1.0);
-    println!("full replay: hit ratio {h:.4}, critical evictions {e:.0}, lost critical reads {l:.0}");
-    println!("R      seed  hit ratio (err)      critical evictions (err)   lost critical reads (err)");
+    println!(
+        "full replay: hit ratio {h:.4}, critical evictions {e:.0}, lost critical reads {l:.0}"
+    );
+    println!(
+        "R      seed  hit ratio (err)      critical evictions (err)   lost critical reads (err)"
+    );
     for rate in [0.1, 0.01] {
         let mut errs = [Vec::new(), Vec::new(), Vec::new()];
         for seed in 0..6 {

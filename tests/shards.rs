@@ -2,74 +2,22 @@
 //! generated trace: the hit ratio and the share of critical reads lost carry
 //! over within a loose bound.
 
-use evictsim::model::{InstanceConfig, PolicyKind};
-use evictsim::op::{Cmd, Op, ReadSpec, Value};
+#[path = "support/zipf_sessions.rs"]
+mod zipf_sessions;
+
+use evictsim::op::Op;
 use evictsim::shards::SpatialSample;
-use evictsim::sim::{simulate, ClassInfo, RunResult, RunSpec};
-use rand::rngs::SmallRng;
-use rand::SeedableRng;
-use rand_distr::{Distribution, Zipf};
+use evictsim::sim::RunResult;
 
 const KEYS: u64 = 200_000;
 const OPS: usize = 1_500_000;
 
-/// Read-through reads over Zipf(0.9) keys; one key in ten is a session
-/// (critical, no refill: a lost session stays lost until it is rewritten).
 fn trace() -> Vec<Op> {
-    let mut rng = SmallRng::seed_from_u64(3);
-    let zipf = Zipf::new(KEYS, 0.9).unwrap();
-    (0..OPS)
-        .map(|i| {
-            let key = zipf.sample(&mut rng) as u32 - 1;
-            let session = key % 10 == 0;
-            let size = 100 + (key.wrapping_mul(2_654_435_761) % 900);
-            Op {
-                t_ms: i as u64 / 50,
-                key,
-                key_len: 16,
-                db: 0,
-                class: session as u8,
-                cmd: Cmd::Read(ReadSpec {
-                    fill: Some(Value::bytes(size)),
-                    fill_ttl_ms: 0,
-                    slide_ms: 0,
-                }),
-            }
-        })
-        .collect()
+    zipf_sessions::trace(KEYS, OPS)
 }
 
 fn replay(ops: &[Op], sample: Option<SpatialSample>) -> RunResult {
-    let mut instance = InstanceConfig {
-        maxmemory: 914_520 + 20_000_000,
-        seed: 1,
-        ..Default::default()
-    };
-    if let Some(s) = &sample {
-        instance = s.scale(&instance);
-    }
-    let spec = RunSpec {
-        scenario: "zipf".into(),
-        seed: 1,
-        instance,
-        policies: vec![PolicyKind::AllKeysLru],
-        classes: vec![
-            ClassInfo {
-                name: "cache".into(),
-                critical: false,
-            },
-            ClassInfo {
-                name: "sessions".into(),
-                critical: true,
-            },
-        ],
-        duration_ms: 0,
-    };
-    let kept = ops
-        .iter()
-        .copied()
-        .filter(|o| sample.as_ref().is_none_or(|s| s.keeps(o)));
-    simulate(&spec, kept, |_, _| {})
+    zipf_sessions::replay(ops, 914_520 + 20_000_000, sample.as_ref())
 }
 
 /// One sample's hit ratio swings with whether the hottest keys fall in it
