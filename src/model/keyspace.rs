@@ -500,13 +500,6 @@ impl Keyspace {
         (h != NONE).then_some(h as usize)
     }
 
-    /// The first entry of the key's bucket chain, if the bucket has one.
-    #[inline]
-    fn chain_head(&self, db: u8, key: KeyId) -> Option<&Entry> {
-        let pos = self.chain_head_slot(db, key)?;
-        self.dbs[db as usize].entries.get(pos)
-    }
-
     /// Hints the CPU to fetch the entry at a slot.
     #[inline]
     pub fn prefetch_slot(&self, db: u8, pos: usize) {
@@ -534,20 +527,14 @@ impl Keyspace {
         prefetch(&heads[(i + count) & mask]);
     }
 
-    /// Hints the CPU to fetch what removing the key will touch: its entry
-    /// (the first of its chain) and its main-dict bucket head (which should
-    /// be in cache already: see [`Keyspace::prefetch_head`]).
-    #[inline]
-    pub fn prefetch_removal(&self, db: u8, key: KeyId) {
-        self.prefetch_entry(db, key);
-    }
-
     /// Hints the CPU to fetch the first entry of the key's chain, usually
-    /// the key itself (second stage).
+    /// the key itself: what reading or removing it touches first (its
+    /// bucket head should be in cache already: see
+    /// [`Keyspace::prefetch_head`]).
     #[inline]
     pub fn prefetch_entry(&self, db: u8, key: KeyId) {
-        if let Some(e) = self.chain_head(db, key) {
-            prefetch(e);
+        if let Some(pos) = self.chain_head_slot(db, key) {
+            self.prefetch_slot(db, pos);
         }
     }
 

@@ -154,7 +154,7 @@ impl<S: Score, const VOLATILE: bool> Policy for Sampled<S, VOLATILE> {
     fn pick(&mut self, ks: &Keyspace, env: &mut PickEnv<'_>) -> Option<(u8, usize)> {
         // The best pooled key is the likely victim: fetch it while sampling.
         if let Some(c) = self.pool.peek_best() {
-            ks.prefetch_removal(c.db, c.key);
+            ks.prefetch_entry(c.db, c.key);
         }
         loop {
             let mut total = 0;
