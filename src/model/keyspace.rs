@@ -167,9 +167,14 @@ impl Table {
 }
 
 /// `dictGetSomeKeys` (not rehashing) over bucket `heads` whose chains
-/// `next` follows: up to `out.len()` members from consecutive buckets after
-/// a random start (`start`, masked to the table), each non-empty bucket's chain from its head, jumping
-/// elsewhere after a run of empty buckets, at most `10 * out.len()` buckets.
+/// `next` follows, as in Redis 7.0.12 and later: walks consecutive buckets
+/// after a random start (`start`, masked to the table), jumping elsewhere
+/// after a run of empty buckets, at most `10 * out.len()` buckets, and
+/// stops after the first bucket that brings the keys seen to `out.len()`.
+/// Every chain is walked to its end; once `out` is full, each further
+/// member replaces a random one with probability `out.len() / seen`
+/// (reservoir sampling, redis/redis#12276), so `out` is a uniform sample of
+/// the keys in the buckets walked, whatever their place in a chain.
 /// Returns how many were stored.
 #[inline]
 fn some_in_chains<R: rand::Rng>(
@@ -211,12 +216,20 @@ fn some_in_chains<R: rand::Rng>(
         } else {
             emptylen = 0;
             while cur != NONE {
-                out[stored] = cur;
-                stored += 1;
-                if stored == count {
-                    return stored;
+                if stored < count {
+                    out[stored] = cur;
+                } else {
+                    // `randomULong() % (stored + 1)`.
+                    let r = rng.next_u64() % (stored as u64 + 1);
+                    if r < count as u64 {
+                        out[r as usize] = cur;
+                    }
                 }
+                stored += 1;
                 cur = next(cur);
+            }
+            if stored >= count {
+                return count;
             }
         }
         i = (i + 1) & mask;
@@ -986,37 +999,61 @@ mod tests {
     }
 
     #[test]
-    fn some_keys_walks_consecutive_buckets_taking_chains_head_first() {
+    fn some_keys_walks_consecutive_buckets_to_the_end_of_the_last_chain() {
         let (t, next) = table(8, &[(1, &[10, 11, 12]), (2, &[20]), (5, &[50, 51])]);
-        // Starting at bucket 0, 1, 6 or 7; at 2; at 3, 4 or 5 (wrapping).
-        let walks: [[KeyId; 4]; 3] = [[10, 11, 12, 20], [20, 50, 51, 10], [50, 51, 10, 11]];
-        let mut seen = [0; 3];
+        // The keys of the buckets walked from each start bucket: from 0, 1,
+        // 6 or 7, buckets 1 and 2; from 2, buckets 2, 5 and 1 (wrapping);
+        // from 3, 4 or 5, buckets 5 and 1.
+        let a: &[KeyId] = &[10, 11, 12, 20];
+        let b: &[KeyId] = &[20, 50, 51, 10, 11, 12];
+        let c: &[KeyId] = &[50, 51, 10, 11, 12];
+        let walks = [a, a, b, c, c, c, a, a];
         let mut rng = SmallRng::seed_from_u64(1);
-        for _ in 0..800 {
-            let mut out = [NONE; 4];
-            assert_eq!(
-                t.some(next.as_slice(), rng.next_u64(), &mut rng, &mut out, |_| {}),
-                4
-            );
-            let w = walks.iter().position(|w| *w == out);
-            seen[w.unwrap_or_else(|| panic!("not a walk: {out:?}"))] += 1;
+        let trials = 3000;
+        for (start, walk) in walks.iter().enumerate() {
+            let mut times = [0u32; 64];
+            for _ in 0..trials {
+                let mut out = [NONE; 4];
+                let got = t.some(next.as_slice(), start as u64, &mut rng, &mut out, |_| {});
+                assert_eq!(got, 4);
+                for (i, k) in out.iter().enumerate() {
+                    assert!(walk.contains(k), "from {start}: {k} not walked");
+                    assert!(!out[..i].contains(k), "from {start}: {k} twice");
+                    times[*k as usize] += 1;
+                }
+            }
+            // Each key walked is in the sample with probability 4 / walked.
+            let p = 4.0 / walk.len() as f64;
+            for k in walk.iter() {
+                let share = times[*k as usize] as f64 / trials as f64;
+                assert!(
+                    (share - p).abs() < 0.04,
+                    "from {start}: key {k} {share} vs {p}"
+                );
+            }
         }
-        // Each start bucket is equally likely: 4, 1 and 3 eighths.
-        assert!(seen[0] > 330 && seen[0] < 470, "{seen:?}");
-        assert!(seen[1] > 60 && seen[1] < 140, "{seen:?}");
-        assert!(seen[2] > 230 && seen[2] < 370, "{seen:?}");
     }
 
     #[test]
-    fn some_keys_truncates_the_last_chain_keeping_its_newest_entries() {
+    fn some_keys_samples_a_long_chain_evenly() {
+        // Redis 7.0.11 and before kept the first five of this chain (the
+        // newest keys); from 7.0.12 the chain is walked to its end and
+        // reservoir-sampled, so each of its seven keys is kept 5/7 of the time.
         let (t, next) = table(4, &[(0, &[1, 2, 3, 4, 5, 6, 7])]);
         let mut rng = SmallRng::seed_from_u64(7);
-        let mut out = [NONE; 5];
-        assert_eq!(
-            t.some(next.as_slice(), rng.next_u64(), &mut rng, &mut out, |_| {}),
-            5
-        );
-        assert_eq!(out, [1, 2, 3, 4, 5]);
+        let trials = 7000;
+        let mut times = [0u32; 8];
+        for _ in 0..trials {
+            let mut out = [NONE; 5];
+            assert_eq!(t.some(next.as_slice(), 0, &mut rng, &mut out, |_| {}), 5);
+            for k in out {
+                times[k as usize] += 1;
+            }
+        }
+        for (k, &t) in times.iter().enumerate().skip(1) {
+            let share = t as f64 / trials as f64;
+            assert!((share - 5.0 / 7.0).abs() < 0.03, "key {k}: {share}");
+        }
     }
 
     #[test]
