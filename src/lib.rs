@@ -18,9 +18,10 @@
 //! Redis's load factor). Once a database holds a key with a TTL, every slot
 //! also has a 4-byte `expires` chain link and a key with a TTL its share of
 //! `expires`' heads. The bucket chains are modelled because Redis samples by
-//! walking consecutive buckets (`dictGetSomeKeys`) and picks a random key
-//! bucket first (`dictGetRandomKey`), and they are also the index: a key is found by walking its
-//! chain, as `dictFind` does, so nothing is kept per key *id* but two bits
+//! walking consecutive buckets (`dictGetSomeKeys`) and picks one key by
+//! first drawing a random non-empty bucket (`dictGetRandomKey`), and they
+//! are also the index: a key is found by walking its chain, as `dictFind`
+//! does, so nothing is kept per key *id* but two bits
 //! ("ever evicted", "lost now") that must outlive the key, since a read
 //! that misses because of an eviction is counted long after the key is
 //! gone. Keys lost with a TTL still to run keep their deadline in a map

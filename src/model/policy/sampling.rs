@@ -6,14 +6,15 @@
 //! keys of consecutive hash buckets after a random start, every chain walked
 //! to its end, reservoir-sampled down to `maxmemory-samples` (redis/redis
 //! #12276). Before 7.0.12 the walk kept each chain from its head (the key
-//! inserted last) and cut the last chain when the sample was full, so keys
+//! linked last) and cut the last chain when the sample was full, so keys
 //! deep in a chain, more often long idle, were sampled less. It matters:
 //! against 7.0.15 on the seed scenario, that older walk lost 12-16% more
 //! rate-limit reads under LRU than the server; with the reservoir the model
 //! is within a few percent (see the README's validation). A static probe
-//! shows the same: 50,000 keys of distinct ages, then new keys forcing about
-//! 4,100 evictions; 7.0.15 evicted about 210 keys from the younger bins, the
-//! reservoir 210 and the older walk 240 (20 runs each).
+//! shows the same (`examples/sampling_probe.rs`): 50,000 keys of distinct
+//! ages, then new keys forcing about 4,140 evictions; 7.0.15 evicted 206-214
+//! keys from the youngest 75%, the reservoir 208-210 and the older walk
+//! about 239 (sets of 20 runs).
 
 use super::{PickEnv, Policy, PolicyKind, Touch, Victim};
 use crate::model::keyspace::{Entry, Keyspace};
