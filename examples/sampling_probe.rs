@@ -19,7 +19,7 @@
 //! (default 10 runs, `redis-server` from the PATH).
 
 use evictsim::model::policy::AllKeysLru;
-use evictsim::model::{Instance, InstanceConfig};
+use evictsim::model::{Instance, InstanceConfig, PolicyKind};
 use evictsim::op::{Cmd, Op, SetCond, Value};
 use evictsim::validate::server::{self, ServerSettings};
 use evictsim::validate::Target;
@@ -38,14 +38,8 @@ fn bin(i: u64) -> usize {
 
 /// One run on a fresh server: evictions per age bin and in total.
 fn real_run(path: &Path) -> Result<(Vec<u64>, u64), Box<dyn Error>> {
-    let settings = ServerSettings {
-        config: vec![
-            ("maxmemory-policy", "allkeys-lru".to_string()),
-            ("maxmemory-samples", "5".to_string()),
-            ("maxmemory", "0".to_string()),
-        ],
-        databases: 16,
-    };
+    // The model's defaults (5 samples, no limit yet) under allkeys-lru.
+    let settings = ServerSettings::for_instance(&InstanceConfig::default(), PolicyKind::AllKeysLru);
     let session = server::open(&Target::Spawn(path.to_path_buf()), &settings)?;
     let mut con = session.connect()?;
     let value = "x".repeat(VALUE);
