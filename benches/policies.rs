@@ -123,6 +123,7 @@ fn sweep(c: &mut Criterion) {
             critical: false,
         }],
         duration_ms: 0,
+        source: Default::default(),
     };
     let mut g = c.benchmark_group("sweep_4_policies");
     g.throughput(Throughput::Elements(ops.len() as u64));

@@ -30,6 +30,9 @@ Examples:
       10 simulated minutes in one real minute per policy (TTLs and windows scaled too)
   evictsim validate scenarios/pure-cache.toml --redis redis://127.0.0.1:6380 --format json
       use a running server (it is flushed with FLUSHALL and reconfigured)
+  evictsim validate --trace tests/fixtures/mixed-zeros.csv --trace-format csv --maxmemory 4mb
+      --classes tests/fixtures/mixed-zeros.classes.toml -p allkeys-lru -p noeviction
+      your own trace (csv or a MONITOR capture) into real Redis, beside the model
 
 Exit status: 0 when every figure agrees within tolerance, 2 when some does not,
 1 on an error (no server, bad scenario).";
@@ -84,11 +87,40 @@ pub struct ServerArgs {
     pub redis: Option<String>,
 }
 
+/// Which keys belong to which class, for a trace.
+#[derive(Args, Debug, Clone)]
+pub struct ClassArgs {
+    /// A key class as NAME=GLOB (repeat; first match wins; unmatched keys
+    /// are class `other`).
+    #[arg(long = "class", value_name = "NAME=GLOB")]
+    pub classes: Vec<String>,
+    /// Mark a class as critical (data with no other copy; repeat).
+    #[arg(long = "critical", value_name = "NAME")]
+    pub critical: Vec<String>,
+    /// Class rules from a TOML file ([[class]] name, match, critical).
+    #[arg(long = "classes", value_name = "FILE", conflicts_with = "classes")]
+    pub classes_file: Option<PathBuf>,
+}
+
 /// Arguments of `validate`.
 #[derive(Args, Debug)]
 pub struct ValidateArgs {
-    /// The scenario file (TOML; see scenarios/).
-    pub scenario: PathBuf,
+    /// The scenario file (TOML; see scenarios/); or give --trace instead.
+    #[arg(required_unless_present = "trace", conflicts_with = "trace")]
+    pub scenario: Option<PathBuf>,
+    /// Validate a trace instead of a scenario: its own commands go to the
+    /// server, paced by their timestamps (csv or monitor; needs --maxmemory).
+    #[arg(long, value_name = "FILE", requires_all = ["trace_format", "maxmemory"])]
+    pub trace: Option<PathBuf>,
+    /// The trace's format: csv or monitor.
+    #[arg(long, value_name = "csv|monitor", requires = "trace")]
+    pub trace_format: Option<String>,
+    /// Key classes of the trace.
+    #[command(flatten)]
+    pub class_args: ClassArgs,
+    /// A trace read that misses writes the object back (SET) with its size.
+    #[arg(long, requires = "trace")]
+    pub read_through: bool,
     /// A policy to validate (repeat for several; default: the scenario's
     /// list without the ones Redis 7.0 lacks). Redis 7.0 has noeviction,
     /// allkeys-lru, allkeys-lfu, allkeys-random, volatile-lru, volatile-lfu,
@@ -169,16 +201,9 @@ pub struct ReplayArgs {
     /// A policy to run (repeat for several; default: all).
     #[arg(long = "policy", short = 'p', value_name = "POLICY")]
     pub policies: Vec<String>,
-    /// A key class as NAME=GLOB (repeat; first match wins; unmatched keys
-    /// are class `other`).
-    #[arg(long = "class", value_name = "NAME=GLOB")]
-    pub classes: Vec<String>,
-    /// Mark a class as critical (data with no other copy; repeat).
-    #[arg(long = "critical", value_name = "NAME")]
-    pub critical: Vec<String>,
-    /// Class rules from a TOML file ([[class]] name, match, critical).
-    #[arg(long = "classes", value_name = "FILE", conflicts_with = "classes")]
-    pub classes_file: Option<PathBuf>,
+    /// Key classes.
+    #[command(flatten)]
+    pub class_args: ClassArgs,
     /// A read that misses inserts the object with its size, as cache
     /// simulators do (for traces that hold only reads).
     #[arg(long)]

@@ -57,6 +57,7 @@
 pub mod metrics;
 pub mod model;
 pub mod op;
+pub mod provenance;
 pub mod report;
 pub mod shards;
 pub mod sim;

@@ -5,16 +5,20 @@ mod cli;
 
 use anyhow::{bail, Context, Result};
 use clap::Parser;
-use cli::{CalibrateArgs, Cli, Command, ReplayArgs, RunArgs, ServerArgs, ValidateArgs};
+use cli::{CalibrateArgs, ClassArgs, Cli, Command, ReplayArgs, RunArgs, ServerArgs, ValidateArgs};
 use evictsim::model::{InstanceConfig, MemoryModel, PolicyKind};
+use evictsim::provenance::{Provenance, TraceProvenance};
 use evictsim::report::{self, Format};
 use evictsim::shards::SpatialSample;
+use evictsim::sim::ClassInfo;
 use evictsim::sim::{self, RunResult, RunSpec};
 use evictsim::source::{Scenario, Workload};
+use evictsim::trace::TraceStats;
 use evictsim::trace::{ClassRules, CsvWriter, TraceFormat, TraceOptions, TraceReader};
 use evictsim::units;
 use evictsim::validate::{
-    self, PolicyValidation, Target, ValidateOptions, Validation, ValidationJson, ValidationTable,
+    self, PolicyValidation, Target, TraceInput, ValidateOptions, ValidateSource, Validation,
+    ValidationJson, ValidationTable,
 };
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::io::{IsTerminal, Write};
@@ -76,6 +80,7 @@ fn scenario_with_overrides(
 
 /// Typed options of `run`, with nothing of clap left in them.
 struct RunOptions {
+    path: PathBuf,
     scenario: Scenario,
     output: Output,
     emit_trace: Option<PathBuf>,
@@ -117,6 +122,7 @@ fn run_options(args: RunArgs) -> Result<RunOptions> {
         )
     };
     Ok(RunOptions {
+        path: args.scenario,
         scenario,
         output: Output {
             format,
@@ -155,6 +161,9 @@ fn run_scenario(args: RunArgs) -> Result<()> {
         policies: sc.policies.clone(),
         classes: sc.class_infos(),
         duration_ms: sc.duration_ms,
+        source: Provenance::Scenario {
+            path: opts.path.display().to_string(),
+        },
     };
     let pb = progress_bar(sc.duration_ms, opts.output.quiet);
     let started = std::time::Instant::now();
@@ -227,8 +236,8 @@ fn emit_trace(sc: &Scenario, path: &std::path::Path) -> Result<()> {
     Ok(())
 }
 
-fn replay(args: ReplayArgs) -> Result<()> {
-    let format: TraceFormat = args.trace_format.parse()?;
+/// Class rules from `--class`/`--critical` or `--classes FILE`.
+fn class_rules(args: &ClassArgs) -> Result<ClassRules> {
     let mut classes = match &args.classes_file {
         Some(f) => ClassRules::from_toml_file(f)?,
         None => ClassRules::from_cli(&args.classes, &[] as &[&str])?,
@@ -236,6 +245,12 @@ fn replay(args: ReplayArgs) -> Result<()> {
     for c in &args.critical {
         classes.mark_critical(c)?;
     }
+    Ok(classes)
+}
+
+fn replay(args: ReplayArgs) -> Result<()> {
+    let format: TraceFormat = args.trace_format.parse()?;
+    let classes = class_rules(&args.class_args)?;
     let memory_model = match args.memory_model.as_str() {
         "redis" => MemoryModel::Redis,
         "raw" => MemoryModel::Raw,
@@ -266,6 +281,16 @@ fn replay(args: ReplayArgs) -> Result<()> {
     opts.classes = classes;
     opts.read_through = args.read_through;
     opts.strict = args.strict;
+    let provenance = TraceProvenance::new(
+        args.trace.display().to_string(),
+        &opts,
+        args.class_args
+            .classes_file
+            .as_ref()
+            .map(|f| f.display().to_string()),
+        args.sample_rate,
+        maxmemory,
+    );
     let mut reader = TraceReader::open(&args.trace, opts)?;
     let sample = match args.sample_rate {
         Some(r) => Some(SpatialSample::new(r, args.seed).context("--sample-rate")?),
@@ -290,6 +315,7 @@ fn replay(args: ReplayArgs) -> Result<()> {
         policies,
         classes: reader.class_infos(),
         duration_ms: 0,
+        source: Provenance::Library,
     };
     if let Some(s) = &sample {
         spec.instance = s.scale(&spec.instance);
@@ -306,34 +332,47 @@ fn replay(args: ReplayArgs) -> Result<()> {
     let ops = reader
         .by_ref()
         .filter(|op| sample.as_ref().is_none_or(|s| s.keeps(op)));
-    let result = sim::simulate(&spec, ops, |ops, _| pb.set_message(rate(ops, started)));
+    let mut result = sim::simulate(&spec, ops, |ops, _| pb.set_message(rate(ops, started)));
     pb.finish_and_clear();
     let stats = reader.finish()?;
-    if stats.ops == 0 {
-        bail!("{}: no operation in the trace", args.trace.display());
-    }
     if !args.output.quiet {
-        eprintln!(
-            "{}: {} lines, {} operations, {} distinct keys, {} malformed lines skipped",
-            args.trace.display(),
-            report::fmt::thousands(stats.lines),
-            report::fmt::thousands(stats.ops),
-            report::fmt::thousands(stats.distinct_keys),
-            report::fmt::thousands(stats.skipped_malformed)
+        eprint!(
+            "{}",
+            trace_summary(&args.trace.display().to_string(), &stats, &spec.classes)
         );
-        for (line, why) in &stats.first_errors {
-            eprintln!("  line {line}: {why}");
-        }
-        if !stats.unknown_commands.is_empty() {
-            let list: Vec<String> = stats
-                .unknown_commands
-                .iter()
-                .map(|(c, n)| format!("{c} x{n}"))
-                .collect();
-            eprintln!("  commands not modelled (skipped): {}", list.join(", "));
-        }
     }
+    result.source = Provenance::Trace(provenance.with_stats(&stats));
     finish(&result, &output)
+}
+
+/// What the reader saw and understood of a trace, for stderr.
+fn trace_summary(file: &str, stats: &TraceStats, classes: &[ClassInfo]) -> String {
+    use report::fmt::thousands;
+    let mut s = format!(
+        "{file}: {} lines, {} operations, {} distinct keys, {} malformed lines skipped, {} refused as Redis refuses them\n",
+        thousands(stats.lines),
+        thousands(stats.ops),
+        thousands(stats.distinct_keys),
+        thousands(stats.skipped_malformed),
+        thousands(stats.rejected),
+    );
+    for (line, why) in &stats.first_errors {
+        s += &format!("  line {line}: {why}\n");
+    }
+    if !stats.unknown_commands.is_empty() {
+        let list: Vec<String> = stats
+            .unknown_commands
+            .iter()
+            .map(|(c, n)| format!("{c} x{n}"))
+            .collect();
+        s += &format!("  commands not modelled (skipped): {}\n", list.join(", "));
+    }
+    let table = report::understood::text(classes, &stats.understood, "  ");
+    if !table.is_empty() {
+        s += "  understood as:\n";
+        s += &table;
+    }
+    s
 }
 
 fn trace_stem(path: &std::path::Path) -> String {
@@ -385,30 +424,58 @@ fn text_or_json(s: &str) -> Result<TextOrJson> {
     }
 }
 
-/// Typed options of `validate`.
-fn validate_options(args: ValidateArgs) -> Result<(ValidateOptions, TextOrJson, Vec<String>)> {
-    let explicit = !args.policies.is_empty();
-    let scenario = scenario_with_overrides(
-        &args.scenario,
-        &args.policies,
-        args.maxmemory.as_deref(),
-        args.seed,
-    )?;
-    let format = text_or_json(&args.format)?;
-    let mut skipped = Vec::new();
-    let mut policies = scenario.policies.clone();
-    if !explicit {
-        // The scenario's list may hold policies Redis 7.0 lacks: leave them out.
-        policies.retain(|&p| match validate::not_in_redis7(p) {
+/// The Redis 7.0 policies of a list, and a note for each left out.
+fn redis7_policies(list: &[PolicyKind], skipped: &mut Vec<String>) -> Vec<PolicyKind> {
+    list.iter()
+        .copied()
+        .filter(|&p| match validate::not_in_redis7(p) {
             Some(why) => {
                 skipped.push(format!("{p} skipped: {why}"));
                 false
             }
             None => true,
-        });
-    }
+        })
+        .collect()
+}
+
+/// Typed options of `validate`.
+fn validate_options(args: ValidateArgs) -> Result<(ValidateOptions, TextOrJson, Vec<String>)> {
+    let explicit = !args.policies.is_empty();
+    let format = text_or_json(&args.format)?;
+    let mut skipped = Vec::new();
+    let (source, policies) = match (&args.scenario, &args.trace) {
+        (Some(path), _) => {
+            let scenario = scenario_with_overrides(
+                path,
+                &args.policies,
+                args.maxmemory.as_deref(),
+                args.seed,
+            )?;
+            // The scenario's list may hold policies Redis 7.0 lacks: leave them out.
+            let policies = if explicit {
+                scenario.policies.clone()
+            } else {
+                redis7_policies(&scenario.policies, &mut skipped)
+            };
+            (ValidateSource::Scenario(scenario), policies)
+        }
+        (None, Some(trace)) => {
+            let (input, stats) = load_trace_for_validate(&args, trace)?;
+            eprint!(
+                "{}",
+                trace_summary(&trace.display().to_string(), &stats, &input.classes)
+            );
+            let policies = if explicit {
+                parse_policies(&args.policies)?
+            } else {
+                redis7_policies(&PolicyKind::ALL, &mut skipped)
+            };
+            (ValidateSource::Trace(input), policies)
+        }
+        (None, None) => bail!("give a scenario file or --trace FILE"),
+    };
     let opts = ValidateOptions {
-        scenario,
+        source,
         policies,
         target: target(args.server),
         speed: args.speed,
@@ -418,6 +485,37 @@ fn validate_options(args: ValidateArgs) -> Result<(ValidateOptions, TextOrJson, 
         bail!("no Redis 7.0 policy to validate ({})", skipped.join("; "));
     }
     Ok((opts, format, skipped))
+}
+
+/// Reads the whole trace of `validate --trace` into memory.
+fn load_trace_for_validate(
+    args: &ValidateArgs,
+    trace: &std::path::Path,
+) -> Result<(TraceInput, TraceStats)> {
+    let format: TraceFormat = args
+        .trace_format
+        .as_deref()
+        .context("--trace needs --trace-format (csv or monitor)")?
+        .parse()?;
+    if !matches!(format, TraceFormat::Csv | TraceFormat::Monitor) {
+        bail!("validate --trace takes csv or monitor traces (got {format}): the others are anonymised cache traces with no Redis commands to send");
+    }
+    let maxmemory = args
+        .maxmemory
+        .as_deref()
+        .context("--trace needs --maxmemory")?;
+    let maxmemory =
+        units::parse_memory(maxmemory).with_context(|| format!("--maxmemory '{maxmemory}'"))?;
+    let mut opts = TraceOptions::new(format);
+    opts.classes = class_rules(&args.class_args)?;
+    opts.read_through = args.read_through;
+    let instance = InstanceConfig {
+        maxmemory,
+        seed: args.seed.unwrap_or(0),
+        ..Default::default()
+    };
+    let (input, stats) = validate::load_trace(trace, opts, instance)?;
+    Ok((input, stats))
 }
 
 fn run_validate(args: ValidateArgs) -> Result<i32> {
@@ -433,7 +531,7 @@ fn run_validate(args: ValidateArgs) -> Result<i32> {
         eprintln!(
             "{policy}: replaying {} of {} into {}...",
             report::fmt::duration_ms(opts.real_duration_ms()),
-            opts.scenario.name,
+            opts.source.name(),
             opts.target.describe()
         );
         let r: PolicyValidation = validate::validate_policy(&opts, policy)

@@ -4,6 +4,7 @@
 use crate::metrics::Metrics;
 use crate::model::{AnyInstance, InstanceConfig, PolicyKind};
 use crate::op::Op;
+use crate::provenance::Provenance;
 use rayon::prelude::*;
 
 /// A key class as the reports show it.
@@ -45,6 +46,10 @@ pub struct RunResult {
     /// Peak `used_memory` of the same workload with no `maxmemory`: the
     /// memory an instance needs to lose nothing.
     pub unbounded_peak_memory: u64,
+    /// Where the operations came from and how they were read.
+    pub source: Provenance,
+    /// The instance settings every policy ran with.
+    pub instance: InstanceConfig,
 }
 
 /// What a run needs besides its operations.
@@ -63,6 +68,8 @@ pub struct RunSpec {
     /// Simulated time the run covers, in ms (the clock is advanced to it at
     /// the end, so cron work after the last operation still happens).
     pub duration_ms: u64,
+    /// Where the operations come from (carried into the result).
+    pub source: Provenance,
 }
 
 /// Operations per batch: each batch is applied to every instance in turn
@@ -111,6 +118,8 @@ pub fn simulate(
         simulated_ms: end,
         classes: spec.classes.clone(),
         unbounded_peak_memory: unbounded.metrics().peak_used_memory,
+        source: spec.source.clone(),
+        instance: spec.instance.clone(),
         results: instances
             .into_iter()
             .map(|i| PolicyRun {

@@ -133,6 +133,8 @@ fn zero_reads_and_empty_metrics_do_not_panic() {
     let classes = classes();
     let run = RunResult {
         scenario: "empty".into(),
+        source: Default::default(),
+        instance: Default::default(),
         seed: 0,
         maxmemory_bytes: 0,
         ops: 0,

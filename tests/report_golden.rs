@@ -109,6 +109,9 @@ fn markdown_leads_with_the_verdict_then_tables_charts_settings() {
 fn markdown_escapes_text_from_the_run() {
     let mut r = sample();
     r.scenario = "a*b [x](y)".into();
+    r.source = evictsim::provenance::Provenance::Scenario {
+        path: "scenarios/a*b [x](y).toml".into(),
+    };
     r.classes[1].name = "<script>alert(1)</script>".into();
     r.classes[2].name = "feed|v2_*".into();
     let md = markdown(&r);

@@ -222,6 +222,7 @@ fn a_trace_replays_through_the_simulator() {
         policies: vec![PolicyKind::AllKeysLru, PolicyKind::AllKeysRandom],
         classes: r.class_infos(),
         duration_ms: 0,
+        source: Default::default(),
     };
     let res = simulate(&spec, r.by_ref(), |_, _| {});
     let stats = r.finish().unwrap();
@@ -744,7 +745,6 @@ fn sample_ops() -> (Vec<Op>, Vec<String>) {
         Cmd::Persist,
         Cmd::IncrBy { delta: i64::MIN },
         Cmd::IncrBy { delta: 1 },
-        Cmd::IncrWindow { window_ms: 0 },
         Cmd::IncrWindow { window_ms: 60_000 },
         Cmd::Append { len: u32::MAX },
         Cmd::Grow { bytes: 0 },

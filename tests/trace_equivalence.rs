@@ -99,6 +99,7 @@ fn replay(path: &Path, format: TraceFormat) -> RunResult {
         ],
         classes: reader.class_infos(),
         duration_ms: 0,
+        source: Default::default(),
     };
     let r = simulate(&spec, reader.by_ref(), |_, _| {});
     let stats = reader.finish().expect("trace reads to the end");

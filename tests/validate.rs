@@ -12,7 +12,7 @@ mod support;
 use assert_cmd::Command;
 use evictsim::model::PolicyKind;
 use evictsim::source::Scenario;
-use evictsim::validate::{self, ValidateOptions, Validation, ValidationTable};
+use evictsim::validate::{self, ValidateOptions, ValidateSource, Validation, ValidationTable};
 use predicates::prelude::*;
 use std::path::Path;
 use std::sync::Mutex;
@@ -26,7 +26,7 @@ fn validate_tiny(policy: PolicyKind) -> Option<(bool, String)> {
     let target = support::redis::spawn_target()?;
     let scenario = Scenario::from_path(Path::new(&tiny())).expect("the fixture is valid");
     let opts = ValidateOptions {
-        scenario,
+        source: ValidateSource::Scenario(scenario),
         policies: vec![policy],
         target,
         speed: 1.0,

@@ -13,7 +13,10 @@ use serde::{Serialize, Serializer};
 use super::summary::Summary;
 use super::{Exporter, ReportError};
 use crate::metrics::{ClassMetrics, Counters, Metrics};
+use crate::model::MemoryModel;
+use crate::provenance::Provenance;
 use crate::sim::{ClassInfo, RunResult};
+use crate::trace::Understood;
 
 /// Renders a run as pretty JSON.
 #[derive(Clone, Copy, Debug, Default)]
@@ -25,6 +28,17 @@ impl Exporter for JsonExporter {
         let name = |i: Option<usize>| i.and_then(|i| r.results.get(i)).map(|p| p.policy.name());
         let doc = JsonRun {
             scenario: &r.scenario,
+            source: JsonSource::new(r),
+            command: super::story::command(r),
+            instance: JsonInstance {
+                memory_model: match r.instance.memory_model {
+                    MemoryModel::Redis => "redis",
+                    MemoryModel::Raw => "raw",
+                },
+                samples: r.instance.samples,
+                lfu_log_factor: r.instance.lfu_log_factor,
+                lfu_decay_time: r.instance.lfu_decay_time,
+            },
             seed: r.seed,
             maxmemory_bytes: r.maxmemory_bytes,
             ops: r.ops,
@@ -59,6 +73,9 @@ impl Exporter for JsonExporter {
 #[derive(Serialize)]
 struct JsonRun<'a> {
     scenario: &'a str,
+    source: JsonSource<'a>,
+    command: Option<String>,
+    instance: JsonInstance,
     seed: u64,
     maxmemory_bytes: u64,
     ops: u64,
@@ -66,6 +83,104 @@ struct JsonRun<'a> {
     unbounded_peak_memory: u64,
     verdict: JsonVerdict,
     results: Vec<JsonPolicy<'a>>,
+}
+
+/// Where the operations came from; a trace's reading in full.
+#[derive(Serialize)]
+struct JsonSource<'a> {
+    kind: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    path: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    trace: Option<JsonTrace<'a>>,
+}
+
+#[derive(Serialize)]
+struct JsonTrace<'a> {
+    format: &'static str,
+    classes_file: Option<&'a str>,
+    rules: Vec<[&'a str; 2]>,
+    critical: &'a [String],
+    read_through: bool,
+    strict: bool,
+    /// A decimal string: the JSON holds no floats.
+    sample_rate: Option<String>,
+    maxmemory_bytes: u64,
+    lines: u64,
+    malformed: u64,
+    rejected: u64,
+    not_modelled: u64,
+    understood: JsonUnderstood<'a>,
+}
+
+/// What the reader understood, as an object keyed by class name.
+struct JsonUnderstood<'a> {
+    infos: &'a [ClassInfo],
+    understood: &'a [Understood],
+}
+
+impl Serialize for JsonUnderstood<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut m = s.serialize_map(None)?;
+        for (info, u) in self.infos.iter().zip(self.understood) {
+            if !u.is_empty() {
+                m.serialize_entry(&info.name, u)?;
+            }
+        }
+        m.end()
+    }
+}
+
+impl<'a> JsonSource<'a> {
+    fn new(r: &'a RunResult) -> Self {
+        match &r.source {
+            Provenance::Library => JsonSource {
+                kind: "library",
+                path: None,
+                trace: None,
+            },
+            Provenance::Scenario { path } => JsonSource {
+                kind: "scenario",
+                path: Some(path),
+                trace: None,
+            },
+            Provenance::Trace(t) => JsonSource {
+                kind: "trace",
+                path: Some(&t.path),
+                trace: Some(JsonTrace {
+                    format: t.format.name(),
+                    classes_file: t.classes_file.as_deref(),
+                    rules: t
+                        .rules
+                        .iter()
+                        .map(|(c, g)| [c.as_str(), g.as_str()])
+                        .collect(),
+                    critical: &t.critical,
+                    read_through: t.read_through,
+                    strict: t.strict,
+                    sample_rate: t.sample_rate.map(|r| r.to_string()),
+                    maxmemory_bytes: t.maxmemory,
+                    lines: t.lines,
+                    malformed: t.malformed,
+                    rejected: t.rejected,
+                    not_modelled: t.not_modelled,
+                    understood: JsonUnderstood {
+                        infos: &r.classes,
+                        understood: &t.understood,
+                    },
+                }),
+            },
+        }
+    }
+}
+
+/// The instance settings besides `maxmemory`.
+#[derive(Serialize)]
+struct JsonInstance {
+    memory_model: &'static str,
+    samples: u32,
+    lfu_log_factor: u32,
+    lfu_decay_time: u32,
 }
 
 #[derive(Serialize)]

@@ -20,6 +20,7 @@ mod markdown;
 mod story;
 mod summary;
 mod table;
+pub mod understood;
 
 use std::str::FromStr;
 
@@ -171,6 +172,8 @@ mod tests {
             classes: vec![],
             results: vec![],
             unbounded_peak_memory: 0,
+            source: Default::default(),
+            instance: Default::default(),
         };
         for f in Format::ALL {
             let out = export(f, &r).unwrap();

@@ -14,7 +14,10 @@ use super::charts::{all_charts, Chart};
 use super::doc::{b, c, t, Block, Document, Row, Span, Table, Tone};
 use super::fmt::{bytes, duration_ms, percent, plural, thousands};
 use super::summary::{PolicySummary, Summary};
+use super::understood;
 use crate::metrics::Counters;
+use crate::model::{InstanceConfig, MemoryModel};
+use crate::provenance::{Provenance, TraceProvenance};
 use crate::sim::{ClassInfo, RunResult};
 
 /// Builds the report of a run from its summary.
@@ -720,18 +723,67 @@ fn shell_word(s: &str) -> String {
     }
 }
 
-/// The command that reruns this report.
-fn command(r: &RunResult) -> String {
-    let mut cmd = format!(
-        "evictsim run {} --seed {} --maxmemory {}",
-        shell_word(&format!("scenarios/{}.toml", r.scenario)),
-        r.seed,
-        redis_size(r.maxmemory_bytes),
-    );
+/// The command that reruns this report, if a command can.
+pub(crate) fn command(r: &RunResult) -> Option<String> {
+    let inst = &r.instance;
+    let mut cmd = match &r.source {
+        Provenance::Library => return None,
+        Provenance::Scenario { path } => format!(
+            "evictsim run {} --seed {} --maxmemory {}",
+            shell_word(path),
+            r.seed,
+            redis_size(r.maxmemory_bytes),
+        ),
+        Provenance::Trace(tp) => trace_command(tp, inst, r.seed),
+    };
     for run in &r.results {
         cmd.push_str(" --policy ");
         cmd.push_str(run.policy.name());
     }
+    Some(cmd)
+}
+
+fn trace_command(tp: &TraceProvenance, inst: &InstanceConfig, seed: u64) -> String {
+    let mut cmd = format!(
+        "evictsim replay {} --trace-format {} --maxmemory {}",
+        shell_word(&tp.path),
+        tp.format,
+        redis_size(tp.maxmemory),
+    );
+    match &tp.classes_file {
+        Some(f) => cmd += &format!(" --classes {}", shell_word(f)),
+        None => {
+            for (class, glob) in &tp.rules {
+                cmd += &format!(" --class {}", shell_word(&format!("{class}={glob}")));
+            }
+        }
+    }
+    for c in &tp.critical {
+        cmd += &format!(" --critical {}", shell_word(c));
+    }
+    if tp.read_through {
+        cmd += " --read-through";
+    }
+    if tp.strict {
+        cmd += " --strict";
+    }
+    if inst.memory_model == MemoryModel::Raw {
+        cmd += " --memory-model raw";
+    }
+    let d = InstanceConfig::default();
+    if inst.samples != d.samples {
+        cmd += &format!(" --samples {}", inst.samples);
+    }
+    if inst.lfu_log_factor != d.lfu_log_factor {
+        cmd += &format!(" --lfu-log-factor {}", inst.lfu_log_factor);
+    }
+    if inst.lfu_decay_time != d.lfu_decay_time {
+        cmd += &format!(" --lfu-decay-time {}", inst.lfu_decay_time);
+    }
+    if let Some(rate) = tp.sample_rate {
+        cmd += &format!(" --sample-rate {rate}");
+    }
+    cmd += &format!(" --seed {seed}");
     cmd
 }
 
@@ -764,36 +816,112 @@ fn settings(r: &RunResult) -> Vec<Block> {
             thousands(r.maxmemory_bytes)
         )
     };
+    let inst = &r.instance;
+    let mut rows = vec![
+        row("source", vec![t(r.source.describe())]),
+        row("scenario", vec![t(r.scenario.clone())]),
+        row("seed", vec![t(r.seed.to_string())]),
+        row("maxmemory", vec![t(mm)]),
+    ];
+    if let Some(tp) = r.source.trace() {
+        if let Some(rate) = tp.sample_rate {
+            rows.push(row(
+                "sample rate",
+                vec![t(format!(
+                    "{rate} of the keys (maxmemory scaled from {}; counts are the sample's)",
+                    bytes(tp.maxmemory)
+                ))],
+            ));
+        }
+        let mut reading = vec![format!("{} lines", thousands(tp.lines))];
+        reading.push(format!("{} malformed and skipped", thousands(tp.malformed)));
+        reading.push(format!(
+            "{} refused as Redis refuses them",
+            thousands(tp.rejected)
+        ));
+        reading.push(format!("{} not modelled", thousands(tp.not_modelled)));
+        if tp.read_through {
+            reading.push("read-through".to_string());
+        }
+        if tp.strict {
+            reading.push("strict".to_string());
+        }
+        rows.push(row("trace reading", vec![t(reading.join(", "))]));
+    }
+    rows.extend([
+        row(
+            "memory model",
+            vec![t(match inst.memory_model {
+                MemoryModel::Redis => "redis (Redis 7.0's used_memory)",
+                MemoryModel::Raw => "raw (a key costs its value's size)",
+            })],
+        ),
+        row("maxmemory-samples", vec![t(inst.samples.to_string())]),
+        row(
+            "lfu-log-factor / lfu-decay-time",
+            vec![t(format!(
+                "{} / {} min",
+                inst.lfu_log_factor, inst.lfu_decay_time
+            ))],
+        ),
+        row("operations", vec![t(thousands(r.ops))]),
+        row(
+            "simulated time",
+            vec![t(format!(
+                "{} ({} ms)",
+                duration_ms(r.simulated_ms),
+                thousands(r.simulated_ms)
+            ))],
+        ),
+        row("policies", or_none(policies)),
+        row("key classes", or_none(classes)),
+        row(
+            "peak used memory with no limit",
+            vec![t(bytes(r.unbounded_peak_memory))],
+        ),
+        row("evictsim version", vec![t(env!("CARGO_PKG_VERSION"))]),
+    ]);
     out.push(Block::Table(Table {
         head: vec!["setting", "value"],
         numeric: vec![false, false],
-        rows: vec![
-            row("scenario", vec![t(r.scenario.clone())]),
-            row("seed", vec![t(r.seed.to_string())]),
-            row("maxmemory", vec![t(mm)]),
-            row("operations", vec![t(thousands(r.ops))]),
-            row(
-                "simulated time",
-                vec![t(format!(
-                    "{} ({} ms)",
-                    duration_ms(r.simulated_ms),
-                    thousands(r.simulated_ms)
-                ))],
-            ),
-            row("policies", or_none(policies)),
-            row("key classes", or_none(classes)),
-            row(
-                "peak used memory with no limit",
-                vec![t(bytes(r.unbounded_peak_memory))],
-            ),
-            row("evictsim version", vec![t(env!("CARGO_PKG_VERSION"))]),
-        ],
+        rows,
     }));
-    out.push(para(vec![t(
-        "Rerun it with the scenario's file (the same seed and inputs give the same \
-         numbers, byte for byte):",
-    )]));
-    out.push(Block::Code(command(r)));
+    if let Some(tp) = r.source.trace() {
+        let understood = understood::rows(&r.classes, &tp.understood);
+        if !understood.is_empty() {
+            out.push(para(vec![t(
+                "How the trace was read, per class (a GET that fills writes the value back \
+                 on a miss; an INCR that opens a window sets its TTL when it creates the \
+                 counter; 0 in a field that does not apply means none):",
+            )]));
+            out.push(Block::Table(Table {
+                head: understood::HEAD.to_vec(),
+                numeric: std::iter::once(false)
+                    .chain(std::iter::repeat(true))
+                    .take(understood::HEAD.len())
+                    .collect(),
+                rows: understood
+                    .into_iter()
+                    .map(|cells| Row {
+                        tone: Tone::Plain,
+                        cells: cells.into_iter().map(|v| vec![t(v)]).collect(),
+                    })
+                    .collect(),
+            }));
+        }
+    }
+    match command(r) {
+        Some(cmd) => {
+            out.push(para(vec![t(
+                "Rerun it with this command (the same seed and inputs give the same \
+                 numbers, byte for byte):",
+            )]));
+            out.push(Block::Code(cmd));
+        }
+        None => out.push(para(vec![t(
+            "The operations were built in code, so no command reruns this report.",
+        )])),
+    }
     out
 }
 

@@ -16,12 +16,19 @@
 //!   the key's last known size when the row says 0);
 //! - `SET`, `SET_LEASE` → `SET size`;
 //! - `DELETE` → `DEL`;
-//! - each row stands for `op_count` identical requests (a row with 0 is
-//!   malformed); other ops are counted as unknown commands.
+//! - each row stands for `op_count` identical requests (empty: 1; a row
+//!   with 0 is malformed); other ops are counted as unknown commands (with
+//!   `--strict`, an error naming the line).
+//!
+//! An empty `key_size`, `size` or `ttl` means 0 (none): the key's own
+//! length, the last known size, no TTL.
 
-use super::fields::{parse_u32, parse_u64, show, trim, CsvFields};
-use super::sink::{malformed, Sink, Skip};
+use super::fields::{opt_u64, parse_u64, show, trim, u64_or_zero, CsvFields};
+use super::sink::{malformed, unknown_op, Sink, Skip};
 use crate::op::{Cmd, SetCond, Value};
+
+/// The operations the format knows.
+const OPS: &[&str] = &["GET", "GET_LEASE", "SET", "SET_LEASE", "DELETE"];
 
 struct Columns {
     time: usize,
@@ -75,29 +82,40 @@ impl CachelibParser {
             return Err(malformed("empty key"));
         }
         let key_size = match c.key_size {
-            Some(i) => Some(parse_u64(f.get(i), "key_size")?).filter(|&n| n > 0),
+            Some(i) => Some(u64_or_zero(f.get(i), "key_size")?).filter(|&n| n > 0),
             None => None,
         };
         let count = match c.count {
-            Some(i) => parse_u64(f.get(i), "op_count")?,
+            Some(i) => opt_u64(f.get(i), "op_count")?.unwrap_or(1),
             None => 1,
         };
         if count == 0 {
             return Err(malformed("op_count is 0"));
         }
-        let size = c.size.map(|i| parse_u32(f.get(i), "size")).transpose()?;
-        let ttl_s = c.ttl.map(|i| parse_u64(f.get(i), "ttl")).transpose()?;
+        let size = match c
+            .size
+            .map(|i| opt_u64(f.get(i), "size"))
+            .transpose()?
+            .flatten()
+        {
+            Some(n) => {
+                Some(u32::try_from(n).map_err(|_| malformed(format!("size {n} is too large")))?)
+            }
+            None => None,
+        };
+        let ttl_s = c.ttl.map(|i| u64_or_zero(f.get(i), "ttl")).transpose()?;
         let op = trim(f.get(c.op)).to_ascii_uppercase();
         let cmd = match &op[..] {
             b"GET" | b"GET_LEASE" => None,
             b"SET" | b"SET_LEASE" => Some(Cmd::Set {
-                value: Value::bytes(size.ok_or_else(|| malformed("SET without a size column"))?),
+                value: Value::bytes(size.ok_or_else(|| malformed("SET without a size"))?),
                 ttl_ms: ttl_s.unwrap_or(0).saturating_mul(1000),
                 cond: SetCond::Always,
                 keep_ttl: false,
             }),
             b"DELETE" => Some(Cmd::Del),
             b"" => return Err(malformed(format!("empty op in '{}'", show(line)))),
+            _ if sink.strict() => return Err(malformed(unknown_op(&op, OPS))),
             _ => {
                 sink.unknown(&op);
                 return Ok(());

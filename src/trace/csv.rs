@@ -22,32 +22,43 @@
 //! - `key`: the key's name; its class comes from the class rules.
 //! - `value_bytes`: a size in bytes, or `int:N` for a value that is the
 //!   64-bit integer N (Redis stores it int-encoded).
-//! - `ttl_ms`: a TTL in ms; empty or 0 means none.
+//! - `ttl_ms`: a TTL in ms.
 //! - `db`: the database, 0..=255 (empty: 0).
-//! - `slide_ms`: for `GET`, refresh the TTL to this on a hit (empty: none).
+//! - `slide_ms`: for `GET`, refresh the TTL to this on a hit.
 //!
-//! | op | value_bytes | ttl_ms | operation |
-//! |---|---|---|---|
-//! | `GET` | fill on a miss (empty: none, unless read-through) | TTL of the fill | read |
-//! | `SET [NX\|XX] [KEEPTTL]` | the value | TTL | `SET` |
-//! | `SETEX` | the value | TTL, > 0 | `SET` with a TTL |
-//! | `DEL`, `UNLINK` | | | delete |
-//! | `GETDEL` | | | read and delete |
-//! | `EXPIRE`, `PEXPIRE` | | new TTL (0 deletes) | set the TTL |
-//! | `PERSIST` | | | clear the TTL |
-//! | `INCR` | | empty; or a window: `PEXPIRE` it when `INCR` creates the key | `INCR` |
-//! | `DECR` | | | `DECR` |
-//! | `INCRBY`, `DECRBY` | the signed delta (not a size) | | `INCRBY` |
-//! | `APPEND` | bytes appended | | `APPEND` |
-//! | `GROW`, `SHRINK` | bytes an aggregate (list, hash, set, zset) gains or loses | | `LPUSH`/`HSET`..., `LPOP`/`HDEL`... |
-//! | `PEEK`, `TTL`, `PTTL`, `EXISTS`, `TYPE` | | | look without touching |
+//! **0 means none** wherever a field adds something optional, as a person
+//! filling a spreadsheet means it: a `GET` with `value_bytes` 0 does not
+//! fill, an `INCR` with `ttl_ms` 0 opens no window. Where Redis itself
+//! gives 0 a meaning, it keeps it: `EXPIRE` 0 deletes the key, `SETEX` 0 is
+//! refused ("invalid expire time"), `SET` with `value_bytes` 0 stores an
+//! empty string. A column an op does not use must be empty or 0; any other
+//! value is a malformed line, never silently ignored.
 //!
-//! Ops are case-insensitive; any other op is counted as an unknown command.
+//! | op | `value_bytes`: a value / 0 / empty | `ttl_ms`: a value / 0 / empty | `slide_ms` | does |
+//! |---|---|---|---|---|
+//! | `GET` | fill on a miss / no fill / no fill | the fill's TTL / none / none | refresh TTL on a hit / none / none | `GET`, then `SET` on a miss if it fills, `PEXPIRE` on a hit if it slides |
+//! | `SET [NX\|XX] [KEEPTTL]` | the value / an empty string / malformed | TTL / none / none | unused | `SET` |
+//! | `SETEX` | the value / an empty string / malformed | TTL / refused as Redis does / malformed | unused | `SET` with a TTL |
+//! | `DEL`, `UNLINK`, `GETDEL`, `PERSIST`, `DECR` | unused | unused | unused | as named |
+//! | `EXPIRE`, `PEXPIRE` | unused | the new TTL / deletes the key (Redis) / malformed | unused | `PEXPIRE` |
+//! | `INCR` | unused | a window / none / none | unused | `INCR`, then `PEXPIRE window` when it creates the key |
+//! | `INCRBY`, `DECRBY` | the signed delta / 0 / malformed | unused | unused | `INCRBY` |
+//! | `APPEND` | bytes appended / none appended / malformed | unused | unused | `APPEND` |
+//! | `GROW`, `SHRINK` | bytes an aggregate (list, hash, set, zset) gains or loses / 0 / malformed | unused | unused | `LPUSH`/`HSET`..., `LPOP`/`HDEL`... |
+//! | `PEEK`, `TTL`, `PTTL`, `EXISTS`, `TYPE` | unused | unused | unused | look without touching |
+//!
+//! "unused": empty or 0, anything else is malformed. With `--read-through`,
+//! a `GET` that does not fill by its own `value_bytes` fills with the key's
+//! last known size (else the default) and takes its `ttl_ms`.
+//!
+//! Ops are case-insensitive; any other op is counted as an unknown command,
+//! or with `--strict` is an error: `FILE:LINE: unknown op 'FROB' (known:
+//! GET, SET, ...)`.
 //!
 //! [`CsvWriter`]: super::CsvWriter
 
 use super::fields::{opt_u64, parse_i64, parse_u32, parse_u64, show, trim, CsvFields};
-use super::sink::{malformed, Sink, Skip};
+use super::sink::{malformed, unknown_op, Sink, Skip};
 use crate::op::{Cmd, ReadSpec, SetCond, Value};
 
 /// The required leading columns of the header.
@@ -115,14 +126,50 @@ impl CsvParser {
         if !flags.is_empty() && name != b"SET" {
             return Err(malformed(format!("op '{}' takes no flags", show(f.get(1)))));
         }
-        let plan = match &name[..] {
-            b"GET" => Plan::Get(value(value_field)?),
-            b"SET" | b"SETEX" => {
+        let Some(op) = CsvOp::from_name(&name) else {
+            if name.is_empty() {
+                return Err(malformed("empty op"));
+            }
+            if sink.strict() {
+                return Err(malformed(unknown_op(&name, CsvOp::NAMES)));
+            }
+            sink.unknown(&name);
+            return Ok(());
+        };
+        // A column the op does not use must be empty or 0 (none); anything
+        // else is refused rather than silently ignored.
+        let unused = |col: &str, b: &[u8]| -> Result<(), Skip> {
+            let v = trim(b);
+            if v.is_empty() || v.iter().all(|&d| d == b'0') {
+                return Ok(());
+            }
+            Err(malformed(format!(
+                "{col} '{}' does not apply to {} (leave it empty or 0)",
+                show(v),
+                show(&name)
+            )))
+        };
+        if !op.uses_value() {
+            unused("value_bytes", value_field)?;
+        }
+        if !op.uses_ttl() {
+            unused("ttl_ms", f.get(4))?;
+        }
+        if op != CsvOp::Get {
+            if let Some(i) = cols.slide {
+                unused("slide_ms", f.get(i))?;
+            }
+        }
+        let plan = match op {
+            CsvOp::Get => Plan::Get(value(value_field)?.filter(|v| v.int || v.len > 0)),
+            CsvOp::Set | CsvOp::Setex => {
                 let v = value(value_field)?.ok_or_else(|| malformed("SET without value_bytes"))?;
-                let ttl_ms = ttl.unwrap_or(0);
-                if name == b"SETEX" && ttl_ms == 0 {
-                    return Err(malformed("SETEX without a TTL"));
-                }
+                let ttl_ms = match (op, ttl) {
+                    (CsvOp::Setex, None) => return Err(malformed("SETEX without a TTL")),
+                    // Redis: "invalid expire time in 'setex' command".
+                    (CsvOp::Setex, Some(0)) => return Err(Skip::Rejected),
+                    (_, t) => t.unwrap_or(0),
+                };
                 let (cond, keep_ttl) = set_flags(&flags)?;
                 Plan::Cmd(Cmd::Set {
                     value: v,
@@ -131,43 +178,38 @@ impl CsvParser {
                     keep_ttl,
                 })
             }
-            b"DEL" | b"UNLINK" => Plan::Cmd(Cmd::Del),
-            b"GETDEL" => Plan::Cmd(Cmd::GetDel),
-            b"EXPIRE" | b"PEXPIRE" => Plan::Cmd(Cmd::Expire {
+            CsvOp::Del => Plan::Cmd(Cmd::Del),
+            CsvOp::GetDel => Plan::Cmd(Cmd::GetDel),
+            CsvOp::Expire => Plan::Cmd(Cmd::Expire {
                 ttl_ms: ttl.ok_or_else(|| malformed("EXPIRE without ttl_ms"))?,
             }),
-            b"PERSIST" => Plan::Cmd(Cmd::Persist),
-            b"INCR" => Plan::Cmd(match ttl {
-                None => Cmd::IncrBy { delta: 1 },
+            CsvOp::Persist => Plan::Cmd(Cmd::Persist),
+            CsvOp::Incr => Plan::Cmd(match ttl {
+                None | Some(0) => Cmd::IncrBy { delta: 1 },
                 Some(window_ms) => Cmd::IncrWindow { window_ms },
             }),
-            b"DECR" => Plan::Cmd(Cmd::IncrBy { delta: -1 }),
-            b"INCRBY" => Plan::Cmd(Cmd::IncrBy {
+            CsvOp::Decr => Plan::Cmd(Cmd::IncrBy { delta: -1 }),
+            CsvOp::IncrBy => Plan::Cmd(Cmd::IncrBy {
                 delta: parse_i64(value_field, "delta")?,
             }),
-            b"DECRBY" => Plan::Cmd(Cmd::IncrBy {
+            CsvOp::DecrBy => Plan::Cmd(Cmd::IncrBy {
                 delta: parse_i64(value_field, "delta")?
                     .checked_neg()
                     .ok_or_else(|| malformed("DECRBY delta out of range"))?,
             }),
-            b"APPEND" => Plan::Cmd(Cmd::Append {
+            CsvOp::Append => Plan::Cmd(Cmd::Append {
                 len: parse_u32(value_field, "value_bytes")?,
             }),
-            b"GROW" => Plan::Cmd(Cmd::Grow {
+            CsvOp::Grow => Plan::Cmd(Cmd::Grow {
                 bytes: i64::try_from(parse_u64(value_field, "value_bytes")?)
                     .map_err(|_| malformed("GROW value_bytes out of range"))?,
             }),
-            b"SHRINK" => Plan::Cmd(Cmd::Grow {
+            CsvOp::Shrink => Plan::Cmd(Cmd::Grow {
                 bytes: 0i64
                     .checked_sub_unsigned(parse_u64(value_field, "value_bytes")?)
                     .ok_or_else(|| malformed("SHRINK value_bytes out of range"))?,
             }),
-            b"PEEK" | b"TTL" | b"PTTL" | b"EXISTS" | b"TYPE" => Plan::Cmd(Cmd::Peek),
-            b"" => return Err(malformed("empty op")),
-            _ => {
-                sink.unknown(&name);
-                return Ok(());
-            }
+            CsvOp::Peek => Plan::Cmd(Cmd::Peek),
         };
         let t = sink.time_ms(t);
         let key = sink.key(db, f.get(2), None)?;
@@ -208,6 +250,79 @@ impl CsvParser {
 enum Plan {
     Cmd(Cmd),
     Get(Option<Value>),
+}
+
+/// The ops of the format (the names and aliases in the module's table).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum CsvOp {
+    Get,
+    Set,
+    Setex,
+    Del,
+    GetDel,
+    Expire,
+    Persist,
+    Incr,
+    Decr,
+    IncrBy,
+    DecrBy,
+    Append,
+    Grow,
+    Shrink,
+    Peek,
+}
+
+impl CsvOp {
+    /// Every name the format knows, for messages.
+    const NAMES: &'static [&'static str] = &[
+        "GET", "SET", "SETEX", "DEL", "UNLINK", "GETDEL", "EXPIRE", "PEXPIRE", "PERSIST", "INCR",
+        "DECR", "INCRBY", "DECRBY", "APPEND", "GROW", "SHRINK", "PEEK", "TTL", "PTTL", "EXISTS",
+        "TYPE",
+    ];
+
+    fn from_name(name: &[u8]) -> Option<CsvOp> {
+        Some(match name {
+            b"GET" => CsvOp::Get,
+            b"SET" => CsvOp::Set,
+            b"SETEX" => CsvOp::Setex,
+            b"DEL" | b"UNLINK" => CsvOp::Del,
+            b"GETDEL" => CsvOp::GetDel,
+            b"EXPIRE" | b"PEXPIRE" => CsvOp::Expire,
+            b"PERSIST" => CsvOp::Persist,
+            b"INCR" => CsvOp::Incr,
+            b"DECR" => CsvOp::Decr,
+            b"INCRBY" => CsvOp::IncrBy,
+            b"DECRBY" => CsvOp::DecrBy,
+            b"APPEND" => CsvOp::Append,
+            b"GROW" => CsvOp::Grow,
+            b"SHRINK" => CsvOp::Shrink,
+            b"PEEK" | b"TTL" | b"PTTL" | b"EXISTS" | b"TYPE" => CsvOp::Peek,
+            _ => return None,
+        })
+    }
+
+    /// Whether the op reads `value_bytes`.
+    fn uses_value(self) -> bool {
+        matches!(
+            self,
+            CsvOp::Get
+                | CsvOp::Set
+                | CsvOp::Setex
+                | CsvOp::IncrBy
+                | CsvOp::DecrBy
+                | CsvOp::Append
+                | CsvOp::Grow
+                | CsvOp::Shrink
+        )
+    }
+
+    /// Whether the op reads `ttl_ms` (a GET's is its fill's TTL).
+    fn uses_ttl(self) -> bool {
+        matches!(
+            self,
+            CsvOp::Get | CsvOp::Set | CsvOp::Setex | CsvOp::Expire | CsvOp::Incr
+        )
+    }
 }
 
 fn header(line: &[u8], f: &mut CsvFields) -> Result<Columns, Skip> {

@@ -35,6 +35,11 @@ pub enum CsvWriteError {
     /// nothing of that operation was written.
     #[error("key name {0:?} holds a line break, which the CSV trace format cannot carry")]
     LineBreak(String),
+    /// An operation the format has no words for (0 means none in it: a
+    /// 0-byte read-through fill, a 0-ms INCR window); nothing of it was
+    /// written.
+    #[error("{0} cannot be written: 0 in that field means none in the CSV trace format")]
+    Unwritable(&'static str),
 }
 
 /// A trace file being written, compressed by its extension (`.gz`, `.zst`).
@@ -139,6 +144,17 @@ impl<W: Write> CsvWriter<W> {
             return Err(CsvWriteError::LineBreak(
                 String::from_utf8_lossy(name).into_owned(),
             ));
+        }
+        match op.cmd {
+            Cmd::Read(r) if r.fill.is_some_and(|v| !v.int && v.len == 0) => {
+                return Err(CsvWriteError::Unwritable(
+                    "a read that fills a 0-byte value",
+                ));
+            }
+            Cmd::IncrWindow { window_ms: 0 } => {
+                return Err(CsvWriteError::Unwritable("an INCR with a 0-ms window"));
+            }
+            _ => {}
         }
         let l = &mut self.line;
         l.clear();

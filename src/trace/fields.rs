@@ -134,6 +134,19 @@ pub(crate) fn parse_u32(b: &[u8], what: &str) -> Result<u32, Skip> {
     u32::try_from(v).map_err(|_| malformed(format!("{what} '{}' is too large", show(b))))
 }
 
+/// A `u64` field where empty means 0 (none).
+pub(crate) fn u64_or_zero(b: &[u8], what: &str) -> Result<u64, Skip> {
+    Ok(opt_u64(b, what)?.unwrap_or(0))
+}
+
+/// A `u32` field where empty means 0 (none).
+pub(crate) fn u32_or_zero(b: &[u8], what: &str) -> Result<u32, Skip> {
+    if trim(b).is_empty() {
+        return Ok(0);
+    }
+    parse_u32(b, what)
+}
+
 /// An optional `u64` field: None when empty.
 pub(crate) fn opt_u64(b: &[u8], what: &str) -> Result<Option<u64>, Skip> {
     if trim(b).is_empty() {

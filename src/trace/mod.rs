@@ -188,6 +188,69 @@ pub struct TraceStats {
     /// Lines whose time was earlier than a previous line's; their operations
     /// take the previous time, so the stream's time never goes back.
     pub out_of_order: u64,
+    /// How the operations were understood, per key class (indexed by class
+    /// id; a class with no operation may be missing from the end).
+    pub understood: Vec<Understood>,
+}
+
+/// How a class's operations were read: the counts that show at once
+/// whether a trace means what its writer meant (a read that fills on a
+/// miss, an INCR that opens a window, a write with a TTL).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
+pub struct Understood {
+    /// Reads (`GET` and its kind).
+    pub reads: u64,
+    /// Reads that write the value back on a miss (read-through or a fill
+    /// size in the trace).
+    pub reads_with_fill: u64,
+    /// Reads that refresh the TTL on a hit (sliding expiry).
+    pub reads_sliding: u64,
+    /// Increments (`INCR`, `INCRBY`, `DECR`...).
+    pub incrs: u64,
+    /// `INCR`s that set a window (`PEXPIRE`) when they create the counter.
+    pub incrs_with_window: u64,
+    /// `SET`s.
+    pub sets: u64,
+    /// `SET`s with a TTL.
+    pub sets_with_ttl: u64,
+    /// `EXPIRE`s with a TTL of 0 or less, which delete the key as Redis does.
+    pub expire_deletes: u64,
+}
+
+impl Understood {
+    /// Adds `n` operations `cmd`.
+    pub fn count(&mut self, cmd: &crate::op::Cmd, n: u64) {
+        use crate::op::Cmd;
+        match *cmd {
+            Cmd::Read(r) => {
+                self.reads += n;
+                if r.fill.is_some() {
+                    self.reads_with_fill += n;
+                }
+                if r.slide_ms > 0 {
+                    self.reads_sliding += n;
+                }
+            }
+            Cmd::IncrBy { .. } => self.incrs += n,
+            Cmd::IncrWindow { .. } => {
+                self.incrs += n;
+                self.incrs_with_window += n;
+            }
+            Cmd::Set { ttl_ms, .. } => {
+                self.sets += n;
+                if ttl_ms > 0 {
+                    self.sets_with_ttl += n;
+                }
+            }
+            Cmd::Expire { ttl_ms: 0 } => self.expire_deletes += n,
+            _ => {}
+        }
+    }
+
+    /// Whether nothing was counted.
+    pub fn is_empty(&self) -> bool {
+        *self == Understood::default()
+    }
 }
 
 /// Why a trace could not be read.

@@ -5,7 +5,7 @@
 
 use super::classes::ClassRules;
 use super::intern::Interner;
-use super::{TraceOptions, TraceStats, MAX_UNKNOWN_NAMES};
+use super::{TraceOptions, TraceStats, Understood, MAX_UNKNOWN_NAMES};
 use crate::op::{Cmd, KeyId, Op, ReadSpec, Value};
 use std::collections::VecDeque;
 
@@ -27,6 +27,15 @@ pub(crate) fn malformed(reason: impl Into<String>) -> Skip {
     Skip::Malformed(reason.into())
 }
 
+/// The reason for an op outside a closed vocabulary (strict mode).
+pub(crate) fn unknown_op(name: &[u8], known: &[&str]) -> String {
+    format!(
+        "unknown op '{}' (known: {})",
+        super::fields::show(name),
+        known.join(", ")
+    )
+}
+
 /// Where parsers put what they parsed.
 pub(crate) struct Sink {
     /// Keys seen so far.
@@ -43,6 +52,7 @@ pub(crate) struct Sink {
     origin_us: Option<u64>,
     last_t: u64,
     databases: u8,
+    strict: bool,
 }
 
 impl Sink {
@@ -59,7 +69,13 @@ impl Sink {
             origin_us: None,
             last_t: 0,
             databases: opts.databases,
+            strict: opts.strict,
         }
+    }
+
+    /// Whether the reader stops at the first malformed line.
+    pub(crate) fn strict(&self) -> bool {
+        self.strict
     }
 
     /// The next queued operation.
@@ -153,7 +169,18 @@ impl Sink {
         if matches!(cmd, Cmd::Set { .. } | Cmd::Grow { .. } | Cmd::Append { .. }) {
             self.interner.meta_mut(key).written = true;
         }
+        self.understood(op.class, &cmd, 1);
         self.out.push_back(op);
+    }
+
+    /// Counts how `cmd` was understood, `n` times, for its class.
+    fn understood(&mut self, class: u8, cmd: &Cmd, n: u64) {
+        let all = &mut self.stats.understood;
+        let i = usize::from(class);
+        if all.len() <= i {
+            all.resize(i + 1, Understood::default());
+        }
+        all[i].count(cmd, n);
     }
 
     /// Queues `cmd` on `key` at `t_ms`, `n` times (without storing n copies).
@@ -164,6 +191,7 @@ impl Sink {
         self.push(t_ms, key, cmd);
         if n > 1 {
             let op = self.op(t_ms, key, cmd);
+            self.understood(op.class, &cmd, n - 1);
             self.repeat = Some((op, n - 1));
         }
     }

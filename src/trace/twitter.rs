@@ -10,6 +10,7 @@
 //! Keys in the public traces are anonymised, so `key_size` (not the
 //! anonymised name) is the key's length; the key may hold commas (the other
 //! columns are found from both ends). `ttl` is in seconds, 0 = none.
+//! An empty `key_size`, `value_size`, `client_id` or `ttl` means 0 (none).
 //!
 //! - `get`, `gets` → read (with read-through, a miss fills `value_size`, or
 //!   the key's last known size when the trace logged 0);
@@ -18,11 +19,17 @@
 //! - `append`, `prepend` → `APPEND value_size`;
 //! - `delete` → `DEL`;
 //! - `incr` → `INCRBY 1`, `decr` → `INCRBY -1` (the trace holds no delta);
-//! - anything else is counted as an unknown command.
+//! - anything else is counted as an unknown command (with `--strict`, an
+//!   error naming the line).
 
-use super::fields::{parse_u32, parse_u64, show, trim};
-use super::sink::{malformed, Sink, Skip};
+use super::fields::{parse_u64, show, trim, u32_or_zero, u64_or_zero};
+use super::sink::{malformed, unknown_op, Sink, Skip};
 use crate::op::{Cmd, SetCond, Value};
+
+/// The operations the format knows.
+const OPS: &[&str] = &[
+    "get", "gets", "set", "add", "replace", "cas", "append", "prepend", "delete", "incr", "decr",
+];
 
 /// Parses Twitter cache-trace lines.
 #[derive(Default)]
@@ -46,9 +53,9 @@ impl TwitterParser {
         let key = rest;
         let [key_size, value_size, _client, op, ttl] = tail;
         let ts = parse_u64(&line[..first], "timestamp")?;
-        let key_size = parse_u64(key_size, "key_size")?;
-        let value_size = parse_u32(value_size, "value_size")?;
-        let ttl_s = parse_u64(ttl, "ttl")?;
+        let key_size = u64_or_zero(key_size, "key_size")?;
+        let value_size = u32_or_zero(value_size, "value_size")?;
+        let ttl_s = u64_or_zero(ttl, "ttl")?;
         if key.is_empty() {
             return Err(malformed("empty key"));
         }
@@ -69,6 +76,7 @@ impl TwitterParser {
             b"incr" => Some(Cmd::IncrBy { delta: 1 }),
             b"decr" => Some(Cmd::IncrBy { delta: -1 }),
             b"" => return Err(malformed(format!("empty operation in '{}'", show(line)))),
+            _ if sink.strict() => return Err(malformed(unknown_op(&op, OPS))),
             _ => {
                 sink.unknown(&op);
                 return Ok(());

@@ -28,10 +28,11 @@ pub use server::{ServerError, Target};
 
 use crate::metrics::Metrics;
 use crate::model::AnyInstance;
-use crate::model::{MemoryModel, PolicyKind};
-use crate::op::Op;
+use crate::model::{InstanceConfig, MemoryModel, PolicyKind};
+use crate::op::{Cmd, KeyId, Op};
 use crate::sim::ClassInfo;
 use crate::source::{Scenario, Workload};
+use crate::trace::{TraceError, TraceOptions, TraceReader, TraceStats};
 use scale::{scale_ms, scale_op};
 use std::collections::HashSet;
 
@@ -65,11 +66,166 @@ pub fn not_in_redis7(policy: PolicyKind) -> Option<&'static str> {
     }
 }
 
+/// A trace held in memory for validation: its operations, the names of
+/// its keys (to send them to the server) and the instance to replay into.
+#[derive(Clone, Debug)]
+pub struct TraceInput {
+    /// The trace's name (its file name), for the report.
+    pub name: String,
+    /// Every operation, in order.
+    pub ops: Vec<Op>,
+    /// Each key's (database, name), indexed by key id.
+    pub names: Vec<(u8, Vec<u8>)>,
+    /// The key classes, in class-id order.
+    pub classes: Vec<ClassInfo>,
+    /// The instance: `maxmemory` and the rest of the settings.
+    pub instance: InstanceConfig,
+    /// Time the replay covers, in ms (the last operation's time).
+    pub duration_ms: u64,
+}
+
+/// Reads the whole trace at `path` into memory for validation: its
+/// operations, its keys' names and its classes, with `instance` as the
+/// instance to replay into. The stats say what the reader saw.
+pub fn load_trace(
+    path: &std::path::Path,
+    opts: TraceOptions,
+    instance: InstanceConfig,
+) -> Result<(TraceInput, TraceStats), TraceError> {
+    let mut reader = TraceReader::open(path, opts)?;
+    let classes = reader.class_infos();
+    let ops: Vec<Op> = reader.by_ref().collect();
+    let names = reader.key_names();
+    let stats = reader.finish()?;
+    let duration_ms = ops.last().map_or(0, |op| op.t_ms);
+    let name = path.file_name().map_or_else(
+        || path.display().to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    );
+    Ok((
+        TraceInput {
+            name,
+            ops,
+            names,
+            classes,
+            instance,
+            duration_ms,
+        },
+        stats,
+    ))
+}
+
+/// Where the operations of a validation come from.
+#[derive(Clone, Debug)]
+pub enum ValidateSource {
+    /// A scenario, generated as `run` generates it.
+    Scenario(Scenario),
+    /// A recorded trace.
+    Trace(TraceInput),
+}
+
+impl ValidateSource {
+    /// The scenario's or the trace's name.
+    pub fn name(&self) -> &str {
+        match self {
+            ValidateSource::Scenario(s) => &s.name,
+            ValidateSource::Trace(t) => &t.name,
+        }
+    }
+
+    /// The instance settings.
+    pub fn instance(&self) -> &InstanceConfig {
+        match self {
+            ValidateSource::Scenario(s) => &s.instance,
+            ValidateSource::Trace(t) => &t.instance,
+        }
+    }
+
+    /// The workload seed (0 for a trace).
+    pub fn seed(&self) -> u64 {
+        match self {
+            ValidateSource::Scenario(s) => s.seed,
+            ValidateSource::Trace(_) => 0,
+        }
+    }
+
+    /// Time the stream covers, in ms, before scaling.
+    pub fn duration_ms(&self) -> u64 {
+        match self {
+            ValidateSource::Scenario(s) => s.duration_ms,
+            ValidateSource::Trace(t) => t.duration_ms,
+        }
+    }
+
+    /// The key classes.
+    pub fn class_infos(&self) -> Vec<ClassInfo> {
+        match self {
+            ValidateSource::Scenario(s) => s.class_infos(),
+            ValidateSource::Trace(t) => t.classes.clone(),
+        }
+    }
+
+    /// The operations, from the start, with the names of their keys.
+    pub(crate) fn stream(&self) -> OpStream<'_> {
+        match self {
+            ValidateSource::Scenario(s) => OpStream::Workload(Box::new(Workload::new(s))),
+            ValidateSource::Trace(t) => OpStream::Trace {
+                ops: t.ops.iter(),
+                names: &t.names,
+            },
+        }
+    }
+}
+
+/// The operations of a [`ValidateSource`], one at a time, and the names of
+/// the keys handed out so far.
+pub(crate) enum OpStream<'a> {
+    /// A scenario's generator (it knows the names of the keys it made).
+    Workload(Box<Workload>),
+    /// A trace in memory.
+    Trace {
+        ops: std::slice::Iter<'a, Op>,
+        names: &'a [(u8, Vec<u8>)],
+    },
+}
+
+impl OpStream<'_> {
+    /// Appends the name of key `id` to `out`; false for an id not handed out.
+    pub(crate) fn write_name(&self, id: KeyId, out: &mut Vec<u8>) -> bool {
+        match self {
+            OpStream::Workload(w) => {
+                let mut s = String::new();
+                let ok = w.write_key_name(id, &mut s);
+                out.extend_from_slice(s.as_bytes());
+                ok
+            }
+            OpStream::Trace { names, .. } => match names.get(id as usize) {
+                Some((_, n)) => {
+                    out.extend_from_slice(n);
+                    true
+                }
+                None => false,
+            },
+        }
+    }
+}
+
+impl Iterator for OpStream<'_> {
+    type Item = Op;
+
+    fn next(&mut self) -> Option<Op> {
+        match self {
+            OpStream::Workload(w) => w.next(),
+            OpStream::Trace { ops, .. } => ops.next().copied(),
+        }
+    }
+}
+
 /// What to validate, and against which server.
 #[derive(Clone, Debug)]
 pub struct ValidateOptions {
-    /// The scenario (with any overrides applied).
-    pub scenario: Scenario,
+    /// The scenario (with any overrides applied) or trace.
+    pub source: ValidateSource,
     /// The policies, in report order; each must exist in Redis 7.0.
     pub policies: Vec<PolicyKind>,
     /// Where the real server comes from.
@@ -95,7 +251,7 @@ impl ValidateOptions {
 
     /// Real time one policy's replay takes, in ms.
     pub fn real_duration_ms(&self) -> u64 {
-        scale_ms(self.scenario.duration_ms, self.speed)
+        scale_ms(self.source.duration_ms(), self.speed)
     }
 }
 
@@ -151,22 +307,32 @@ pub struct Validation {
 impl Validation {
     /// An empty validation of `opts`, with its notes.
     pub fn new(opts: &ValidateOptions) -> Validation {
-        let sc = &opts.scenario;
-        let mut notes = scale::distortions(opts.speed, sc.instance.hz, sc.instance.lfu_decay_time);
-        if sc.instance.memory_model != MemoryModel::Redis {
+        let src = &opts.source;
+        let inst = src.instance();
+        let mut notes = scale::distortions(opts.speed, inst.hz, inst.lfu_decay_time);
+        if inst.memory_model != MemoryModel::Redis {
             notes.push(
                 "the scenario's raw memory model is replaced by Redis's, as the real server counts memory"
                     .to_string(),
             );
         }
+        if let ValidateSource::Trace(t) = src {
+            if t.ops.iter().any(|op| matches!(op.cmd, Cmd::Grow { .. })) {
+                notes.push(
+                    "list, hash, set and sorted-set writes go to the server as the model holds them: \
+                     RPUSH of one element of the bytes written, LPOP for a removal"
+                        .to_string(),
+                );
+            }
+        }
         Validation {
-            scenario: sc.name.clone(),
-            seed: sc.seed,
+            scenario: src.name().to_string(),
+            seed: src.seed(),
             speed: opts.speed,
-            maxmemory_bytes: sc.instance.maxmemory,
-            scenario_ms: sc.duration_ms,
+            maxmemory_bytes: inst.maxmemory,
+            scenario_ms: src.duration_ms(),
             real_ms: opts.real_duration_ms(),
-            classes: sc.class_infos(),
+            classes: src.class_infos(),
             notes,
             policies: Vec::new(),
         }
@@ -189,10 +355,10 @@ pub fn validate_policy(
     if let Some(why) = not_in_redis7(policy) {
         return Err(ValidateError::UnsupportedPolicy { policy, why });
     }
-    let sc = &opts.scenario;
-    let settings = server::ServerSettings::for_instance(&sc.instance, policy);
+    let src = &opts.source;
+    let settings = server::ServerSettings::for_instance(src.instance(), policy);
     let session = server::open(&opts.target, &settings)?;
-    let real = replay::replay(&session, sc, opts.speed)?;
+    let real = replay::replay(&session, src, opts.speed)?;
     let server = session.describe.clone();
     // Stop the server before the model runs: they share the CPU.
     drop(session);
@@ -202,8 +368,8 @@ pub fn validate_policy(
         start_unix_ms: real.server.start_unix_ms,
         samples: &real.server.samples,
     };
-    let sim = simulate(sc, policy, opts.speed, mem);
-    let classes = sc.class_infos();
+    let sim = simulate(src, policy, opts.speed, mem);
+    let classes = src.class_infos();
     let checks = compare::checks(policy, &classes, &real.metrics, &sim.metrics);
     Ok(PolicyValidation {
         policy,
@@ -244,15 +410,20 @@ pub struct ServerMemory<'a> {
     pub samples: &'a [MemorySample],
 }
 
-/// The model's run of `policy` on the scenario's stream scaled by `speed`,
+/// The model's run of `policy` on the source's stream scaled by `speed`,
 /// given the server's memory outside the keyspace.
-pub fn simulate(sc: &Scenario, policy: PolicyKind, speed: f64, mem: ServerMemory<'_>) -> SimRun {
-    let mut cfg = sc.instance.clone();
+pub fn simulate(
+    src: &ValidateSource,
+    policy: PolicyKind,
+    speed: f64,
+    mem: ServerMemory<'_>,
+) -> SimRun {
+    let mut cfg = src.instance().clone();
     cfg.baseline_memory = mem.baseline;
     cfg.memory_model = MemoryModel::Redis;
     cfg.start_unix_ms = mem.start_unix_ms;
     cfg.lost_read_margin_ms = replay::EXPIRY_MARGIN_MS;
-    let mut inst = AnyInstance::new(policy, &cfg, sc.classes.len());
+    let mut inst = AnyInstance::new(policy, &cfg, src.class_infos().len());
     inst.set_client_memory(mem.clients_at_start);
     let samples = mem.samples;
     let mut used_memory: Vec<(u64, u64)> = Vec::with_capacity(samples.len());
@@ -282,7 +453,7 @@ pub fn simulate(sc: &Scenario, policy: PolicyKind, speed: f64, mem: ServerMemory
             Ok(())
         });
     };
-    for op in Workload::new(sc).map(|op| scale_op(op, speed)) {
+    for op in src.stream().map(|op| scale_op(op, speed)) {
         if tick.first().is_some_and(|t| t.t_ms != op.t_ms) {
             sample(&mut inst, tick[0].t_ms, &mut used_memory);
             run_tick(&mut inst, &tick);
@@ -294,7 +465,7 @@ pub fn simulate(sc: &Scenario, policy: PolicyKind, speed: f64, mem: ServerMemory
         sample(&mut inst, first.t_ms, &mut used_memory);
     }
     run_tick(&mut inst, &tick);
-    let end = scale_ms(sc.duration_ms, speed);
+    let end = scale_ms(src.duration_ms(), speed);
     sample(&mut inst, u64::MAX, &mut used_memory);
     inst.advance(end);
     let ks = inst.keyspace();

@@ -28,9 +28,9 @@ use super::order::segments;
 use super::resp::{arg, arg_i64, arg_u64, header};
 use super::scale::scale_op;
 use super::server::{info_field, ServerError, Session};
+use super::{OpStream, ValidateSource};
 use crate::metrics::{Counters, Metrics};
 use crate::op::{Cmd, KeyId, Op, SetCond, Value};
-use crate::source::{Scenario, Workload};
 use redis::Value as Reply;
 use serde::Serialize;
 use std::collections::{HashMap, HashSet};
@@ -191,7 +191,11 @@ type Followup = (usize, Part, u64);
 
 /// Replays `scenario` (times divided by `speed`) into the server of
 /// `session`, which must be empty and configured.
-pub fn replay(session: &Session, scenario: &Scenario, speed: f64) -> Result<RealRun, ServerError> {
+pub fn replay(
+    session: &Session,
+    source: &ValidateSource,
+    speed: f64,
+) -> Result<RealRun, ServerError> {
     let mut con = session.connect()?;
     let mut events = EvictionEvents::start(session)?;
     session.settle_clients(&mut con, 2)?;
@@ -206,17 +210,17 @@ pub fn replay(session: &Session, scenario: &Scenario, speed: f64) -> Result<Real
     };
     let baseline_memory = field("used_memory")?;
     let baseline_client_memory = field("mem_clients_normal")?;
-    let duration_ms = super::scale::scale_ms(scenario.duration_ms, speed);
+    let duration_ms = super::scale::scale_ms(source.duration_ms(), speed);
     let (start, start_unix_ms) = align_to_second();
     let mut r = Replayer {
         session,
         con,
-        workload: Workload::new(scenario),
+        stream: source.stream(),
         speed,
         obs: Observed {
             keys: Vec::new(),
             names: HashMap::new(),
-            metrics: Metrics::new(scenario.classes.len()),
+            metrics: Metrics::new(source.class_infos().len()),
             server: ServerReport {
                 baseline_memory,
                 baseline_client_memory,
@@ -230,7 +234,7 @@ pub fn replay(session: &Session, scenario: &Scenario, speed: f64) -> Result<Real
         sent: Vec::new(),
         followups: Vec::new(),
         seg_keys: HashSet::new(),
-        name: String::new(),
+        name: Vec::new(),
         filler: Vec::new(),
         start,
         next_info_ms: 0,
@@ -397,7 +401,7 @@ impl Observed {
 struct Replayer<'a> {
     session: &'a Session,
     con: redis::Connection,
-    workload: Workload,
+    stream: OpStream<'a>,
     speed: f64,
     obs: Observed,
     pace: Pace,
@@ -408,7 +412,7 @@ struct Replayer<'a> {
     followups: Vec<Followup>,
     /// Keys of the current segment with a follow-up still to come.
     seg_keys: HashSet<(u8, KeyId)>,
-    name: String,
+    name: Vec<u8>,
     filler: Vec<u8>,
     start: Instant,
     next_info_ms: u64,
@@ -417,7 +421,7 @@ struct Replayer<'a> {
 impl Replayer<'_> {
     fn next_op(&mut self) -> Option<Op> {
         let speed = self.speed;
-        self.workload.next().map(|o| scale_op(o, speed))
+        self.stream.next().map(|o| scale_op(o, speed))
     }
 
     fn now_ms(&self) -> u64 {
@@ -588,15 +592,16 @@ impl Replayer<'_> {
         keys[k].known = true;
         keys[k].class = op.class;
         self.write_name(op.key);
-        let name: Box<[u8]> = self.name.as_bytes().into();
+        let name: Box<[u8]> = self.name.as_slice().into();
         self.obs.names.insert((op.db, name), op.key);
     }
 
     fn write_name(&mut self, key: KeyId) {
         self.name.clear();
-        if !self.workload.write_key_name(key, &mut self.name) {
-            // Unreachable for a key the workload handed out.
-            self.name.push_str(&format!("evictsim:key:{key}"));
+        if !self.stream.write_name(key, &mut self.name) {
+            // Unreachable for a key the stream handed out.
+            self.name
+                .extend_from_slice(format!("evictsim:key:{key}").as_bytes());
         }
     }
 
@@ -624,7 +629,7 @@ impl Replayer<'_> {
 
     fn encode_key(&mut self, key: KeyId) {
         self.write_name(key);
-        arg(&mut self.buf, self.name.as_bytes());
+        arg(&mut self.buf, &self.name);
     }
 
     fn simple(&mut self, cmd: &[u8], key: KeyId) {

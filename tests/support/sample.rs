@@ -6,7 +6,8 @@
 #![allow(dead_code)]
 
 use evictsim::metrics::{Counters, Metrics};
-use evictsim::model::PolicyKind;
+use evictsim::model::{InstanceConfig, PolicyKind};
+use evictsim::provenance::Provenance;
 use evictsim::sim::{ClassInfo, PolicyRun, RunResult};
 
 const CACHE: usize = 0;
@@ -125,6 +126,13 @@ pub fn sample() -> RunResult {
             },
         ],
         unbounded_peak_memory: 83_886_080,
+        source: Provenance::Scenario {
+            path: "scenarios/shop-sessions.toml".into(),
+        },
+        instance: InstanceConfig {
+            maxmemory: 64 << 20,
+            ..Default::default()
+        },
     }
 }
 
@@ -230,5 +238,12 @@ pub fn rich(policies: &[PolicyKind]) -> RunResult {
         classes,
         results,
         unbounded_peak_memory: 96 * MIB,
+        source: Provenance::Scenario {
+            path: "scenarios/web-sessions.toml".into(),
+        },
+        instance: InstanceConfig {
+            maxmemory,
+            ..Default::default()
+        },
     }
 }

@@ -66,6 +66,7 @@ pub fn replay(ops: &[Op], maxmemory: u64, sample: Option<&SpatialSample>) -> Run
             },
         ],
         duration_ms: 0,
+        source: Default::default(),
     };
     let kept = ops
         .iter()

@@ -175,6 +175,8 @@ mod tests {
             classes,
             results,
             unbounded_peak_memory: 0,
+            source: Default::default(),
+            instance: Default::default(),
         }
     }
 
