@@ -10,8 +10,9 @@
 mod support;
 
 use assert_cmd::Command;
-use evictsim::model::PolicyKind;
+use evictsim::model::{InstanceConfig, PolicyKind};
 use evictsim::source::Scenario;
+use evictsim::trace::{ClassRules, TraceFormat, TraceOptions};
 use evictsim::validate::{self, ValidateOptions, ValidateSource, Validation, ValidationTable};
 use predicates::prelude::*;
 use std::path::Path;
@@ -77,6 +78,128 @@ fn validates_within_tolerance(policy: PolicyKind) {
         "{policy}: the model is outside tolerance in {RUNS} runs:\n{}",
         reports.join("\n")
     );
+}
+
+/// The hand-written mixed trace (`tests/fixtures/mixed-zeros.csv`, 15 s,
+/// zeros in every unused field) through `validate --trace`'s library path
+/// under `policy` at 3 MB; `None` when redis-server is missing.
+fn validate_mixed_trace(policy: PolicyKind) -> Option<(bool, String)> {
+    let target = support::redis::spawn_target()?;
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
+    let mut topts = TraceOptions::new(TraceFormat::Csv);
+    topts.classes = ClassRules::from_toml_file(root.join("mixed-zeros.classes.toml")).unwrap();
+    let instance = InstanceConfig {
+        maxmemory: 3 << 20,
+        ..Default::default()
+    };
+    let (input, stats) =
+        validate::load_trace(&root.join("mixed-zeros.csv"), topts, instance).unwrap();
+    assert_eq!(stats.skipped_malformed, 0);
+    let opts = ValidateOptions {
+        source: ValidateSource::Trace(input),
+        policies: vec![policy],
+        target,
+        speed: 1.0,
+    };
+    let mut v = Validation::new(&opts);
+    let r = validate::validate_policy(&opts, policy).expect("the validation runs");
+    v.policies.push(r);
+    let text = ValidationTable::render(&v);
+    let s = &v.policies[0].real.server;
+    assert_eq!(s.unknown_evictions, 0, "{text}");
+    assert_eq!(s.unconfirmed_misses, 0, "{text}");
+    Some((v.ok(), text))
+}
+
+/// A trace written with zeros agrees with Redis fed its exact commands
+/// (regression: those zeros once read as 0-byte fills and 0-ms windows,
+/// moving noeviction's refused writes by +75%).
+fn trace_validates_within_tolerance(policy: PolicyKind) {
+    const RUNS: usize = 3;
+    let _one = SERVER.lock().unwrap_or_else(|e| e.into_inner());
+    let mut reports = Vec::new();
+    for _ in 0..RUNS {
+        let Some((ok, text)) = validate_mixed_trace(policy) else {
+            return;
+        };
+        println!("{text}");
+        if ok {
+            return;
+        }
+        reports.push(text);
+    }
+    panic!(
+        "{policy}: the trace's model is outside tolerance in {RUNS} runs:\n{}",
+        reports.join("\n")
+    );
+}
+
+#[test]
+fn mixed_trace_allkeys_lru_agrees_with_redis() {
+    trace_validates_within_tolerance(PolicyKind::AllKeysLru);
+}
+
+#[test]
+fn mixed_trace_noeviction_agrees_with_redis() {
+    trace_validates_within_tolerance(PolicyKind::NoEviction);
+}
+
+#[test]
+fn validate_trace_command_runs_a_users_csv() {
+    let _one = SERVER.lock().unwrap_or_else(|e| e.into_inner());
+    let Some(validate::Target::Spawn(bin)) = support::redis::spawn_target() else {
+        return;
+    };
+    // At 5x speed the figures are not held to tolerance here (exit 0 or 2):
+    // this checks the command end to end.
+    let out = evictsim()
+        .args(["validate", "--trace", "tests/fixtures/mixed-zeros.csv"])
+        .args(["--trace-format", "csv", "--maxmemory", "3mb"])
+        .args(["--classes", "tests/fixtures/mixed-zeros.classes.toml"])
+        .args(["-p", "noeviction", "--speed", "5", "--format", "json"])
+        .arg("--redis-server")
+        .arg(&bin)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(matches!(out.status.code(), Some(0 | 2)), "{stderr}");
+    assert!(stderr.contains("understood as:"), "{stderr}");
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json["scenario"], "mixed-zeros.csv");
+    let p = &json["results"][0];
+    assert_eq!(p["policy"], "noeviction");
+    let real = p["totals"]["real"]["oom_rejected"].as_u64().unwrap();
+    assert!(real > 1_000, "noeviction refused writes: {real}");
+}
+
+#[test]
+fn validate_trace_refuses_what_it_cannot_send() {
+    evictsim()
+        .args(["validate", "--trace", "tests/fixtures/mixed-zeros.csv"])
+        .args(["--trace-format", "twitter", "--maxmemory", "3mb"])
+        .assert()
+        .failure()
+        .code(1)
+        .stderr(predicate::str::contains(
+            "validate --trace takes csv or monitor",
+        ));
+    evictsim()
+        .args(["validate", "--trace", "tests/fixtures/mixed-zeros.csv"])
+        .args(["--trace-format", "csv"])
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("--maxmemory"));
+    evictsim()
+        .args([
+            "validate",
+            "--trace",
+            "tests/fixtures/mixed-zeros.csv",
+            &tiny(),
+        ])
+        .args(["--trace-format", "csv", "--maxmemory", "3mb"])
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("cannot be used with"));
 }
 
 #[test]

@@ -8,7 +8,7 @@ use crate::sim::ClassInfo;
 use crate::trace::Understood;
 
 /// The columns of [`rows`].
-pub const HEAD: [&str; 9] = [
+pub const HEAD: [&str; 10] = [
     "class",
     "GETs",
     "fill on a miss",
@@ -17,11 +17,12 @@ pub const HEAD: [&str; 9] = [
     "open a window",
     "SETs",
     "with a TTL",
-    "EXPIRE 0 (deletes)",
+    "EXPIREs",
+    "of 0 (delete)",
 ];
 
 /// One row per class that had an operation counted, in class order.
-pub fn rows(classes: &[ClassInfo], understood: &[Understood]) -> Vec<[String; 9]> {
+pub fn rows(classes: &[ClassInfo], understood: &[Understood]) -> Vec<[String; 10]> {
     understood
         .iter()
         .enumerate()
@@ -39,6 +40,7 @@ pub fn rows(classes: &[ClassInfo], understood: &[Understood]) -> Vec<[String; 9]
                 thousands(u.incrs_with_window),
                 thousands(u.sets),
                 thousands(u.sets_with_ttl),
+                thousands(u.expires),
                 thousands(u.expire_deletes),
             ]
         })
@@ -58,7 +60,7 @@ pub fn text(classes: &[ClassInfo], understood: &[Understood], indent: &str) -> S
             *w = (*w).max(cell.chars().count());
         }
     }
-    let line = |cells: [&str; 9]| {
+    let line = |cells: [&str; 10]| {
         let mut s = indent.to_string();
         for (i, (cell, w)) in cells.iter().zip(width).enumerate() {
             if i == 0 {
@@ -108,6 +110,7 @@ mod tests {
         assert_eq!(r[0][1], "1,200");
         assert_eq!(r[0][2], "1,200");
         assert_eq!(r[0][8], "2");
+        assert_eq!(r[0][9], "2");
         let t = text(&classes, &u, "  ");
         assert!(t.starts_with("  class"), "{t}");
         assert!(t.contains("sessions"), "{t}");

@@ -213,6 +213,8 @@ pub struct Understood {
     pub sets: u64,
     /// `SET`s with a TTL.
     pub sets_with_ttl: u64,
+    /// `EXPIRE`s (and `PEXPIRE`s...), those of 0 included.
+    pub expires: u64,
     /// `EXPIRE`s with a TTL of 0 or less, which delete the key as Redis does.
     pub expire_deletes: u64,
 }
@@ -242,7 +244,12 @@ impl Understood {
                     self.sets_with_ttl += n;
                 }
             }
-            Cmd::Expire { ttl_ms: 0 } => self.expire_deletes += n,
+            Cmd::Expire { ttl_ms } => {
+                self.expires += n;
+                if ttl_ms == 0 {
+                    self.expire_deletes += n;
+                }
+            }
             _ => {}
         }
     }
