@@ -1,0 +1,316 @@
+//! What several subcommands share: argument groups (output, key classes,
+//! the real server), the value parsers that turn words into the library's
+//! types (policies, sizes, formats), the progress display, and printing a
+//! finished run.
+
+use anyhow::{Context, Result};
+use clap::ValueEnum;
+use evictsim::model::{MemoryModel, PolicyKind};
+use evictsim::report::{self, Format};
+use evictsim::sim::{ClassInfo, RunResult};
+use evictsim::source::Scenario;
+use evictsim::trace::{ClassRules, TraceFormat, TraceStats};
+use evictsim::units;
+use evictsim::validate::Target;
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+/// A policy by its Redis name (clap value parser).
+pub fn policy(s: &str) -> Result<PolicyKind, String> {
+    s.parse::<PolicyKind>().map_err(|e| e.to_string())
+}
+
+/// A size in Redis's units, in bytes (clap value parser).
+pub fn size(s: &str) -> Result<u64, String> {
+    units::parse_memory(s).map_err(|e| e.to_string())
+}
+
+/// A trace format by name (clap value parser; `oracleGeneral` too).
+pub fn trace_format(s: &str) -> Result<TraceFormat, String> {
+    s.parse::<TraceFormat>().map_err(|e| e.to_string())
+}
+
+/// The policies asked for, each once, in order; `default` when none.
+pub fn policies_or(asked: &[PolicyKind], default: &[PolicyKind]) -> Vec<PolicyKind> {
+    let mut out = Vec::new();
+    for &p in if asked.is_empty() { default } else { asked } {
+        if !out.contains(&p) {
+            out.push(p);
+        }
+    }
+    out
+}
+
+/// What `run` and `replay` print on stdout.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ReportFormat {
+    /// A table for a terminal, with the verdict.
+    Table,
+    /// Pretty JSON with every counter.
+    Json,
+    /// One row per policy and class.
+    Csv,
+    /// The Markdown report.
+    #[value(alias = "md")]
+    Markdown,
+    /// The self-contained HTML report.
+    Html,
+}
+
+impl From<ReportFormat> for Format {
+    fn from(f: ReportFormat) -> Format {
+        match f {
+            ReportFormat::Table => Format::Table,
+            ReportFormat::Json => Format::Json,
+            ReportFormat::Csv => Format::Csv,
+            ReportFormat::Markdown => Format::Markdown,
+            ReportFormat::Html => Format::Html,
+        }
+    }
+}
+
+/// What `validate` and `calibrate` print on stdout.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum TextOrJson {
+    /// Tables for a terminal.
+    Table,
+    /// Pretty JSON.
+    Json,
+}
+
+/// How key memory is counted (`--memory-model`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum MemoryModelArg {
+    /// Redis 7.0's used_memory formula.
+    Redis,
+    /// A key costs its value's size; room is made before an insert.
+    Raw,
+}
+
+impl From<MemoryModelArg> for MemoryModel {
+    fn from(m: MemoryModelArg) -> MemoryModel {
+        match m {
+            MemoryModelArg::Redis => MemoryModel::Redis,
+            MemoryModelArg::Raw => MemoryModel::Raw,
+        }
+    }
+}
+
+/// Where a run's results go, shared by `run` and `replay`.
+#[derive(clap::Args, Debug)]
+pub struct OutputArgs {
+    /// What to print on stdout.
+    #[arg(long, short = 'f', value_enum, default_value_t = ReportFormat::Table)]
+    pub format: ReportFormat,
+    /// Where to write the report files (default: reports/<scenario or trace name>/).
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Print only; write no report files.
+    #[arg(long, conflicts_with = "out")]
+    pub no_report: bool,
+    /// No progress bar (nor, for a trace, its summary).
+    #[arg(long, short = 'q')]
+    pub quiet: bool,
+}
+
+/// Where a finished run goes: stdout in one format, and a report directory.
+pub struct Output {
+    pub format: Format,
+    pub out: Option<PathBuf>,
+    pub quiet: bool,
+}
+
+impl OutputArgs {
+    /// The output, with `default_dir` as the report directory unless told
+    /// otherwise.
+    pub fn output(&self, default_dir: impl FnOnce() -> PathBuf) -> Output {
+        Output {
+            format: self.format.into(),
+            out: if self.no_report {
+                None
+            } else {
+                Some(self.out.clone().unwrap_or_else(default_dir))
+            },
+            quiet: self.quiet,
+        }
+    }
+}
+
+/// Which keys belong to which class, for a trace.
+#[derive(clap::Args, Debug, Clone)]
+pub struct ClassArgs {
+    /// A key class as NAME=GLOB (repeat; first match wins; unmatched keys
+    /// are class `other`).
+    #[arg(long = "class", value_name = "NAME=GLOB")]
+    pub classes: Vec<String>,
+    /// Mark a class as critical (data with no other copy; repeat).
+    #[arg(long = "critical", value_name = "NAME")]
+    pub critical: Vec<String>,
+    /// Class rules from a TOML file ([[class]] name, match, critical).
+    #[arg(long = "classes", value_name = "FILE", conflicts_with = "classes")]
+    pub classes_file: Option<PathBuf>,
+}
+
+impl ClassArgs {
+    /// The rules, from `--class`/`--critical` or `--classes FILE`.
+    pub fn rules(&self) -> Result<ClassRules> {
+        let mut rules = match &self.classes_file {
+            Some(f) => ClassRules::from_toml_file(f)?,
+            None => ClassRules::from_cli(&self.classes, &[] as &[&str])?,
+        };
+        for c in &self.critical {
+            rules.mark_critical(c)?;
+        }
+        Ok(rules)
+    }
+}
+
+/// Which real server to use.
+#[derive(clap::Args, Debug)]
+pub struct ServerArgs {
+    /// The redis-server executable to start, fresh for each run, on
+    /// 127.0.0.1 on a free port (default: redis-server from PATH).
+    #[arg(long, value_name = "PATH", conflicts_with = "redis")]
+    pub redis_server: Option<PathBuf>,
+    /// Use the running server at this URL instead (redis://host:port). It is
+    /// emptied (FLUSHALL) and reconfigured (CONFIG SET) before each run.
+    #[arg(long, value_name = "URL")]
+    pub redis: Option<String>,
+}
+
+impl ServerArgs {
+    /// The server the command uses.
+    pub fn target(self) -> Target {
+        match (self.redis, self.redis_server) {
+            (Some(url), _) => Target::Url(url),
+            (None, Some(path)) => Target::Spawn(path),
+            (None, None) => Target::Spawn(PathBuf::from("redis-server")),
+        }
+    }
+}
+
+/// Reads a scenario and applies the command line's overrides.
+pub fn scenario_with_overrides(
+    path: &Path,
+    policies: &[PolicyKind],
+    maxmemory: Option<u64>,
+    seed: Option<u64>,
+) -> Result<Scenario> {
+    let mut scenario = Scenario::from_path(path)?;
+    if !policies.is_empty() {
+        scenario.policies = policies_or(policies, &[]);
+    }
+    if let Some(m) = maxmemory {
+        scenario.instance.maxmemory = m;
+    }
+    if let Some(seed) = seed {
+        scenario.seed = seed;
+        scenario.instance.seed = seed;
+    }
+    Ok(scenario)
+}
+
+/// Progress on stderr, shown only on a terminal and when not quiet.
+pub struct Progress {
+    bar: ProgressBar,
+    started: Instant,
+}
+
+impl Progress {
+    /// A bar over `total` (simulated ms) labelled `what`, or a spinner when
+    /// the total is unknown.
+    pub fn new(what: &str, total: Option<u64>, quiet: bool) -> Progress {
+        let started = Instant::now();
+        if quiet || !std::io::stderr().is_terminal() {
+            return Progress {
+                bar: ProgressBar::hidden(),
+                started,
+            };
+        }
+        let bar = ProgressBar::with_draw_target(total, ProgressDrawTarget::stderr());
+        let template = match total {
+            Some(_) => format!(
+                "{{spinner}} {what} {{bar:30}} {{percent:>3}}% of simulated time  {{msg}}  eta {{eta}}"
+            ),
+            None => format!("{{spinner}} {what}  {{msg}}  {{elapsed}}"),
+        };
+        bar.set_style(
+            ProgressStyle::with_template(&template)
+                .expect("static template")
+                .progress_chars("=> "),
+        );
+        if total.is_none() {
+            bar.enable_steady_tick(std::time::Duration::from_millis(200));
+        }
+        Progress { bar, started }
+    }
+
+    /// Reports `ops` done and simulated time `t_ms` reached.
+    pub fn update(&self, ops: u64, t_ms: u64) {
+        self.bar.set_position(t_ms);
+        let secs = self.started.elapsed().as_secs_f64().max(1e-9);
+        self.bar.set_message(format!(
+            "{} ops, {}/s",
+            report::fmt::thousands(ops),
+            report::fmt::thousands((ops as f64 / secs) as u64)
+        ));
+    }
+
+    /// Removes the display.
+    pub fn finish(self) {
+        self.bar.finish_and_clear();
+    }
+}
+
+/// Prints the run in the chosen format, then writes the report directory.
+pub fn finish(result: &RunResult, output: &Output) -> Result<()> {
+    let bytes = report::export(output.format, result)?;
+    let mut stdout = std::io::stdout().lock();
+    stdout.write_all(&bytes)?;
+    stdout.flush()?;
+    if let Some(dir) = &output.out {
+        let files = report::write_dir(dir, result)
+            .with_context(|| format!("cannot write the report to {}", dir.display()))?;
+        if !output.quiet {
+            eprintln!(
+                "report written to {}/ ({} files)",
+                dir.display(),
+                files.len()
+            );
+        }
+    }
+    Ok(())
+}
+
+/// What the reader saw and understood of a trace, for stderr.
+pub fn trace_summary(file: &str, stats: &TraceStats, classes: &[ClassInfo]) -> String {
+    use report::fmt::thousands;
+    let mut s = format!(
+        "{file}: {} lines, {} operations, {} distinct keys, {} malformed lines skipped, \
+         {} refused as Redis refuses them\n",
+        thousands(stats.lines),
+        thousands(stats.ops),
+        thousands(stats.distinct_keys),
+        thousands(stats.skipped_malformed),
+        thousands(stats.rejected),
+    );
+    for (line, why) in &stats.first_errors {
+        s += &format!("  line {line}: {why}\n");
+    }
+    if !stats.unknown_commands.is_empty() {
+        let list: Vec<String> = stats
+            .unknown_commands
+            .iter()
+            .map(|(c, n)| format!("{c} x{n}"))
+            .collect();
+        s += &format!("  commands not modelled (skipped): {}\n", list.join(", "));
+    }
+    let table = report::understood::text(classes, &stats.understood, "  ");
+    if !table.is_empty() {
+        s += "  understood as:\n";
+        s += &table;
+    }
+    s
+}

@@ -1,0 +1,81 @@
+//! The command line: one file per subcommand, each with its clap arguments,
+//! their translation into the library's typed options, and the call into
+//! the library (the shape of cargo's `commands/`). This file lists the
+//! subcommands once; `main` only parses and dispatches. Nothing below the
+//! CLI sees a clap type.
+
+mod calibrate;
+mod check;
+mod common;
+mod policies;
+mod replay;
+mod run;
+mod validate;
+
+use anyhow::Result;
+use clap::{Parser, Subcommand};
+
+const EXAMPLES: &str = "\
+Examples:
+  evictsim run scenarios/seed-blog.toml
+      every policy on the seed scenario; table on stdout, report in reports/seed-blog/
+  evictsim run scenarios/seed-blog.toml --policy allkeys-lru --policy noeviction --maxmemory 48mb
+  evictsim run scenarios/pure-cache.toml --format json > results.json
+  evictsim run scenarios/seed-blog.toml --emit-trace seed-blog.csv.gz
+  evictsim replay capture.log --trace-format monitor --maxmemory 64mb
+      --class sessions='session:*' --critical sessions
+  evictsim replay w01.oracleGeneral.zst --trace-format oracle-general
+      --maxmemory 1gb --read-through --memory-model raw --sample-rate 0.1
+  evictsim check scenarios/*.toml
+  evictsim policies
+  evictsim validate tests/fixtures/tiny.toml -p allkeys-lru -p noeviction
+      replay into a fresh redis-server per policy, compare with the model
+  evictsim calibrate
+      used_memory per key on a real redis-server against the model's formula";
+
+/// Eviction-risk simulator for Redis: under this workload and this
+/// maxmemory, how many critical keys would each maxmemory-policy evict?
+#[derive(Parser, Debug)]
+#[command(name = "evictsim", version, about, after_help = EXAMPLES)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    command: Command,
+}
+
+/// The subcommands, once.
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Run a scenario under each policy and report what each would lose.
+    #[command(after_help = run::EXAMPLES)]
+    Run(run::Args),
+    /// Replay a trace (Redis MONITOR log, evictsim CSV, Twitter, CacheLib,
+    /// libCacheSim oracleGeneral) under each policy.
+    #[command(after_help = replay::EXAMPLES)]
+    Replay(replay::Args),
+    /// Validate scenario files without running them.
+    Check(check::Args),
+    /// List the policies evictsim models and when each is right.
+    Policies,
+    /// Replay a scenario or a trace into a real redis-server under each
+    /// policy and compare what it evicted, lost and refused with the model.
+    #[command(after_help = validate::EXAMPLES)]
+    Validate(validate::Args),
+    /// Measure used_memory per key on a real redis-server and compare it
+    /// with the model's memory formula.
+    Calibrate(calibrate::Args),
+}
+
+impl Cli {
+    /// Runs the command; the process's exit status on success.
+    pub fn exec(self) -> Result<i32> {
+        match self.command {
+            Command::Run(a) => run::exec(a),
+            Command::Replay(a) => replay::exec(a),
+            Command::Check(a) => check::exec(a),
+            Command::Policies => policies::exec(),
+            Command::Validate(a) => validate::exec(a),
+            Command::Calibrate(a) => calibrate::exec(a),
+        }
+    }
+}

@@ -1,0 +1,156 @@
+//! `evictsim replay TRACE`: stream a recorded trace once through one model
+//! instance per policy, say what the reader saw and understood, then print
+//! and write the report as `run` does.
+
+use super::common::{self, ClassArgs, MemoryModelArg, OutputArgs, Progress};
+use anyhow::{Context, Result};
+use evictsim::model::{InstanceConfig, PolicyKind};
+use evictsim::provenance::{Provenance, TraceProvenance};
+use evictsim::report;
+use evictsim::shards::SpatialSample;
+use evictsim::sim::{self, RunSpec};
+use evictsim::trace::{TraceFormat, TraceOptions, TraceReader};
+use std::path::{Path, PathBuf};
+
+pub const EXAMPLES: &str = "\
+Examples:
+  evictsim replay capture.log --trace-format monitor --maxmemory 64mb
+      --class sessions='session:*' --critical sessions
+  evictsim replay trace.csv --trace-format csv --maxmemory 3mb --classes classes.toml
+  evictsim replay w01.oracleGeneral.zst --trace-format oracle-general
+      --maxmemory 1gb --read-through --memory-model raw --sample-rate 0.1";
+
+/// Arguments of `replay`.
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    /// The trace file (`.gz` and `.zst` are read transparently).
+    trace: PathBuf,
+    /// csv (evictsim's own: t_ms,op,key,value_bytes,ttl_ms), monitor
+    /// (`redis-cli monitor` output), twitter, cachelib, oracle-general.
+    #[arg(long, value_name = "FORMAT", value_parser = common::trace_format)]
+    trace_format: TraceFormat,
+    /// maxmemory, with Redis's units (1k = 1000, 1kb = 1024, mb, gb).
+    #[arg(long, value_name = "SIZE", value_parser = common::size)]
+    maxmemory: u64,
+    /// A policy to run (repeat for several; default: all).
+    #[arg(long = "policy", short = 'p', value_name = "POLICY", value_parser = common::policy)]
+    policies: Vec<PolicyKind>,
+    /// Key classes.
+    #[command(flatten)]
+    class_args: ClassArgs,
+    /// A read that misses inserts the object with its size, as cache
+    /// simulators do (for traces that hold only reads).
+    #[arg(long)]
+    read_through: bool,
+    /// redis: Redis 7.0's used_memory formula; raw: a key costs its value's
+    /// size and room is made before an insert (textbook byte-capacity cache).
+    #[arg(long, value_enum, default_value_t = MemoryModelArg::Redis)]
+    memory_model: MemoryModelArg,
+    /// maxmemory-samples.
+    #[arg(long, default_value_t = 5)]
+    samples: u32,
+    /// lfu-log-factor.
+    #[arg(long, default_value_t = 10)]
+    lfu_log_factor: u32,
+    /// lfu-decay-time (minutes).
+    #[arg(long, default_value_t = 1)]
+    lfu_decay_time: u32,
+    /// Seed of the instances' own randomness (sampling, LFU).
+    #[arg(long, default_value_t = 0)]
+    seed: u64,
+    /// Replay only this share of the keys (chosen by hash) with maxmemory
+    /// scaled to match (SHARDS): for traces too big to replay whole. Ratios
+    /// carry over; counts are the sample's.
+    #[arg(long, value_name = "R")]
+    sample_rate: Option<f64>,
+    /// Stop at the first malformed line, or an op the format does not know
+    /// (FILE:LINE: reason), instead of skipping and counting it.
+    #[arg(long)]
+    strict: bool,
+    /// Output options.
+    #[command(flatten)]
+    output: OutputArgs,
+}
+
+pub fn exec(args: Args) -> Result<i32> {
+    let output = args
+        .output
+        .output(|| PathBuf::from("reports").join(trace_stem(&args.trace)));
+    let mut opts = TraceOptions::new(args.trace_format);
+    opts.classes = args.class_args.rules()?;
+    opts.read_through = args.read_through;
+    opts.strict = args.strict;
+    let provenance = TraceProvenance::new(
+        args.trace.display().to_string(),
+        &opts,
+        args.class_args
+            .classes_file
+            .as_ref()
+            .map(|f| f.display().to_string()),
+        args.sample_rate,
+        args.maxmemory,
+    );
+    let sample = match args.sample_rate {
+        Some(r) => Some(SpatialSample::new(r, args.seed).context("--sample-rate")?),
+        None => None,
+    };
+    let mut reader = TraceReader::open(&args.trace, opts)?;
+    let mut spec = RunSpec {
+        scenario: args
+            .trace
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default(),
+        seed: args.seed,
+        instance: InstanceConfig {
+            maxmemory: args.maxmemory,
+            samples: args.samples,
+            lfu_log_factor: args.lfu_log_factor,
+            lfu_decay_time: args.lfu_decay_time,
+            memory_model: args.memory_model.into(),
+            seed: args.seed,
+            ..Default::default()
+        },
+        policies: common::policies_or(&args.policies, &PolicyKind::ALL),
+        classes: reader.class_infos(),
+        duration_ms: 0,
+        source: Provenance::Library,
+    };
+    if let Some(s) = &sample {
+        spec.instance = s.scale(&spec.instance);
+        if !output.quiet {
+            eprintln!(
+                "sampling {:.2}% of the keys; maxmemory scaled to {} (counts below are the sample's)",
+                s.rate() * 100.0,
+                report::fmt::bytes(spec.instance.maxmemory)
+            );
+        }
+    }
+    let progress = Progress::new("replaying", None, output.quiet);
+    let ops = reader
+        .by_ref()
+        .filter(|op| sample.as_ref().is_none_or(|s| s.keeps(op)));
+    let mut result = sim::simulate(&spec, ops, |ops, t| progress.update(ops, t));
+    progress.finish();
+    let stats = reader.finish()?;
+    if !output.quiet {
+        let file = args.trace.display().to_string();
+        eprint!("{}", common::trace_summary(&file, &stats, &spec.classes));
+    }
+    result.source = Provenance::Trace(provenance.with_stats(&stats));
+    common::finish(&result, &output)?;
+    Ok(0)
+}
+
+/// The trace's file name without its compression and format extensions.
+fn trace_stem(path: &Path) -> String {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "trace".into());
+    let mut stem = name.as_str();
+    for ext in [".gz", ".zst", ".csv", ".log", ".txt"] {
+        stem = stem.strip_suffix(ext).unwrap_or(stem);
+    }
+    stem.to_string()
+}

@@ -1,0 +1,107 @@
+//! `evictsim run SCENARIO`: generate a scenario's workload, replay it under
+//! each policy, print the table (or JSON, CSV...) and write the report
+//! directory; optionally also write the operation stream as a trace.
+
+use super::common::{self, OutputArgs, Progress};
+use anyhow::{Context, Result};
+use evictsim::model::PolicyKind;
+use evictsim::provenance::Provenance;
+use evictsim::sim::{self, RunSpec};
+use evictsim::source::{Scenario, Workload};
+use evictsim::trace::CsvWriter;
+use std::path::{Path, PathBuf};
+
+pub const EXAMPLES: &str = "\
+Examples:
+  evictsim run scenarios/seed-blog.toml
+      every policy on the seed scenario; table on stdout, report in reports/seed-blog/
+  evictsim run scenarios/seed-blog.toml --policy allkeys-lru --policy noeviction --maxmemory 48mb
+  evictsim run scenarios/pure-cache.toml --format json > results.json
+  evictsim run scenarios/seed-blog.toml --emit-trace seed-blog.csv.gz
+      also write the operation stream, to replay elsewhere";
+
+/// Arguments of `run`.
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    /// The scenario file (TOML; see scenarios/).
+    scenario: PathBuf,
+    /// A policy to run (repeat for several; default: the scenario's list,
+    /// or all). Redis names: noeviction, allkeys-lru, allkeys-lfu,
+    /// allkeys-random, volatile-lru, volatile-lfu, volatile-random,
+    /// volatile-ttl; Redis 8.6: allkeys-lrm, volatile-lrm; reference: exact-lru.
+    #[arg(long = "policy", short = 'p', value_name = "POLICY", value_parser = common::policy)]
+    policies: Vec<PolicyKind>,
+    /// Override maxmemory, with Redis's units (1k = 1000, 1kb = 1024, mb, gb).
+    #[arg(long, value_name = "SIZE", value_parser = common::size)]
+    maxmemory: Option<u64>,
+    /// Override the scenario's seed.
+    #[arg(long)]
+    seed: Option<u64>,
+    /// Output options.
+    #[command(flatten)]
+    output: OutputArgs,
+    /// Also write the scenario's operation stream as an evictsim CSV trace
+    /// (`.gz`/`.zst` compress), to replay elsewhere.
+    #[arg(long, value_name = "FILE")]
+    emit_trace: Option<PathBuf>,
+}
+
+pub fn exec(args: Args) -> Result<i32> {
+    let sc =
+        common::scenario_with_overrides(&args.scenario, &args.policies, args.maxmemory, args.seed)?;
+    let output = args
+        .output
+        .output(|| PathBuf::from("reports").join(&sc.name));
+    if let Some(path) = &args.emit_trace {
+        emit_trace(&sc, path)?;
+    }
+    let spec = RunSpec {
+        scenario: sc.name.clone(),
+        seed: sc.seed,
+        instance: sc.instance.clone(),
+        policies: sc.policies.clone(),
+        classes: sc.class_infos(),
+        duration_ms: sc.duration_ms,
+        source: Provenance::Scenario {
+            path: args.scenario.display().to_string(),
+        },
+    };
+    let progress = Progress::new("simulating", Some(sc.duration_ms), output.quiet);
+    let result = sim::simulate(&spec, Workload::new(&sc), |ops, t| progress.update(ops, t));
+    progress.finish();
+    common::finish(&result, &output)?;
+    Ok(0)
+}
+
+/// Writes the scenario's operation stream as an evictsim CSV trace, to a
+/// temporary name first, renamed when complete.
+fn emit_trace(sc: &Scenario, path: &Path) -> Result<()> {
+    let name = path
+        .file_name()
+        .with_context(|| format!("--emit-trace {}: not a file name", path.display()))?;
+    // The temporary name ends like the real one: the extension picks the compression.
+    let tmp = path.with_file_name(format!(
+        ".tmp{}-{}",
+        std::process::id(),
+        name.to_string_lossy()
+    ));
+    let write = || -> Result<()> {
+        let mut w = CsvWriter::create(&tmp)?;
+        let mut workload = Workload::new(sc);
+        let mut key = String::new();
+        while let Some(op) = workload.next() {
+            key.clear();
+            workload.write_key_name(op.key, &mut key);
+            w.write_op(&op, key.as_bytes())?;
+        }
+        w.close()?;
+        Ok(())
+    };
+    if let Err(e) = write() {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(e.context(format!("cannot write trace {}", path.display())));
+    }
+    std::fs::rename(&tmp, path)
+        .with_context(|| format!("cannot write trace {}", path.display()))?;
+    Ok(())
+}
