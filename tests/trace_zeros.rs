@@ -428,3 +428,29 @@ fn replay_says_what_it_understood_per_class() {
     assert_eq!(u["ratelimit"]["incrs_with_window"], 0);
     assert_eq!(u["sessions"]["reads_with_fill"], 0);
 }
+
+#[test]
+fn the_csv_writer_refuses_what_zero_cannot_say() {
+    use evictsim::trace::{CsvWriteError, CsvWriter};
+    let op = |cmd| Op {
+        t_ms: 0,
+        key: 0,
+        key_len: 1,
+        db: 0,
+        class: 0,
+        cmd,
+    };
+    let mut w = CsvWriter::new(Vec::new()).unwrap();
+    for cmd in [
+        Cmd::IncrWindow { window_ms: 0 },
+        Cmd::Read(ReadSpec {
+            fill: Some(Value::bytes(0)),
+            ..ReadSpec::default()
+        }),
+    ] {
+        let e = w.write_op(&op(cmd), b"k").unwrap_err();
+        assert!(matches!(e, CsvWriteError::Unwritable(_)), "{e:?}");
+        assert!(e.to_string().contains("0 in that field means none"), "{e}");
+    }
+    assert_eq!(w.ops(), 0, "nothing half-written");
+}

@@ -171,12 +171,6 @@ pub fn table_size_for(n: u64) -> u64 {
     n.max(4).next_power_of_two()
 }
 
-/// Number of bytes of a decimal integer argument (a TTL, an INCRBY delta).
-#[inline]
-fn digits(v: u64) -> u64 {
-    crate::op::decimal_len(v.min(i64::MAX as u64) as i64) as u64
-}
-
 /// Cost of one argument object of `len` bytes in a command's argv.
 #[inline]
 fn arg(len: u64) -> u64 {
@@ -185,42 +179,16 @@ fn arg(len: u64) -> u64 {
 
 /// What the command's parsed arguments occupy in `used_memory` while Redis
 /// decides whether to evict: the argv array and one object per argument
-/// (`processCommand` runs after they are allocated).
+/// (`processCommand` runs after they are allocated), as [`Cmd::argv`]
+/// spells the command.
+#[inline(always)]
 pub fn argv_cost(op: &Op, cmd: &Cmd) -> u64 {
-    let key = arg(op.key_len as u64);
-    let (argc, rest) = match *cmd {
-        // GET key (the first command of a read; its fill/slide are separate).
-        Cmd::Read(_) | Cmd::Del | Cmd::GetDel | Cmd::Persist | Cmd::Peek => (2, arg(6)),
-        Cmd::Set {
-            value,
-            ttl_ms,
-            cond,
-            keep_ttl,
-        } => {
-            // SET key value [PX ttl] [NX|XX] [KEEPTTL] (SETEX is counted as
-            // SET ... PX: one argument more than Redis sees).
-            let (mut argc, mut rest) = (3, arg(3) + arg(value.len as u64));
-            if ttl_ms > 0 {
-                argc += 2;
-                rest += arg(2) + arg(digits(ttl_ms));
-            }
-            if cond != crate::op::SetCond::Always {
-                argc += 1;
-                rest += arg(2);
-            }
-            if keep_ttl {
-                argc += 1;
-                rest += arg(7);
-            }
-            (argc, rest)
-        }
-        Cmd::Expire { ttl_ms } => (3, arg(7) + arg(digits(ttl_ms))),
-        Cmd::IncrBy { delta } => (3, arg(6) + arg(crate::op::decimal_len(delta) as u64)),
-        Cmd::IncrWindow { .. } => (2, arg(4)),
-        Cmd::Append { len } => (3, arg(6) + arg(len as u64)),
-        Cmd::Grow { bytes } => (3, arg(5) + arg(bytes.unsigned_abs())),
-    };
-    jemalloc_class(8 * argc) + key + rest
+    let (mut argc, mut objects) = (0u64, 0u64);
+    cmd.each_arg(|a| {
+        argc += 1;
+        objects += arg(a.len(op.key_len));
+    });
+    jemalloc_class(8 * argc) + objects
 }
 
 #[cfg(test)]

@@ -252,6 +252,77 @@ enum Plan {
     Get(Option<Value>),
 }
 
+/// A field of a line being written.
+pub(crate) enum Field {
+    Empty,
+    Value(Value),
+    Int(i64),
+    Uint(u64),
+}
+
+/// A command as one line of the format: its op word and the fields it
+/// fills (the inverse of [`CsvParser::parse`]).
+pub(crate) struct Line {
+    pub word: &'static str,
+    pub value: Field,
+    pub ttl: Option<u64>,
+    pub slide: Option<u64>,
+}
+
+/// How `cmd` is written, or why it cannot be (0 means none in this
+/// format, so a 0-byte fill or a 0-ms INCR window has no words).
+pub(crate) fn line_of(cmd: &Cmd) -> Result<Line, &'static str> {
+    let line = |word, value, ttl, slide| Line {
+        word,
+        value,
+        ttl,
+        slide,
+    };
+    Ok(match *cmd {
+        Cmd::Read(r) if r.fill.is_some_and(|v| !v.int && v.len == 0) => {
+            return Err("a read that fills a 0-byte value");
+        }
+        Cmd::IncrWindow { window_ms: 0 } => return Err("an INCR with a 0-ms window"),
+        Cmd::Read(r) => line(
+            "GET",
+            r.fill.map_or(Field::Empty, Field::Value),
+            r.fill.and(Some(r.fill_ttl_ms)).filter(|&t| t > 0),
+            Some(r.slide_ms).filter(|&s| s > 0),
+        ),
+        Cmd::Set {
+            value,
+            ttl_ms,
+            cond,
+            keep_ttl,
+        } => {
+            let word = match (cond, keep_ttl) {
+                (SetCond::Always, false) => "SET",
+                (SetCond::IfAbsent, false) => "SET NX",
+                (SetCond::IfPresent, false) => "SET XX",
+                (SetCond::Always, true) => "SET KEEPTTL",
+                (SetCond::IfAbsent, true) => "SET NX KEEPTTL",
+                (SetCond::IfPresent, true) => "SET XX KEEPTTL",
+            };
+            line(
+                word,
+                Field::Value(value),
+                Some(ttl_ms).filter(|&t| t > 0),
+                None,
+            )
+        }
+        Cmd::Del => line("DEL", Field::Empty, None, None),
+        Cmd::GetDel => line("GETDEL", Field::Empty, None, None),
+        Cmd::Expire { ttl_ms } => line("PEXPIRE", Field::Empty, Some(ttl_ms), None),
+        Cmd::Persist => line("PERSIST", Field::Empty, None, None),
+        Cmd::IncrBy { delta } => line("INCRBY", Field::Int(delta), None, None),
+        Cmd::IncrWindow { window_ms } => line("INCR", Field::Empty, Some(window_ms), None),
+        Cmd::Append { len } => line("APPEND", Field::Uint(u64::from(len)), None, None),
+        Cmd::Grow { bytes } if bytes >= 0 => line("GROW", Field::Uint(bytes as u64), None, None),
+        Cmd::Grow { bytes } => line("SHRINK", Field::Uint(bytes.unsigned_abs()), None, None),
+        Cmd::Peek => line("PEEK", Field::Empty, None, None),
+    })
+}
+
 /// The ops of the format (the names and aliases in the module's table).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum CsvOp {

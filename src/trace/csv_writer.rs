@@ -8,9 +8,9 @@
 //! 12,GET,session:9,512,1800000,0,1800000
 //! ```
 
-use super::csv::HEADER;
+use super::csv::{line_of, Field, Line, HEADER};
 use super::input::Compression;
-use crate::op::{Cmd, KeyId, Op, SetCond, Value};
+use crate::op::{KeyId, Op, Value};
 use flate2::write::GzEncoder;
 use std::fs::File;
 use std::io::{self, BufWriter, Write};
@@ -145,58 +145,14 @@ impl<W: Write> CsvWriter<W> {
                 String::from_utf8_lossy(name).into_owned(),
             ));
         }
-        match op.cmd {
-            Cmd::Read(r) if r.fill.is_some_and(|v| !v.int && v.len == 0) => {
-                return Err(CsvWriteError::Unwritable(
-                    "a read that fills a 0-byte value",
-                ));
-            }
-            Cmd::IncrWindow { window_ms: 0 } => {
-                return Err(CsvWriteError::Unwritable("an INCR with a 0-ms window"));
-            }
-            _ => {}
-        }
+        let Line {
+            word,
+            value,
+            ttl,
+            slide,
+        } = line_of(&op.cmd).map_err(CsvWriteError::Unwritable)?;
         let l = &mut self.line;
         l.clear();
-        let (word, value, ttl, slide): (&str, Field, Option<u64>, Option<u64>) = match op.cmd {
-            Cmd::Read(r) => (
-                "GET",
-                r.fill.map_or(Field::Empty, Field::Value),
-                r.fill.and(Some(r.fill_ttl_ms)).filter(|&t| t > 0),
-                Some(r.slide_ms).filter(|&s| s > 0),
-            ),
-            Cmd::Set {
-                value,
-                ttl_ms,
-                cond,
-                keep_ttl,
-            } => {
-                let word = match (cond, keep_ttl) {
-                    (SetCond::Always, false) => "SET",
-                    (SetCond::IfAbsent, false) => "SET NX",
-                    (SetCond::IfPresent, false) => "SET XX",
-                    (SetCond::Always, true) => "SET KEEPTTL",
-                    (SetCond::IfAbsent, true) => "SET NX KEEPTTL",
-                    (SetCond::IfPresent, true) => "SET XX KEEPTTL",
-                };
-                (
-                    word,
-                    Field::Value(value),
-                    Some(ttl_ms).filter(|&t| t > 0),
-                    None,
-                )
-            }
-            Cmd::Del => ("DEL", Field::Empty, None, None),
-            Cmd::GetDel => ("GETDEL", Field::Empty, None, None),
-            Cmd::Expire { ttl_ms } => ("PEXPIRE", Field::Empty, Some(ttl_ms), None),
-            Cmd::Persist => ("PERSIST", Field::Empty, None, None),
-            Cmd::IncrBy { delta } => ("INCRBY", Field::Int(delta), None, None),
-            Cmd::IncrWindow { window_ms } => ("INCR", Field::Empty, Some(window_ms), None),
-            Cmd::Append { len } => ("APPEND", Field::Uint(len as u64), None, None),
-            Cmd::Grow { bytes } if bytes >= 0 => ("GROW", Field::Uint(bytes as u64), None, None),
-            Cmd::Grow { bytes } => ("SHRINK", Field::Uint(bytes.unsigned_abs()), None, None),
-            Cmd::Peek => ("PEEK", Field::Empty, None, None),
-        };
         write!(l, "{},{},", op.t_ms, word)?;
         if name.iter().any(|&b| b == b',' || b == b'"') {
             l.push(b'"');
@@ -255,11 +211,4 @@ impl<W: Write> CsvWriter<W> {
         self.w.flush()?;
         Ok(self.w)
     }
-}
-
-enum Field {
-    Empty,
-    Value(Value),
-    Int(i64),
-    Uint(u64),
 }

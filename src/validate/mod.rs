@@ -446,7 +446,7 @@ pub fn simulate(
             replies.clear();
             replies.extend(seg.iter().map(|op| inst.apply_command(op, op.cmd)));
             for (op, &r) in seg.iter().zip(&replies) {
-                if let Some(cmd) = order::model_followup(op, r) {
+                if let Some(cmd) = op.cmd.followup(r) {
                     inst.apply_command(op, cmd);
                 }
             }

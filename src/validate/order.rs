@@ -8,18 +8,8 @@
 //! LFU a key created by INCR counts 5 until its PEXPIRE counts it 6, and
 //! may be sampled in between).
 
-use crate::model::Reply;
-use crate::op::{Cmd, KeyId, Op, SetCond};
+use crate::op::{KeyId, Op};
 use std::collections::HashSet;
-
-/// Whether an op may need a second command after its reply.
-pub fn may_follow_up(cmd: &Cmd) -> bool {
-    match cmd {
-        Cmd::Read(r) => r.fill.is_some() || r.slide_ms > 0,
-        Cmd::IncrWindow { .. } => true,
-        _ => false,
-    }
-}
 
 /// Splits one tick's ops into the segments sent as one pipeline each:
 /// calls `f` on each, in order. `seen` is scratch space.
@@ -37,7 +27,7 @@ pub fn segments<E>(
             if seen.contains(&(op.db, op.key)) {
                 break;
             }
-            if may_follow_up(&op.cmd) {
+            if op.cmd.may_follow_up() {
                 seen.insert((op.db, op.key));
             }
             i += 1;
@@ -47,28 +37,10 @@ pub fn segments<E>(
     Ok(())
 }
 
-/// The follow-up the model runs after an op's first command answered `r`,
-/// as `Instance::apply` would right away.
-pub fn model_followup(op: &Op, r: Reply) -> Option<Cmd> {
-    match (op.cmd, r) {
-        (Cmd::Read(spec), Reply::Missing) => spec.fill.map(|value| Cmd::Set {
-            value,
-            ttl_ms: spec.fill_ttl_ms,
-            cond: SetCond::Always,
-            keep_ttl: false,
-        }),
-        (Cmd::Read(spec), Reply::Found) if spec.slide_ms > 0 => Some(Cmd::Expire {
-            ttl_ms: spec.slide_ms,
-        }),
-        (Cmd::IncrWindow { window_ms }, Reply::Created) => Some(Cmd::Expire { ttl_ms: window_ms }),
-        _ => None,
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::op::{ReadSpec, Value};
+    use crate::op::{Cmd, ReadSpec, Value};
 
     fn op(key: KeyId, cmd: Cmd) -> Op {
         Op {
@@ -105,22 +77,5 @@ mod tests {
         })
         .unwrap();
         assert_eq!(lens, vec![3, 2], "only key 1 waits for a follow-up");
-    }
-
-    #[test]
-    fn follow_ups_are_the_models() {
-        let read = op(1, fill());
-        assert!(matches!(
-            model_followup(&read, Reply::Missing),
-            Some(Cmd::Set { ttl_ms: 5, .. })
-        ));
-        assert_eq!(model_followup(&read, Reply::Found), None);
-        let w = op(2, Cmd::IncrWindow { window_ms: 9 });
-        assert_eq!(
-            model_followup(&w, Reply::Created),
-            Some(Cmd::Expire { ttl_ms: 9 })
-        );
-        assert_eq!(model_followup(&w, Reply::Found), None);
-        assert_eq!(model_followup(&w, Reply::Oom), None);
     }
 }

@@ -5,6 +5,10 @@
 //! every simulated instance then replays the same stream. Keys are interned to
 //! integers before they get here, so the model never hashes a string.
 
+mod argv;
+
+pub use argv::{Arg, Argv};
+
 /// A key interned to a dense integer by its source.
 pub type KeyId = u32;
 

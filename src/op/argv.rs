@@ -1,0 +1,253 @@
+//! Each command's Redis form, written once: the arguments of the command a
+//! [`Cmd`] sends first ([`Cmd::argv`]) and the command an application sends
+//! after its reply ([`Cmd::followup`]: a read-through fill after a miss, a
+//! sliding `PEXPIRE` after a hit, a rate-limit window's `PEXPIRE` after
+//! `INCR` created the counter). The model's argv memory, the validation's
+//! encoder and the order in which a replay sends follow-ups all read it, so
+//! a new command is described here and nowhere else.
+
+use super::{Cmd, SetCond, Value};
+use crate::model::Reply;
+
+/// One argument of a Redis command.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Arg {
+    /// A fixed word: the command's name, or an option (`PX`, `NX`, `KEEPTTL`).
+    Word(&'static str),
+    /// The op's key.
+    Key,
+    /// A string value: `len` bytes, or an integer's decimal text.
+    Value(Value),
+    /// A signed integer in decimal (an increment).
+    Int(i64),
+    /// An unsigned integer in decimal (a TTL in ms).
+    Uint(u64),
+}
+
+impl Arg {
+    /// Length of the argument in bytes; the key's is `key_len`.
+    #[inline(always)]
+    pub fn len(&self, key_len: u16) -> u64 {
+        match *self {
+            Arg::Word(w) => w.len() as u64,
+            Arg::Key => u64::from(key_len),
+            Arg::Value(v) => u64::from(v.len),
+            Arg::Int(i) => u64::from(super::decimal_len(i)),
+            Arg::Uint(u) => u64::from(super::decimal_len(u.min(i64::MAX as u64) as i64)),
+        }
+    }
+}
+
+/// The most arguments a command has (`SET key value PX ttl NX`).
+const MAX_ARGS: usize = 6;
+
+/// A Redis command's arguments, name first, held without allocating.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Argv {
+    args: [Arg; MAX_ARGS],
+    len: u8,
+}
+
+impl Argv {
+    /// The command's name as Redis spells it (`GET`, `SET`...).
+    pub fn name(&self) -> &'static str {
+        match self.args[0] {
+            Arg::Word(w) => w,
+            _ => "",
+        }
+    }
+
+    /// Every argument, the name first.
+    pub fn args(&self) -> &[Arg] {
+        &self.args[..usize::from(self.len)]
+    }
+}
+
+impl Cmd {
+    /// Calls `f` on each argument of the Redis command this command sends
+    /// first, the name first. A read is its `GET` (its fill or slide is a
+    /// follow-up); a rate-limit op is its `INCR`. `SETEX`/`PSETEX` are sent
+    /// as `SET ... PX`; an aggregate's growth as one `RPUSH` element of that
+    /// many bytes, its shrinking as `LPOP`. This is the one description;
+    /// it compiles to straight-line code where the model sums argv memory.
+    #[inline(always)]
+    pub fn each_arg(&self, mut f: impl FnMut(Arg)) {
+        let name = match *self {
+            Cmd::Read(_) => "GET",
+            Cmd::Del => "DEL",
+            Cmd::GetDel => "GETDEL",
+            Cmd::Persist => "PERSIST",
+            Cmd::Peek => "EXISTS",
+            Cmd::IncrWindow { .. } => "INCR",
+            Cmd::Set { .. } => "SET",
+            Cmd::Expire { .. } => "PEXPIRE",
+            Cmd::IncrBy { .. } => "INCRBY",
+            Cmd::Append { .. } => "APPEND",
+            Cmd::Grow { bytes } if bytes > 0 => "RPUSH",
+            Cmd::Grow { .. } => "LPOP",
+        };
+        f(Arg::Word(name));
+        f(Arg::Key);
+        match *self {
+            Cmd::Read(_)
+            | Cmd::Del
+            | Cmd::GetDel
+            | Cmd::Persist
+            | Cmd::Peek
+            | Cmd::IncrWindow { .. } => {}
+            Cmd::Set {
+                value,
+                ttl_ms,
+                cond,
+                keep_ttl,
+            } => {
+                f(Arg::Value(value));
+                if ttl_ms > 0 {
+                    f(Arg::Word("PX"));
+                    f(Arg::Uint(ttl_ms));
+                } else if keep_ttl {
+                    f(Arg::Word("KEEPTTL"));
+                }
+                match cond {
+                    SetCond::Always => {}
+                    SetCond::IfAbsent => f(Arg::Word("NX")),
+                    SetCond::IfPresent => f(Arg::Word("XX")),
+                }
+            }
+            Cmd::Expire { ttl_ms } => f(Arg::Uint(ttl_ms)),
+            Cmd::IncrBy { delta } => f(Arg::Int(delta)),
+            Cmd::Append { len } => f(Arg::Value(Value::bytes(len))),
+            Cmd::Grow { bytes } if bytes > 0 => f(Arg::Value(Value::bytes(
+                u32::try_from(bytes).unwrap_or(u32::MAX),
+            ))),
+            Cmd::Grow { .. } => {}
+        }
+    }
+
+    /// The arguments [`Cmd::each_arg`] gives, collected.
+    pub fn argv(&self) -> Argv {
+        let mut a = Argv {
+            args: [Arg::Key; MAX_ARGS],
+            len: 0,
+        };
+        self.each_arg(|arg| {
+            a.args[usize::from(a.len)] = arg;
+            a.len += 1;
+        });
+        a
+    }
+
+    /// Whether the command may send a second command after its reply.
+    pub fn may_follow_up(&self) -> bool {
+        match self {
+            Cmd::Read(r) => r.fill.is_some() || r.slide_ms > 0,
+            Cmd::IncrWindow { .. } => true,
+            _ => false,
+        }
+    }
+
+    /// The command the application sends after this one's first command
+    /// answered `reply`: a read's fill (`SET key value [PX ttl]`) after a
+    /// miss or its sliding `PEXPIRE` after a hit, a rate-limit window's
+    /// `PEXPIRE` after `INCR` created the key; else none.
+    pub fn followup(&self, reply: Reply) -> Option<Cmd> {
+        match (*self, reply) {
+            (Cmd::Read(spec), Reply::Missing) => spec.fill.map(|value| Cmd::Set {
+                value,
+                ttl_ms: spec.fill_ttl_ms,
+                cond: SetCond::Always,
+                keep_ttl: false,
+            }),
+            (Cmd::Read(spec), Reply::Found) if spec.slide_ms > 0 => Some(Cmd::Expire {
+                ttl_ms: spec.slide_ms,
+            }),
+            (Cmd::IncrWindow { window_ms }, Reply::Created) => {
+                Some(Cmd::Expire { ttl_ms: window_ms })
+            }
+            _ => None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::op::ReadSpec;
+
+    fn words(c: Cmd) -> Vec<String> {
+        c.argv()
+            .args()
+            .iter()
+            .map(|a| match a {
+                Arg::Word(w) => w.to_string(),
+                Arg::Key => "k".into(),
+                Arg::Value(v) if v.int => v.int_value.to_string(),
+                Arg::Value(v) => format!("<{}>", v.len),
+                Arg::Int(i) => i.to_string(),
+                Arg::Uint(u) => u.to_string(),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn argv_is_what_redis_receives() {
+        let set = |ttl_ms, cond, keep_ttl| Cmd::Set {
+            value: Value::bytes(10),
+            ttl_ms,
+            cond,
+            keep_ttl,
+        };
+        assert_eq!(words(Cmd::Read(ReadSpec::default())), ["GET", "k"]);
+        assert_eq!(
+            words(set(500, SetCond::IfAbsent, false)),
+            ["SET", "k", "<10>", "PX", "500", "NX"]
+        );
+        assert_eq!(
+            words(set(0, SetCond::IfPresent, true)),
+            ["SET", "k", "<10>", "KEEPTTL", "XX"]
+        );
+        assert_eq!(
+            words(set(5, SetCond::Always, true)),
+            ["SET", "k", "<10>", "PX", "5"]
+        );
+        assert_eq!(words(Cmd::IncrBy { delta: -3 }), ["INCRBY", "k", "-3"]);
+        assert_eq!(words(Cmd::IncrWindow { window_ms: 9 }), ["INCR", "k"]);
+        assert_eq!(words(Cmd::Expire { ttl_ms: 0 }), ["PEXPIRE", "k", "0"]);
+        assert_eq!(words(Cmd::Grow { bytes: 7 }), ["RPUSH", "k", "<7>"]);
+        assert_eq!(words(Cmd::Grow { bytes: -7 }), ["LPOP", "k"]);
+        assert_eq!(words(Cmd::Peek), ["EXISTS", "k"]);
+        assert_eq!(Cmd::Del.argv().name(), "DEL");
+        assert_eq!(Arg::Uint(u64::MAX).len(0), 19);
+        assert_eq!(Arg::Key.len(12), 12);
+    }
+
+    #[test]
+    fn followups_are_what_the_application_sends() {
+        let fill = Cmd::Read(ReadSpec {
+            fill: Some(Value::bytes(10)),
+            fill_ttl_ms: 5,
+            slide_ms: 0,
+        });
+        assert!(fill.may_follow_up());
+        assert!(matches!(
+            fill.followup(Reply::Missing),
+            Some(Cmd::Set { ttl_ms: 5, .. })
+        ));
+        assert_eq!(fill.followup(Reply::Found), None);
+        let slide = Cmd::Read(ReadSpec {
+            slide_ms: 30,
+            ..ReadSpec::default()
+        });
+        assert_eq!(
+            slide.followup(Reply::Found),
+            Some(Cmd::Expire { ttl_ms: 30 })
+        );
+        assert_eq!(slide.followup(Reply::Missing), None);
+        let w = Cmd::IncrWindow { window_ms: 9 };
+        assert_eq!(w.followup(Reply::Created), Some(Cmd::Expire { ttl_ms: 9 }));
+        assert_eq!(w.followup(Reply::Found), None);
+        assert_eq!(w.followup(Reply::Oom), None);
+        assert!(!Cmd::Del.may_follow_up());
+        assert!(!Cmd::Read(ReadSpec::default()).may_follow_up());
+    }
+}
