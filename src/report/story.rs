@@ -819,7 +819,14 @@ fn settings(r: &RunResult) -> Vec<Block> {
     let inst = &r.instance;
     let mut rows = vec![
         row("source", vec![t(r.source.describe())]),
-        row("scenario", vec![t(r.scenario.clone())]),
+        row(
+            if r.source.trace().is_some() {
+                "trace"
+            } else {
+                "scenario"
+            },
+            vec![t(r.scenario.clone())],
+        ),
         row("seed", vec![t(r.seed.to_string())]),
         row("maxmemory", vec![t(mm)]),
     ];

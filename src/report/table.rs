@@ -18,7 +18,12 @@ impl Exporter for TableExporter {
     fn serialize(&self, r: &RunResult) -> Result<Vec<u8>, ReportError> {
         let summary = Summary::new(r);
         let mut out = format!(
-            "scenario {}, maxmemory {}, {} ops over {}, seed {}\n",
+            "{} {}, maxmemory {}, {} ops over {}, seed {}\n",
+            if r.source.trace().is_some() {
+                "trace"
+            } else {
+                "scenario"
+            },
             r.scenario,
             bytes(r.maxmemory_bytes),
             thousands(r.ops),
