@@ -68,6 +68,19 @@ impl Counters {
 /// values are clamped to it.
 pub const HIST_MAX_MS: u64 = 1_000_000_000;
 
+/// The `q` quantile of an eviction histogram, as the bottom of the bucket
+/// holding it: within 1% of what was recorded (two significant digits) and
+/// never above it, so a TTL left is never reported longer than the TTL.
+/// `None` when the histogram is empty.
+pub fn quantile(h: &Histogram<u64>, q: f64) -> Option<u64> {
+    (!h.is_empty()).then(|| h.lowest_equivalent(h.value_at_quantile(q)))
+}
+
+/// The largest value recorded, as [`quantile`] reports values.
+pub fn max(h: &Histogram<u64>) -> Option<u64> {
+    (!h.is_empty()).then(|| h.lowest_equivalent(h.max()))
+}
+
 fn new_histogram() -> Histogram<u64> {
     Histogram::new_with_bounds(1, HIST_MAX_MS, 2).expect("static histogram bounds are valid")
 }
@@ -223,6 +236,24 @@ impl Metrics {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Regression: a 30-minute sliding session showed a TTL left of
+    /// "30m 2s" at p50 and p99 (the top of the histogram's bucket).
+    #[test]
+    fn ttl_left_is_never_reported_above_what_was_recorded() {
+        let mut m = ClassMetrics::default();
+        for left in [1_800_000, 1_799_990, 1_795_000, 1_000, 1] {
+            m.record_eviction(10, Some(left), true);
+        }
+        let h = &m.ttl_left_at_eviction_ms;
+        for q in [0.5, 0.9, 0.99, 1.0] {
+            let v = quantile(h, q).unwrap();
+            assert!(v <= 1_800_000, "q{q}: {v}");
+        }
+        assert!(max(h).unwrap() <= 1_800_000);
+        assert!(max(h).unwrap() >= 1_800_000 * 99 / 100, "within 1%");
+        assert_eq!(quantile(&new_histogram(), 0.5), None);
+    }
 
     #[test]
     fn timeline_halves_and_keeps_maxima_and_sums() {

@@ -514,3 +514,26 @@ fn replay_refuses_a_database_out_of_range() {
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["ops"], 2, "{v}");
 }
+
+/// Regressions: a missing scenario printed its cause twice (`cannot read:
+/// No such file...` then `caused by: No such file...`); a directory given
+/// as a trace was reported at `DIR:1`, a line that does not exist.
+#[test]
+fn errors_say_their_cause_once_and_invent_no_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = evictsim(dir.path())
+        .args(["run", "nope.toml"])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(err.matches("No such file").count(), 1, "{err}");
+    let out = evictsim(dir.path())
+        .args(["replay", ".", "--trace-format", "csv", "--maxmemory", "1mb"])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(err.contains("is a directory, not a trace file"), "{err}");
+    assert!(!err.contains(".:1"), "{err}");
+}

@@ -229,7 +229,7 @@ code, pre {
 code { background: rgba(130, 140, 150, 0.16); padding: 0.1em 0.35em; border-radius: 4px; white-space: nowrap; }
 pre {
   background: #f6f8fa; border: 1px solid var(--line); border-radius: 6px; padding: 12px 16px;
-  overflow-x: auto; white-space: pre-wrap; word-break: break-all;
+  overflow-x: auto; white-space: pre-wrap; overflow-wrap: anywhere;
 }
 pre code { background: none; padding: 0; white-space: inherit; }
 .callout {

@@ -2,9 +2,9 @@
 //! and summed, with percentiles of the eviction histograms and the verdict.
 //! Field names are a public schema and stay stable; field and class order
 //! is fixed (classes in the scenario's order), and there are no floats, so
-//! the same run always gives the same bytes. Histogram percentiles are
-//! HdrHistogram's: the top of the bucket holding the value, so within 1% of
-//! what was recorded (the histograms keep two significant digits).
+//! the same run always gives the same bytes. Histogram percentiles are the
+//! bottom of HdrHistogram's bucket holding the value: within 1% of what was
+//! recorded (the histograms keep two significant digits) and never above it.
 
 use hdrhistogram::Histogram;
 use serde::ser::SerializeMap;
@@ -248,13 +248,13 @@ pub(crate) struct JsonHistogram {
 
 impl JsonHistogram {
     pub(crate) fn new(h: &Histogram<u64>) -> Self {
-        let q = |q: f64| (!h.is_empty()).then(|| h.value_at_quantile(q));
+        let q = |q: f64| crate::metrics::quantile(h, q);
         JsonHistogram {
             count: h.len(),
             p50: q(0.5),
             p90: q(0.9),
             p99: q(0.99),
-            max: (!h.is_empty()).then(|| h.max()),
+            max: crate::metrics::max(h),
         }
     }
 }

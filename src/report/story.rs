@@ -581,11 +581,7 @@ fn policy_table(r: &RunResult, s: &Summary) -> Vec<Block> {
 
 /// A percentile of an eviction histogram as a duration, or `-` when empty.
 fn quantile(h: &Histogram<u64>, q: f64) -> String {
-    if h.is_empty() {
-        "-".to_string()
-    } else {
-        duration_ms(h.value_at_quantile(q))
-    }
+    crate::metrics::quantile(h, q).map_or_else(|| "-".to_string(), duration_ms)
 }
 
 fn class_table(r: &RunResult) -> Vec<Block> {

@@ -1,7 +1,9 @@
 //! Key classes: what each kind of key (cache pages, sessions, jobs, rate
 //! limits, flags) is, how it is used, and how a `[[class]]` table is read.
 
-use super::dist::{probability, read_popularity, read_value, Popularity, ValueDist};
+use super::dist::{
+    probability, read_delay, read_popularity, read_value, DelayDist, Popularity, ValueDist,
+};
 use super::error::ScenarioError;
 use super::fields::{Field, Table};
 use super::template::KeyTemplate;
@@ -76,6 +78,20 @@ pub struct SessionSpec {
     pub relogin: bool,
     /// Probability that a session ends with an explicit logout (DEL).
     pub logout: f64,
+    /// Users who come back after a break (none by default).
+    pub returns: Option<Returns>,
+}
+
+/// Users who come back: after an active spell that did not end in a
+/// logout, a share of them return after a break and read their session
+/// again. A return within the TTL whose session was evicted is a user
+/// logged out.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Returns {
+    /// Probability that a user comes back after each active spell.
+    pub share: f64,
+    /// How long the break lasts.
+    pub after: DelayDist,
 }
 
 /// A job queue with one key per job.
@@ -173,6 +189,7 @@ fn kind_fields(kind: &str) -> Option<&'static [&'static str]> {
             "sliding",
             "relogin",
             "logout",
+            "returns",
         ],
         "queue" => &["enqueue_per_sec", "delay", "delay_jitter", "value", "ttl"],
         "counter" => &["keys", "popularity", "incr_per_sec", "window"],
@@ -314,6 +331,19 @@ fn session(t: &Table) -> Result<ClassKind, ScenarioError> {
         logout: match t.get("logout") {
             Some(p) => probability(&p)?,
             None => 0.0,
+        },
+        returns: match t.get("returns") {
+            Some(r) => {
+                let rt = r.table(&["share", "after"])?;
+                Some(Returns {
+                    share: probability(&rt.require("share", "the share of users who come back, e.g. 0.6")?)?,
+                    after: read_delay(&rt.require(
+                        "after",
+                        "the break before they come back, e.g. { dist = \"lognormal\", median = \"5m\", sigma = 1.0 }",
+                    )?)?,
+                })
+            }
+            None => None,
         },
     }))
 }

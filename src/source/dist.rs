@@ -112,6 +112,109 @@ impl ValueDist {
     }
 }
 
+/// How long something waits, in ms (a user's break before coming back).
+#[derive(Clone, Debug, PartialEq)]
+pub enum DelayDist {
+    /// Always this long.
+    Fixed {
+        /// The delay in ms.
+        ms: u64,
+    },
+    /// Uniform between `min_ms` and `max_ms`.
+    Uniform {
+        /// Shortest delay in ms.
+        min_ms: u64,
+        /// Longest delay in ms.
+        max_ms: u64,
+    },
+    /// Exponential with this mean (memoryless breaks).
+    Exponential {
+        /// Mean delay in ms.
+        mean_ms: u64,
+    },
+    /// Log-normal: half the delays are below `median_ms`; `sigma` is the
+    /// standard deviation of the log.
+    LogNormal {
+        /// Median delay in ms.
+        median_ms: u64,
+        /// Spread of the log of the delay, >= 0.
+        sigma: f64,
+    },
+}
+
+impl DelayDist {
+    /// One delay in ms, drawn from the class's random stream.
+    pub(crate) fn sample(&self, rng: &mut SmallRng) -> f64 {
+        match *self {
+            DelayDist::Fixed { ms } => ms as f64,
+            DelayDist::Uniform { min_ms, max_ms } => {
+                min_ms as f64 + rng.gen::<f64>() * (max_ms - min_ms) as f64
+            }
+            DelayDist::Exponential { mean_ms } => {
+                let e: f64 = rng.sample(rand_distr::Exp1);
+                e * mean_ms as f64
+            }
+            DelayDist::LogNormal { median_ms, sigma } => {
+                let z: f64 = rng.sample(rand_distr::StandardNormal);
+                median_ms as f64 * (sigma * z).exp()
+            }
+        }
+    }
+}
+
+/// Reads a delay: a duration (`"20m"`) or a table with `dist` = `"fixed"`
+/// (`delay`), `"uniform"` (`min`, `max`), `"exponential"`
+/// (`mean`) or `"lognormal"` (`median`, `sigma`).
+pub(crate) fn read_delay(f: &Field) -> Result<DelayDist, ScenarioError> {
+    const DISTS: &str = "\"fixed\", \"uniform\", \"exponential\" or \"lognormal\"";
+    if !f.is_table() {
+        return Ok(DelayDist::Fixed {
+            ms: f.duration_ms()?,
+        });
+    }
+    let t = f.table_unchecked()?;
+    let dist = t.require("dist", DISTS)?;
+    match dist.str()? {
+        "fixed" => {
+            t.deny_unknown(&["dist", "delay"], "a fixed delay")?;
+            let ms = t
+                .require("delay", "the delay, e.g. \"20m\"")?
+                .duration_ms()?;
+            Ok(DelayDist::Fixed { ms })
+        }
+        "uniform" => {
+            t.deny_unknown(&["dist", "min", "max"], "a uniform delay")?;
+            let min_ms = t.require("min", "the shortest delay")?.duration_ms()?;
+            let mf = t.require("max", "the longest delay")?;
+            let max_ms = mf.duration_ms()?;
+            if max_ms < min_ms {
+                return Err(mf.err(format!("must be >= min ({min_ms} ms) (got {max_ms} ms)")));
+            }
+            Ok(DelayDist::Uniform { min_ms, max_ms })
+        }
+        "exponential" => {
+            t.deny_unknown(&["dist", "mean"], "an exponential delay")?;
+            let mean_ms = t
+                .require("mean", "the mean delay, e.g. \"20m\"")?
+                .duration_ms()?;
+            Ok(DelayDist::Exponential { mean_ms })
+        }
+        "lognormal" => {
+            t.deny_unknown(&["dist", "median", "sigma"], "a lognormal delay")?;
+            let median_ms = t
+                .require("median", "the median delay, e.g. \"20m\"")?
+                .duration_ms()?;
+            let sf = t.require("sigma", "the spread of log(delay), e.g. 1.0")?;
+            let sigma = sf.number()?;
+            if !(0.0..=10.0).contains(&sigma) {
+                return Err(sf.err(format!("must be between 0 and 10 (got {sigma})")));
+            }
+            Ok(DelayDist::LogNormal { median_ms, sigma })
+        }
+        other => Err(dist.err(format!("unknown distribution '{other}' (expected {DISTS})"))),
+    }
+}
+
 /// A standard normal draw (Box-Muller).
 fn std_normal(r: &mut SplitMix) -> f64 {
     let u1 = 1.0 - r.next_f64(); // (0, 1]: ln is finite

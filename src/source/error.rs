@@ -4,14 +4,14 @@
 /// from it; the message says where to look.
 #[derive(Debug, thiserror::Error)]
 pub enum ScenarioError {
-    /// The file could not be read.
-    #[error("{file}: cannot read: {source}")]
+    /// The file could not be read. The reason is part of the message (and
+    /// not a separate cause, so an error chain says it once).
+    #[error("{file}: cannot read: {reason}")]
     Read {
         /// The file as given.
         file: String,
         /// What the operating system said.
-        #[source]
-        source: std::io::Error,
+        reason: std::io::Error,
     },
     /// The file is not valid TOML.
     #[error("{file}:{line}: invalid TOML: {message}")]

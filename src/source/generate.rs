@@ -6,7 +6,7 @@
 //! milliseconds and floored when an [`Op`] is emitted; a class's events come
 //! out in time order.
 
-use super::class::{ClassKind, ClassSpec};
+use super::class::{ClassKind, ClassSpec, Returns};
 use super::dist::{Picker, ValueDist};
 use super::hash::{derive, mix64};
 use super::template::KeyTemplate;
@@ -235,6 +235,8 @@ impl Gen {
                     slide_ms: if s.sliding { ttl_ms } else { 0 },
                     relogin: s.relogin,
                     logout: s.logout,
+                    returns: s.returns.clone(),
+                    backs: BinaryHeap::new(),
                     end,
                 })
             }
@@ -342,6 +344,10 @@ pub(crate) struct SessionGen {
     slide_ms: u64,
     relogin: bool,
     logout: f64,
+    /// Users who come back after a break, if any do.
+    returns: Option<Returns>,
+    /// When each user on a break comes back.
+    backs: BinaryHeap<Reverse<(At, u32)>>,
     end: f64,
 }
 
@@ -351,7 +357,36 @@ impl SessionGen {
             .ends
             .peek()
             .map_or(f64::INFINITY, |Reverse((At(t), _))| *t);
-        end.min(self.logins.next).min(self.requests.next)
+        let back = self
+            .backs
+            .peek()
+            .map_or(f64::INFINITY, |Reverse((At(t), _))| *t);
+        end.min(back).min(self.logins.next).min(self.requests.next)
+    }
+
+    /// Starts an active spell for session `local` at `now`.
+    fn activate(&mut self, ctx: &mut ClassCtx, local: u32, now: f64) {
+        if let Some(p) = self.pos.get_mut(local as usize) {
+            *p = self.active.len() as u32;
+        }
+        self.active.push(local);
+        let gap: f64 = ctx.rng.sample(Exp1);
+        let ends = now + gap * self.active_mean_ms;
+        if ends < self.end {
+            self.ends.push(Reverse((At(ends), local)));
+        }
+    }
+
+    /// A request of session `local`'s user: read the session (sliding its
+    /// TTL; logging in again on a miss with `relogin`).
+    fn request(&self, ctx: &mut ClassCtx, t_ms: u64, local: u32) -> Option<Op> {
+        let key = *self.keys.get(local as usize)?;
+        let cmd = Cmd::Read(ReadSpec {
+            fill: self.relogin.then(|| ctx.value(local)),
+            fill_ttl_ms: self.ttl_ms,
+            slide_ms: self.slide_ms,
+        });
+        Some(ctx.op(t_ms, key, local, cmd))
     }
 
     fn step(&mut self, ctx: &mut ClassCtx, ids: &mut DynamicKeys, t_ms: u64) -> Option<Op> {
@@ -360,13 +395,31 @@ impl SessionGen {
             .peek()
             .map_or(f64::INFINITY, |Reverse((At(t), _))| *t);
         if end_at <= self.logins.next && end_at <= self.requests.next {
-            let Reverse((_, local)) = self.ends.pop()?;
+            let Reverse((At(now), local)) = self.ends.pop()?;
             self.deactivate(local);
             if self.logout > 0.0 && ctx.rng.gen::<f64>() < self.logout {
                 let key = *self.keys.get(local as usize)?;
                 return Some(ctx.op(t_ms, key, local, Cmd::Del));
             }
+            if let Some(r) = &self.returns {
+                if ctx.rng.gen::<f64>() < r.share {
+                    let back = now + r.after.sample(&mut ctx.rng);
+                    if back < self.end {
+                        self.backs.push(Reverse((At(back), local)));
+                    }
+                }
+            }
             return None;
+        }
+        let back_at = self
+            .backs
+            .peek()
+            .map_or(f64::INFINITY, |Reverse((At(t), _))| *t);
+        if back_at <= self.logins.next && back_at <= self.requests.next {
+            // The user is back: a new active spell, starting with a request.
+            let Reverse((At(now), local)) = self.backs.pop()?;
+            self.activate(ctx, local, now);
+            return self.request(ctx, t_ms, local);
         }
         if self.logins.next <= self.requests.next {
             let now = self.logins.next;
@@ -378,13 +431,8 @@ impl SessionGen {
                 return None;
             };
             self.keys.push(key);
-            self.pos.push(self.active.len() as u32);
-            self.active.push(local);
-            let gap: f64 = ctx.rng.sample(Exp1);
-            let ends = now + gap * self.active_mean_ms;
-            if ends < self.end {
-                self.ends.push(Reverse((At(ends), local)));
-            }
+            self.pos.push(u32::MAX);
+            self.activate(ctx, local, now);
             return Some(ctx.op(t_ms, key, local, ctx.set(local, self.ttl_ms)));
         }
         self.requests.advance(&mut ctx.rng, self.end);
@@ -392,13 +440,7 @@ impl SessionGen {
             return None;
         }
         let local = self.active[ctx.rng.gen_range(0..self.active.len())];
-        let key = *self.keys.get(local as usize)?;
-        let cmd = Cmd::Read(ReadSpec {
-            fill: self.relogin.then(|| ctx.value(local)),
-            fill_ttl_ms: self.ttl_ms,
-            slide_ms: self.slide_ms,
-        });
-        Some(ctx.op(t_ms, key, local, cmd))
+        self.request(ctx, t_ms, local)
     }
 
     /// Removes session `local` from the active set.

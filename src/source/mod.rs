@@ -18,9 +18,10 @@ mod tree;
 mod workload;
 
 pub use class::{
-    CacheSpec, ClassKind, ClassSpec, CounterSpec, QueueSpec, SessionSpec, StaticSpec, MAX_RATE,
+    CacheSpec, ClassKind, ClassSpec, CounterSpec, QueueSpec, Returns, SessionSpec, StaticSpec,
+    MAX_RATE,
 };
-pub use dist::{Popularity, ValueDist, MAX_VALUE_BYTES};
+pub use dist::{DelayDist, Popularity, ValueDist, MAX_VALUE_BYTES};
 pub use error::ScenarioError;
 pub use scenario::{Scenario, MAX_CLASSES};
 pub use template::{KeyTemplate, TemplateError, MAX_KEY_LEN};

@@ -51,9 +51,9 @@ impl Scenario {
     /// Reads and validates the scenario file at `path`.
     pub fn from_path(path: &Path) -> Result<Scenario, ScenarioError> {
         let file = path.display().to_string();
-        let text = std::fs::read_to_string(path).map_err(|source| ScenarioError::Read {
+        let text = std::fs::read_to_string(path).map_err(|reason| ScenarioError::Read {
             file: file.clone(),
-            source,
+            reason,
         })?;
         Scenario::from_str(&text, &file)
     }

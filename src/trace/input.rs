@@ -37,6 +37,12 @@ pub(crate) type Source = Box<dyn Read + Send>;
 /// Opens `path`, decompressing it if its extension says so.
 pub(crate) fn open(path: &Path) -> io::Result<Source> {
     let file = File::open(path)?;
+    if file.metadata()?.is_dir() {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            "it is a directory, not a trace file",
+        ));
+    }
     Ok(match Compression::of(path) {
         Compression::None => Box::new(file),
         Compression::Gzip => Box::new(flate2::read::MultiGzDecoder::new(BufReader::new(file))),

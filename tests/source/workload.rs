@@ -256,3 +256,76 @@ fn class_infos_follow_class_order() {
         ]
     );
 }
+
+const RETURNING: &str = r#"
+[instance]
+maxmemory = "4mb"
+[run]
+duration = "20m"
+seed = 3
+[[class]]
+name = "pages"
+kind = "cache"
+keys = 40000
+popularity = { dist = "uniform" }
+reads_per_sec = 400
+value = "1kb"
+[[class]]
+name = "sessions"
+kind = "session"
+logins_per_sec = 2
+active_for = "1m"
+requests_per_sec = 20
+value = 500
+ttl = "30m"
+sliding = true
+relogin = false
+returns = { share = 1.0, after = "5m" }
+"#;
+
+/// Users who come back read their session again after the break; with
+/// the limit forcing the idle ones out, those reads find it gone: the
+/// "users randomly get logged out" of a cache and sessions in one instance.
+#[test]
+fn returning_users_read_their_session_after_the_break_and_find_it_evicted() {
+    let s = Scenario::from_str(RETURNING, "returning.toml").unwrap();
+    let ops = ops(&s);
+    // Every session's reads: some come more than 5 minutes after the
+    // session's previous read (a return after the break).
+    let mut last: HashMap<KeyId, u64> = HashMap::new();
+    let mut returns = 0;
+    for op in ops.iter().filter(|o| o.class == 1) {
+        if matches!(op.cmd, Cmd::Read(_)) {
+            if let Some(&t) = last.get(&op.key) {
+                returns += u32::from(op.t_ms - t >= 5 * 60_000);
+            }
+        }
+        last.insert(op.key, op.t_ms);
+    }
+    assert!(returns > 100, "returns after a break: {returns}");
+    // Without returns, no read comes after such a gap.
+    let no_returns = RETURNING.replace("returns = { share = 1.0, after = \"5m\" }", "");
+    let s2 = Scenario::from_str(&no_returns, "plain.toml").unwrap();
+    let mut last: HashMap<KeyId, u64> = HashMap::new();
+    let mut late = 0;
+    for op in ops_of(&s2).iter().filter(|o| o.class == 1) {
+        if let (Cmd::Read(_), Some(&t)) = (op.cmd, last.get(&op.key)) {
+            late += u32::from(op.t_ms - t >= 5 * 60_000);
+        }
+        last.insert(op.key, op.t_ms);
+    }
+    assert_eq!(late, 0, "no user comes back without returns");
+    // Under allkeys-lru at 4 MB the idle sessions go first, and the users
+    // who come back find them gone.
+    use evictsim::model::{AnyInstance, PolicyKind};
+    let mut inst = AnyInstance::new(PolicyKind::AllKeysLru, &s.instance, s.classes.len());
+    inst.apply_all(&ops);
+    let m = inst.into_metrics();
+    let sessions = &m.classes[1].counters;
+    assert!(sessions.evicted_distinct > 50, "{sessions:?}");
+    assert!(sessions.lost_reads > 50, "logged-out users: {sessions:?}");
+}
+
+fn ops_of(s: &Scenario) -> Vec<Op> {
+    Workload::new(s).collect()
+}

@@ -103,7 +103,7 @@ pub(crate) fn spread(h: &Histogram<u64>) -> Option<Spread> {
     if h.is_empty() {
         return None;
     }
-    let q = |q: f64| h.value_at_quantile(q).max(1) as f64;
+    let q = |q: f64| crate::metrics::quantile(h, q).unwrap_or(1).max(1) as f64;
     Some(Spread {
         p5: q(0.05),
         p25: q(0.25),
