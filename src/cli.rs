@@ -2,6 +2,7 @@
 //! types: `main` turns them into the library's own options.
 
 use clap::{Args, Parser, Subcommand};
+use evictsim::model::PolicyKind;
 use std::path::PathBuf;
 
 const EXAMPLES: &str = "\
@@ -121,11 +122,10 @@ pub struct ValidateArgs {
     /// A trace read that misses writes the object back (SET) with its size.
     #[arg(long, requires = "trace")]
     pub read_through: bool,
-    /// A policy to validate (repeat for several; default: the scenario's
-    /// list without the ones Redis 7.0 lacks). Redis 7.0 has noeviction,
-    /// allkeys-lru, allkeys-lfu, allkeys-random, volatile-lru, volatile-lfu,
-    /// volatile-random and volatile-ttl.
-    #[arg(long = "policy", short = 'p', value_name = "POLICY")]
+    /// A policy to validate (the help names Redis 7.0's, from the policy table).
+    #[arg(long = "policy", short = 'p', value_name = "POLICY", help = format!(
+        "A policy to validate (repeat for several; default: the scenario's list without the \
+         ones Redis 7.0 lacks). Redis 7.0 has {}", PolicyKind::redis7_names()))]
     pub policies: Vec<String>,
     /// Which server to replay into.
     #[command(flatten)]
@@ -165,11 +165,10 @@ pub struct CalibrateArgs {
 pub struct RunArgs {
     /// The scenario file (TOML; see scenarios/).
     pub scenario: PathBuf,
-    /// A policy to run (repeat for several; default: the scenario's list,
-    /// or all). Redis names: noeviction, allkeys-lru, allkeys-lfu,
-    /// allkeys-random, volatile-lru, volatile-lfu, volatile-random,
-    /// volatile-ttl; Redis 8.6: allkeys-lrm, volatile-lrm; reference: exact-lru.
-    #[arg(long = "policy", short = 'p', value_name = "POLICY")]
+    /// A policy to run (the help names them all, from the policy table).
+    #[arg(long = "policy", short = 'p', value_name = "POLICY", help = format!(
+        "A policy to run (repeat for several; default: the scenario's list, or all). {}",
+        PolicyKind::names_by_origin()))]
     pub policies: Vec<String>,
     /// Override maxmemory, with Redis's units (1k = 1000, 1kb = 1024, mb, gb).
     #[arg(long, value_name = "SIZE")]
