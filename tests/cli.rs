@@ -238,28 +238,14 @@ fn help_shows_examples_and_policies_lists_all() {
         .stdout(predicate::str::contains("exact-lru"));
 }
 
-/// The published Twitter sample, beside the checkout (`../shared`).
-fn twitter_sample() -> Option<PathBuf> {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let found = root
-        .ancestors()
-        .map(|a| a.join("shared/data/traces/twitter_sample.csv"))
-        .find(|p| p.exists());
-    if found.is_none() {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "shared/data/traces not found"
-        );
-        eprintln!("SKIPPED: shared/data/traces not found");
-    }
-    found
+/// The published Twitter sample kept in the repository.
+fn twitter_sample() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/traces/twitter_sample.csv")
 }
 
 #[test]
 fn replay_a_published_twitter_trace_with_classes() {
-    let Some(sample) = twitter_sample() else {
-        return;
-    };
+    let sample = twitter_sample();
     let dir = tempfile::tempdir().unwrap();
     let out = evictsim(dir.path())
         .args([

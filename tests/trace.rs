@@ -1,4 +1,4 @@
-//! Trace readers end to end: the published samples in `shared/data/traces`,
+//! Trace readers end to end: the published samples in `tests/fixtures/traces`,
 //! small files the tests write (plain, `.gz`, `.zst`), strict and lenient
 //! handling of broken lines, the CSV writer's round trip, streaming a
 //! million lines, random bytes into every parser, and a MONITOR capture
@@ -22,26 +22,10 @@ use std::path::{Path, PathBuf};
 
 // ---------------------------------------------------------------- helpers
 
-/// `shared/data/traces`: beside the checkout (`../shared`), or beside any
-/// folder above it. None (after saying so) when it is missing outside CI.
-fn samples() -> Option<PathBuf> {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let found = root
-        .ancestors()
-        .map(|a| a.join("shared/data/traces"))
-        .find(|p| p.join("twitter_sample.csv").exists());
-    if found.is_none() {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "shared/data/traces not found beside {}",
-            root.display()
-        );
-        eprintln!(
-            "SKIPPED: shared/data/traces not found beside {}",
-            root.display()
-        );
-    }
-    found
+/// The published trace samples kept in the repository (their sources are in
+/// `tests/fixtures/traces/README.md`).
+fn samples() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/traces")
 }
 
 fn opts(format: TraceFormat) -> TraceOptions {
@@ -101,7 +85,7 @@ fn set_value(op: &Op) -> Option<Value> {
 
 #[test]
 fn twitter_sample_parses_every_line() {
-    let Some(dir) = samples() else { return };
+    let dir = samples();
     let mut o = opts(TraceFormat::Twitter);
     o.read_through = true;
     o.classes = ClassRules::from_cli(&["meta=yDqF:*"], &["meta"]).unwrap();
@@ -155,7 +139,7 @@ fn twitter_sample_parses_every_line() {
 
 #[test]
 fn cachelib_sample_repeats_op_count() {
-    let Some(dir) = samples() else { return };
+    let dir = samples();
     let (ops, r) = read_all(
         &dir.join("cachelib_kv_sample.csv"),
         opts(TraceFormat::Cachelib),
@@ -193,7 +177,7 @@ fn cachelib_sample_repeats_op_count() {
 
 #[test]
 fn cachelib_read_through_fills_with_the_row_size() {
-    let Some(dir) = samples() else { return };
+    let dir = samples();
     let mut o = opts(TraceFormat::Cachelib);
     o.read_through = true;
     let (ops, _) = read_all(&dir.join("cachelib_kv_sample.csv"), o);
@@ -207,7 +191,7 @@ fn cachelib_read_through_fills_with_the_row_size() {
 
 #[test]
 fn a_trace_replays_through_the_simulator() {
-    let Some(dir) = samples() else { return };
+    let dir = samples();
     let mut o = opts(TraceFormat::Cachelib);
     o.read_through = true;
     let mut r = TraceReader::open(dir.join("cachelib_kv_sample.csv"), o).unwrap();
@@ -458,14 +442,7 @@ fn strict_stops_at_the_first_broken_line() {
 #[test]
 fn gz_and_zst_give_the_same_ops_as_plain() {
     let dir = tempfile::tempdir().unwrap();
-    let plain = match samples() {
-        Some(s) => s.join("cachelib_kv_sample.csv"),
-        None => write(
-            dir.path(),
-            "c.csv",
-            "op_time,key,op,size\n1,a,GET,3\n2,b,SET,4\n",
-        ),
-    };
+    let plain = samples().join("cachelib_kv_sample.csv");
     let (want, plain_reader) = read_all(&plain, opts(TraceFormat::Cachelib));
     let gz = dir.path().join("c.csv.gz");
     let zst = dir.path().join("c.csv.zst");

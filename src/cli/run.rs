@@ -25,11 +25,11 @@ Examples:
 pub struct Args {
     /// The scenario file (TOML; see scenarios/).
     scenario: PathBuf,
-    /// A policy to run (repeat for several; default: the scenario's list,
-    /// or all). Redis names: noeviction, allkeys-lru, allkeys-lfu,
-    /// allkeys-random, volatile-lru, volatile-lfu, volatile-random,
-    /// volatile-ttl; Redis 8.6: allkeys-lrm, volatile-lrm; reference: exact-lru.
-    #[arg(long = "policy", short = 'p', value_name = "POLICY", value_parser = common::policy)]
+    /// A policy to run (the help names them all, from the policy table).
+    #[arg(long = "policy", short = 'p', value_name = "POLICY", value_parser = common::policy,
+        help = format!(
+            "A policy to run (repeat for several; default: the scenario's list, or all). {}",
+            PolicyKind::names_by_origin()))]
     policies: Vec<PolicyKind>,
     /// Override maxmemory, with Redis's units (1k = 1000, 1kb = 1024, mb, gb).
     #[arg(long, value_name = "SIZE", value_parser = common::size)]

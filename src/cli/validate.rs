@@ -52,11 +52,12 @@ pub struct Args {
     /// A trace read that misses writes the object back (SET) with its size.
     #[arg(long, requires = "trace")]
     read_through: bool,
-    /// A policy to validate (repeat for several; default: the scenario's
-    /// list, or every policy, without the ones Redis 7.0 lacks). Redis 7.0
-    /// has noeviction, allkeys-lru, allkeys-lfu, allkeys-random,
-    /// volatile-lru, volatile-lfu, volatile-random and volatile-ttl.
-    #[arg(long = "policy", short = 'p', value_name = "POLICY", value_parser = common::policy)]
+    /// A policy to validate (the help names Redis 7.0's, from the policy table).
+    #[arg(long = "policy", short = 'p', value_name = "POLICY", value_parser = common::policy,
+        help = format!(
+            "A policy to validate (repeat for several; default: the scenario's list, or every \
+             policy, without the ones Redis 7.0 lacks). Redis 7.0 has {}",
+            PolicyKind::redis7_names()))]
     policies: Vec<PolicyKind>,
     /// Which server to replay into.
     #[command(flatten)]
@@ -154,7 +155,7 @@ fn options(args: Args) -> Result<(ValidateOptions, Vec<String>)> {
 fn redis7_policies(list: &[PolicyKind], skipped: &mut Vec<String>) -> Vec<PolicyKind> {
     list.iter()
         .copied()
-        .filter(|&p| match validate::not_in_redis7(p) {
+        .filter(|&p| match p.redis7_reason() {
             Some(why) => {
                 skipped.push(format!("{p} skipped: {why}"));
                 false

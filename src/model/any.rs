@@ -1,73 +1,59 @@
 //! An instance of any policy, chosen at run time. The `match` happens once
 //! per batch of operations; inside, the loop is monomorphised per policy.
 
+use super::policy::policy_table;
 use super::policy::*;
 use super::{Instance, InstanceConfig};
 use crate::metrics::Metrics;
 use crate::op::Op;
 
-/// One simulated instance whose policy is picked at run time.
-pub enum AnyInstance {
-    /// `noeviction`.
-    NoEviction(Instance<NoEviction>),
-    /// `allkeys-lru`.
-    AllKeysLru(Instance<AllKeysLru>),
-    /// `allkeys-lfu`.
-    AllKeysLfu(Instance<AllKeysLfu>),
-    /// `allkeys-random`.
-    AllKeysRandom(Instance<AllKeysRandom>),
-    /// `volatile-lru`.
-    VolatileLru(Instance<VolatileLru>),
-    /// `volatile-lfu`.
-    VolatileLfu(Instance<VolatileLfu>),
-    /// `volatile-random`.
-    VolatileRandom(Instance<VolatileRandom>),
-    /// `volatile-ttl`.
-    VolatileTtl(Instance<VolatileTtl>),
-    /// `allkeys-lrm`.
-    AllKeysLrm(Instance<AllKeysLrm>),
-    /// `volatile-lrm`.
-    VolatileLrm(Instance<VolatileLrm>),
-    /// `exact-lru`.
-    ExactLru(Instance<ExactLru>),
-}
+/// Generates [`AnyInstance`], its constructor and the [`each!`] dispatch
+/// from the policy table, and checks at compile time that every policy
+/// type's [`Policy::KIND`] is its own entry.
+macro_rules! any_instance {
+    (() $($v:ident { name: $name:literal, $($facts:tt)* })*) => {
+        /// One simulated instance whose policy is picked at run time.
+        pub enum AnyInstance {
+            $(
+                #[doc = concat!("`", $name, "`.")]
+                $v(Instance<$v>),
+            )*
+        }
 
-macro_rules! each {
-    ($self:expr, $i:ident => $body:expr) => {
+        $(
+            const _: () = assert!(
+                matches!(<$v as Policy>::KIND, PolicyKind::$v),
+                concat!(stringify!($v), "::KIND is not PolicyKind::", stringify!($v))
+            );
+        )*
+
+        impl AnyInstance {
+            /// A fresh instance of `kind`.
+            pub fn new(kind: PolicyKind, cfg: &InstanceConfig, classes: usize) -> Self {
+                match kind {
+                    $(PolicyKind::$v => AnyInstance::$v(Instance::new(cfg, classes)),)*
+                }
+            }
+        }
+    };
+    (($self:expr, $i:ident => $body:expr) $($v:ident { $($facts:tt)* })*) => {
         match $self {
-            AnyInstance::NoEviction($i) => $body,
-            AnyInstance::AllKeysLru($i) => $body,
-            AnyInstance::AllKeysLfu($i) => $body,
-            AnyInstance::AllKeysRandom($i) => $body,
-            AnyInstance::VolatileLru($i) => $body,
-            AnyInstance::VolatileLfu($i) => $body,
-            AnyInstance::VolatileRandom($i) => $body,
-            AnyInstance::VolatileTtl($i) => $body,
-            AnyInstance::AllKeysLrm($i) => $body,
-            AnyInstance::VolatileLrm($i) => $body,
-            AnyInstance::ExactLru($i) => $body,
+            $(AnyInstance::$v($i) => $body,)*
         }
     };
 }
 
-impl AnyInstance {
-    /// A fresh instance of `kind`.
-    pub fn new(kind: PolicyKind, cfg: &InstanceConfig, classes: usize) -> Self {
-        match kind {
-            PolicyKind::NoEviction => AnyInstance::NoEviction(Instance::new(cfg, classes)),
-            PolicyKind::AllKeysLru => AnyInstance::AllKeysLru(Instance::new(cfg, classes)),
-            PolicyKind::AllKeysLfu => AnyInstance::AllKeysLfu(Instance::new(cfg, classes)),
-            PolicyKind::AllKeysRandom => AnyInstance::AllKeysRandom(Instance::new(cfg, classes)),
-            PolicyKind::VolatileLru => AnyInstance::VolatileLru(Instance::new(cfg, classes)),
-            PolicyKind::VolatileLfu => AnyInstance::VolatileLfu(Instance::new(cfg, classes)),
-            PolicyKind::VolatileRandom => AnyInstance::VolatileRandom(Instance::new(cfg, classes)),
-            PolicyKind::VolatileTtl => AnyInstance::VolatileTtl(Instance::new(cfg, classes)),
-            PolicyKind::AllKeysLrm => AnyInstance::AllKeysLrm(Instance::new(cfg, classes)),
-            PolicyKind::VolatileLrm => AnyInstance::VolatileLrm(Instance::new(cfg, classes)),
-            PolicyKind::ExactLru => AnyInstance::ExactLru(Instance::new(cfg, classes)),
-        }
-    }
+policy_table!(any_instance);
 
+/// Runs `$body` with `$i` bound to the instance, whatever its policy: one
+/// `match`, each arm monomorphised.
+macro_rules! each {
+    ($self:expr, $i:ident => $body:expr) => {
+        policy_table!(any_instance $self, $i => $body)
+    };
+}
+
+impl AnyInstance {
     /// The policy.
     pub fn kind(&self) -> PolicyKind {
         each!(self, i => i.kind())

@@ -522,7 +522,7 @@ impl Keyspace {
     }
 
     /// Hints the CPU to fetch the bucket heads a sample of `count` keys
-    /// starting at `start` will read first (see [`Keyspace::some_keys`]).
+    /// starting at `start` will read first (see [`Keyspace::some_positions`]).
     #[inline]
     pub fn prefetch_walk(&self, db: u8, volatile: bool, start: u64, count: usize) {
         let d = &self.dbs[db as usize];
@@ -558,7 +558,7 @@ impl Keyspace {
     }
 
     /// The entry at a position, to update its access fields. Memory and TTL
-    /// changes go through [`Keyspace::set_value_cost`] and the TTL methods.
+    /// changes go through [`Keyspace::set_value`] and the TTL methods.
     #[inline]
     pub fn entry_mut(&mut self, db: u8, pos: usize) -> &mut Entry {
         &mut self.dbs[db as usize].entries[pos]

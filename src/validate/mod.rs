@@ -43,7 +43,10 @@ pub enum ValidateError {
     #[error(transparent)]
     Server(#[from] ServerError),
     /// The policy does not exist in Redis 7.0.
-    #[error("{policy} cannot be validated: {why}; Redis 7.0 has noeviction, allkeys-lru, allkeys-lfu, allkeys-random, volatile-lru, volatile-lfu, volatile-random and volatile-ttl")]
+    #[error(
+        "{policy} cannot be validated: {why}; Redis 7.0 has {}",
+        PolicyKind::redis7_names()
+    )]
     UnsupportedPolicy {
         /// The policy.
         policy: PolicyKind,
@@ -57,13 +60,7 @@ pub enum ValidateError {
 
 /// Why `policy` has no Redis 7.0 counterpart, if it has none.
 pub fn not_in_redis7(policy: PolicyKind) -> Option<&'static str> {
-    match policy {
-        PolicyKind::AllKeysLrm | PolicyKind::VolatileLrm => {
-            Some("it arrives in Redis 8.6 and redis-server 7.0 refuses it")
-        }
-        PolicyKind::ExactLru => Some("it is evictsim's reference, not a Redis policy"),
-        _ => None,
-    }
+    policy.redis7_reason()
 }
 
 /// A trace held in memory for validation: its operations, the names of

@@ -5,6 +5,9 @@
 //! The sampled policies share one mechanism ([`sampling`]: Redis's pool of
 //! 16 fed by `maxmemory-samples` keys per database) and differ only in their
 //! score; the random ones share [`round_robin`].
+//!
+//! A policy is its file, declared and re-exported below, plus one entry in
+//! the table of `kind.rs`, which everything else that lists policies reads.
 
 mod kind;
 pub mod round_robin;
@@ -27,7 +30,8 @@ pub use allkeys_lrm::AllKeysLrm;
 pub use allkeys_lru::AllKeysLru;
 pub use allkeys_random::AllKeysRandom;
 pub use exact_lru::ExactLru;
-pub use kind::{PolicyKind, UnknownPolicy};
+pub(crate) use kind::policy_table;
+pub use kind::{Origin, PolicyKind, UnknownPolicy};
 pub use noeviction::NoEviction;
 pub use volatile_lfu::VolatileLfu;
 pub use volatile_lrm::VolatileLrm;

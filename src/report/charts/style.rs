@@ -4,7 +4,8 @@
 //! Colours follow meaning: a key class keeps one colour in every chart of a
 //! run (critical classes take the warm Okabe–Ito colours, cache classes the
 //! cool ones and grey), and a policy keeps one colour in every run (Paul Tol's
-//! muted palette, indexed by the policy's place in [`PolicyKind::ALL`]).
+//! muted palette, given by each policy's entry in the policy table:
+//! [`PolicyKind::colour`]).
 
 use std::sync::OnceLock;
 
@@ -84,21 +85,6 @@ const CACHE_COLOURS: [RGBColor; 8] = [
     RGBColor(0x5E, 0x5E, 0x5E),
 ];
 
-/// Paul Tol's muted palette plus black and dark grey: one colour per policy.
-const POLICY_COLOURS: [RGBColor; 11] = [
-    RGBColor(0x33, 0x22, 0x88),
-    RGBColor(0xCC, 0x66, 0x77),
-    RGBColor(0x11, 0x77, 0x33),
-    RGBColor(0xDD, 0xCC, 0x77),
-    RGBColor(0x88, 0xCC, 0xEE),
-    RGBColor(0x88, 0x22, 0x55),
-    RGBColor(0x44, 0xAA, 0x99),
-    RGBColor(0x99, 0x99, 0x33),
-    RGBColor(0xAA, 0x44, 0x99),
-    RGBColor(0x00, 0x00, 0x00),
-    RGBColor(0x77, 0x77, 0x77),
-];
-
 /// The colour of every class, by class index: the n-th critical class takes
 /// the n-th warm colour, the n-th cache class the n-th cool one.
 pub(crate) fn class_colours(classes: &[ClassInfo]) -> Vec<RGBColor> {
@@ -117,13 +103,10 @@ pub(crate) fn class_colours(classes: &[ClassInfo]) -> Vec<RGBColor> {
         .collect()
 }
 
-/// The colour of a policy, the same in every run.
+/// The colour of a policy, the same in every run ([`PolicyKind::colour`]).
 pub(crate) fn policy_colour(policy: PolicyKind) -> RGBColor {
-    let i = PolicyKind::ALL
-        .iter()
-        .position(|p| *p == policy)
-        .unwrap_or(0);
-    POLICY_COLOURS[i % POLICY_COLOURS.len()]
+    let [r, g, b] = policy.colour();
+    RGBColor(r, g, b)
 }
 
 /// A regular sans-serif font of `px` pixels.

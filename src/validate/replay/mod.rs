@@ -9,12 +9,12 @@
 //! `PEXPIRE` on a hit when it slides; a rate-limit op is `INCR`, then
 //! `PEXPIRE` when the reply is 1 (the INCR created the key).
 //!
-//! Pacing ([`pace`]): ops due in the same millisecond of the (scaled)
+//! Pacing (`pace.rs`): ops due in the same millisecond of the (scaled)
 //! stream go out as one pipeline at `start + t_ms`, and their follow-ups
 //! (fills, slides, window expiries) as the next. A tick is split where an
 //! op touches a key whose follow-up is still to be sent, so every key sees
-//! its commands in the model's order. Encoding is [`encode`]'s; what the
-//! replies mean, [`observe`]'s.
+//! its commands in the model's order. Encoding is `encode.rs`'s; what the
+//! replies mean, `observe.rs`'s.
 
 mod encode;
 mod observe;
