@@ -1,27 +1,22 @@
 //! One simulated Redis instance under one policy: it replays operations in
 //! time order, evicts before each command as `processCommand` does, expires
 //! keys lazily and from the cron, and counts what every key class lost.
+//! What each command does to the keyspace is in `commands.rs`.
 
 use super::clock::lru_clock_at;
 use super::config::{InstanceConfig, MemoryModel};
 use super::expire::{ActiveExpire, CycleKind};
-use super::keyspace::{Entry, Keyspace, ValueKind, NONE};
+use super::keyspace::{Entry, Keyspace};
 use super::lfu;
 use super::lost::LostKeys;
 use super::memory;
-use super::policy::{PickEnv, Policy, PolicyKind, Touch, Victim};
+use super::policy::{PickEnv, Policy, PolicyKind, Victim};
 use crate::metrics::Metrics;
-use crate::op::{Cmd, Op, ReadSpec, SetCond, Value};
+use crate::op::{Cmd, Op, ReadSpec, SetCond};
 use rand::rngs::SmallRng;
-use rand::{Rng, SeedableRng};
+use rand::SeedableRng;
 
-/// How a lookup treats the key's access time.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Access {
-    Read,
-    Write,
-    NoTouch,
-}
+mod commands;
 
 /// What a command did, as far as the caller's next step cares.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -274,14 +269,6 @@ impl<P: Policy> Instance<P> {
         });
     }
 
-    /// Whether new integer values may be shared objects: not when
-    /// `maxmemory` is set under a policy that needs a clock per object
-    /// (checked at each write, as Redis does).
-    #[inline]
-    fn shared_ints(&self) -> bool {
-        !(self.cfg.maxmemory > 0 && P::KIND.no_shared_integers())
-    }
-
     #[inline]
     fn lfu_minutes(&self) -> u32 {
         lfu::minutes(self.cfg.start_unix_ms + self.now)
@@ -371,57 +358,6 @@ impl<P: Policy> Instance<P> {
         e
     }
 
-    /// Finds a key, expiring it lazily, and records the access.
-    #[inline]
-    fn lookup(&mut self, op: &Op, access: Access) -> Option<usize> {
-        let pos = self.ks.find(op.db, op.key)?;
-        let e = self.ks.entry(op.db, pos);
-        if e.expire_at != 0 && self.now > e.expire_at {
-            let e = self.remove(op.db, pos);
-            self.metrics.classes[e.class as usize].counters.expired += 1;
-            return None;
-        }
-        if access != Access::NoTouch {
-            self.touch(op.db, pos, access);
-        }
-        Some(pos)
-    }
-
-    #[inline]
-    fn touch(&mut self, db: u8, pos: usize, access: Access) {
-        let (clock, now) = (self.lru_clock, self.now);
-        let minutes = if P::TOUCH == Touch::Lfu {
-            self.lfu_minutes()
-        } else {
-            0
-        };
-        let r: f64 = if P::TOUCH == Touch::Lfu {
-            self.rng.gen()
-        } else {
-            0.0
-        };
-        let e = self.ks.entry_mut(db, pos);
-        e.last_access_ms = now;
-        match P::TOUCH {
-            Touch::Lru => e.lru = clock,
-            Touch::Lrm => {
-                if access == Access::Write {
-                    e.lru = clock
-                }
-            }
-            Touch::Lfu => {
-                e.lru = lfu::access(
-                    e.lru,
-                    minutes,
-                    self.cfg.lfu_decay_time,
-                    self.cfg.lfu_log_factor,
-                    r,
-                )
-            }
-        }
-        self.policy.on_access(db, pos);
-    }
-
     /// A miss: was it because the key had been evicted (and would still be
     /// there otherwise)?
     ///
@@ -466,49 +402,6 @@ impl<P: Policy> Instance<P> {
         );
     }
 
-    fn new_entry(
-        &self,
-        op: &Op,
-        value_cost: u64,
-        len: u32,
-        kind: ValueKind,
-        int_value: i64,
-    ) -> Entry {
-        let lru = if P::TOUCH == Touch::Lfu {
-            lfu::pack(self.lfu_minutes(), lfu::LFU_INIT_VAL)
-        } else {
-            self.lru_clock
-        };
-        Entry {
-            key: op.key,
-            lru,
-            expire_at: 0,
-            last_access_ms: self.now,
-            int_value,
-            mem: memory::key_cost(op.key_len as u64, value_cost, false) as u32,
-            len,
-            next: NONE,
-            class: op.class,
-            kind,
-        }
-    }
-
-    fn create(
-        &mut self,
-        op: &Op,
-        value_cost: u64,
-        len: u32,
-        kind: ValueKind,
-        int_value: i64,
-        expire_at: u64,
-    ) {
-        let mut e = self.new_entry(op, value_cost, len, kind, int_value);
-        e.expire_at = expire_at;
-        let pos = self.ks.insert(op.db, e);
-        self.policy.on_insert(op.db, pos);
-        self.lost.set_deadline(op.key, 0);
-    }
-
     /// Runs one Redis command: eviction first, then the command.
     fn command(&mut self, op: &Op, cmd: Cmd) -> Reply {
         if op.db != 0 {
@@ -545,248 +438,6 @@ impl<P: Policy> Instance<P> {
             self.commands_run |= bit;
             self.ks.add_server_memory(memory::LATENCY_HISTOGRAM);
         }
-    }
-
-    fn execute(&mut self, op: &Op, cmd: Cmd) -> Reply {
-        let class = op.class as usize;
-        match cmd {
-            Cmd::Read(spec) => {
-                self.metrics.classes[class].counters.reads += 1;
-                match self.lookup(op, Access::Read) {
-                    Some(_) => {
-                        self.metrics.classes[class].counters.hits += 1;
-                        Reply::Found
-                    }
-                    None => {
-                        self.note_miss(op, spec.slide_ms);
-                        Reply::Missing
-                    }
-                }
-            }
-            Cmd::Peek => match self.lookup(op, Access::NoTouch) {
-                Some(_) => Reply::Found,
-                None => Reply::Missing,
-            },
-            Cmd::Set {
-                value,
-                ttl_ms,
-                cond,
-                keep_ttl,
-            } => self.set(op, value, ttl_ms, cond, keep_ttl),
-            Cmd::Del => {
-                let r = match self.lookup(op, Access::NoTouch) {
-                    Some(pos) => {
-                        self.remove(op.db, pos);
-                        self.metrics.classes[class].counters.writes += 1;
-                        Reply::Found
-                    }
-                    None => Reply::Missing,
-                };
-                self.lost.set_deadline(op.key, 0);
-                r
-            }
-            Cmd::GetDel => {
-                self.metrics.classes[class].counters.reads += 1;
-                let r = match self.lookup(op, Access::Read) {
-                    Some(pos) => {
-                        self.metrics.classes[class].counters.hits += 1;
-                        self.metrics.classes[class].counters.writes += 1;
-                        self.remove(op.db, pos);
-                        Reply::Found
-                    }
-                    None => {
-                        self.note_miss(op, 0);
-                        Reply::Missing
-                    }
-                };
-                self.lost.set_deadline(op.key, 0);
-                r
-            }
-            Cmd::Expire { ttl_ms } => match self.lookup(op, Access::Write) {
-                Some(pos) => {
-                    self.metrics.classes[class].counters.writes += 1;
-                    if ttl_ms == 0 {
-                        self.remove(op.db, pos);
-                    } else {
-                        self.ks.set_expire(op.db, pos, self.now + ttl_ms);
-                    }
-                    Reply::Found
-                }
-                None => {
-                    self.move_lost_deadline(op, Some(ttl_ms));
-                    Reply::Missing
-                }
-            },
-            Cmd::Persist => match self.lookup(op, Access::Write) {
-                Some(pos) => {
-                    if self.ks.entry(op.db, pos).expire_at != 0 {
-                        self.metrics.classes[class].counters.writes += 1;
-                        self.ks.clear_expire(op.db, pos);
-                    }
-                    Reply::Found
-                }
-                None => {
-                    self.move_lost_deadline(op, None);
-                    Reply::Missing
-                }
-            },
-            Cmd::IncrBy { delta } => self.incr(op, delta),
-            Cmd::IncrWindow { .. } => self.incr(op, 1),
-            Cmd::Append { len } => self.append(op, len),
-            Cmd::Grow { bytes } => self.grow(op, bytes),
-        }
-    }
-
-    fn set(&mut self, op: &Op, value: Value, ttl_ms: u64, cond: SetCond, keep_ttl: bool) -> Reply {
-        let class = op.class as usize;
-        let found = self.lookup(op, Access::Write);
-        match (cond, found) {
-            (SetCond::IfAbsent, Some(_)) | (SetCond::IfPresent, None) => return Reply::Skipped,
-            _ => {}
-        }
-        self.metrics.classes[class].counters.writes += 1;
-        let cost = memory::value_cost(value, self.shared_ints());
-        let kind = if value.int {
-            ValueKind::Int
-        } else {
-            ValueKind::Str
-        };
-        match found {
-            Some(pos) => {
-                self.ks
-                    .set_value(op.db, pos, op.key_len, cost, value.len, kind);
-                self.ks.entry_mut(op.db, pos).int_value = stored_aux(value);
-                if ttl_ms > 0 {
-                    self.ks.set_expire(op.db, pos, self.now + ttl_ms);
-                } else if !keep_ttl {
-                    self.ks.clear_expire(op.db, pos);
-                }
-                self.lost.set_deadline(op.key, 0);
-                Reply::Found
-            }
-            None => {
-                let at = if ttl_ms > 0 { self.now + ttl_ms } else { 0 };
-                self.create(op, cost, value.len, kind, stored_aux(value), at);
-                Reply::Created
-            }
-        }
-    }
-
-    fn incr(&mut self, op: &Op, delta: i64) -> Reply {
-        let class = op.class as usize;
-        self.metrics.classes[class].counters.reads += 1;
-        match self.lookup(op, Access::Write) {
-            Some(pos) => {
-                self.metrics.classes[class].counters.hits += 1;
-                let e = *self.ks.entry(op.db, pos);
-                if e.kind != ValueKind::Int {
-                    return Reply::Skipped; // "value is not an integer" / WRONGTYPE
-                }
-                let Some(v) = e.int_value.checked_add(delta) else {
-                    return Reply::Skipped; // "increment or decrement would overflow"
-                };
-                self.metrics.classes[class].counters.writes += 1;
-                let value = Value::integer(v);
-                let cost = memory::value_cost(value, self.shared_ints());
-                self.ks
-                    .set_value(op.db, pos, op.key_len, cost, value.len, ValueKind::Int);
-                self.ks.entry_mut(op.db, pos).int_value = v;
-                Reply::Found
-            }
-            None => {
-                self.note_miss(op, 0);
-                self.metrics.classes[class].counters.writes += 1;
-                let value = Value::integer(delta);
-                let cost = memory::value_cost(value, self.shared_ints());
-                self.create(op, cost, value.len, ValueKind::Int, delta, 0);
-                Reply::Created
-            }
-        }
-    }
-
-    fn append(&mut self, op: &Op, len: u32) -> Reply {
-        let class = op.class as usize;
-        match self.lookup(op, Access::Write) {
-            Some(pos) => {
-                let e = *self.ks.entry(op.db, pos);
-                if e.kind == ValueKind::Aggregate {
-                    return Reply::Skipped;
-                }
-                self.metrics.classes[class].counters.writes += 1;
-                let new_len = e.len.saturating_add(len);
-                // An EMBSTR or INT value is first copied into an exact-size
-                // RAW string (dbUnshareStringValue); then sdsMakeRoomFor
-                // reallocates only when the capacity runs out.
-                let cap = if e.kind == ValueKind::Str && e.int_value > 0 {
-                    e.int_value as u64
-                } else {
-                    memory::sds_capacity(e.len as u64)
-                };
-                let (cap, cost) = memory::append_room(cap, new_len as u64);
-                self.ks
-                    .set_value(op.db, pos, op.key_len, cost, new_len, ValueKind::Str);
-                self.ks.entry_mut(op.db, pos).int_value = cap as i64;
-                self.lost.set_deadline(op.key, 0);
-                Reply::Found
-            }
-            None => {
-                self.metrics.classes[class].counters.writes += 1;
-                let cost = memory::string_object_cost(len as u64);
-                self.create(
-                    op,
-                    cost,
-                    len,
-                    ValueKind::Str,
-                    stored_aux(Value::bytes(len)),
-                    0,
-                );
-                Reply::Created
-            }
-        }
-    }
-
-    fn grow(&mut self, op: &Op, bytes: i64) -> Reply {
-        let class = op.class as usize;
-        match self.lookup(op, Access::Write) {
-            Some(pos) => {
-                let e = *self.ks.entry(op.db, pos);
-                if e.kind != ValueKind::Aggregate {
-                    return Reply::Skipped; // WRONGTYPE
-                }
-                self.metrics.classes[class].counters.writes += 1;
-                let new_len = e.len as i64 + bytes;
-                if new_len <= 0 {
-                    self.remove(op.db, pos);
-                } else {
-                    let n = new_len.min(u32::MAX as i64) as u32;
-                    let cost = memory::aggregate_cost(n as u64);
-                    self.ks
-                        .set_value(op.db, pos, op.key_len, cost, n, ValueKind::Aggregate);
-                }
-                self.lost.set_deadline(op.key, 0);
-                Reply::Found
-            }
-            None if bytes > 0 => {
-                self.metrics.classes[class].counters.writes += 1;
-                let n = bytes.min(u32::MAX as i64) as u32;
-                let cost = memory::aggregate_cost(n as u64);
-                self.create(op, cost, n, ValueKind::Aggregate, 0, 0);
-                Reply::Created
-            }
-            None => Reply::Missing,
-        }
-    }
-}
-
-/// What a new string value keeps in `Entry::int_value`: the integer, the
-/// capacity of a RAW string, or 0 for an EMBSTR.
-fn stored_aux(v: Value) -> i64 {
-    if v.int {
-        v.int_value
-    } else if v.len > memory::EMBSTR_MAX {
-        memory::sds_capacity(v.len as u64) as i64
-    } else {
-        0
     }
 }
 

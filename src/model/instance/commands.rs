@@ -1,0 +1,633 @@
+//! What each Redis command does to the keyspace once eviction has made
+//! room for it: GET, SET (NX, XX, KEEPTTL, PX), DEL, GETDEL, PEXPIRE,
+//! PERSIST, INCRBY, APPEND and the aggregate writes, with the lookup they
+//! share (lazy expiry, then the access clock the policy keeps) and the
+//! creation of a new key. The order commands run in, eviction and lost-read
+//! accounting stay in the instance.
+
+use super::{Instance, Reply};
+use crate::model::keyspace::{Entry, ValueKind, NONE};
+use crate::model::lfu;
+use crate::model::memory;
+use crate::model::policy::{Policy, Touch};
+use crate::op::{Cmd, Op, SetCond, Value};
+use rand::Rng;
+
+/// How a lookup treats the key's access time.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Access {
+    Read,
+    Write,
+    NoTouch,
+}
+
+impl<P: Policy> Instance<P> {
+    /// Whether new integer values may be shared objects: not when
+    /// `maxmemory` is set under a policy that needs a clock per object
+    /// (checked at each write, as Redis does).
+    #[inline]
+    fn shared_ints(&self) -> bool {
+        !(self.cfg.maxmemory > 0 && P::KIND.no_shared_integers())
+    }
+
+    /// Finds a key, expiring it lazily, and records the access.
+    #[inline]
+    fn lookup(&mut self, op: &Op, access: Access) -> Option<usize> {
+        let pos = self.ks.find(op.db, op.key)?;
+        let e = self.ks.entry(op.db, pos);
+        if e.expire_at != 0 && self.now > e.expire_at {
+            let e = self.remove(op.db, pos);
+            self.metrics.classes[e.class as usize].counters.expired += 1;
+            return None;
+        }
+        if access != Access::NoTouch {
+            self.touch(op.db, pos, access);
+        }
+        Some(pos)
+    }
+
+    #[inline]
+    fn touch(&mut self, db: u8, pos: usize, access: Access) {
+        let (clock, now) = (self.lru_clock, self.now);
+        let minutes = if P::TOUCH == Touch::Lfu {
+            self.lfu_minutes()
+        } else {
+            0
+        };
+        let r: f64 = if P::TOUCH == Touch::Lfu {
+            self.rng.gen()
+        } else {
+            0.0
+        };
+        let e = self.ks.entry_mut(db, pos);
+        e.last_access_ms = now;
+        match P::TOUCH {
+            Touch::Lru => e.lru = clock,
+            Touch::Lrm => {
+                if access == Access::Write {
+                    e.lru = clock
+                }
+            }
+            Touch::Lfu => {
+                e.lru = lfu::access(
+                    e.lru,
+                    minutes,
+                    self.cfg.lfu_decay_time,
+                    self.cfg.lfu_log_factor,
+                    r,
+                )
+            }
+        }
+        self.policy.on_access(db, pos);
+    }
+
+    fn new_entry(
+        &self,
+        op: &Op,
+        value_cost: u64,
+        len: u32,
+        kind: ValueKind,
+        int_value: i64,
+    ) -> Entry {
+        let lru = if P::TOUCH == Touch::Lfu {
+            lfu::pack(self.lfu_minutes(), lfu::LFU_INIT_VAL)
+        } else {
+            self.lru_clock
+        };
+        Entry {
+            key: op.key,
+            lru,
+            expire_at: 0,
+            last_access_ms: self.now,
+            int_value,
+            mem: memory::key_cost(op.key_len as u64, value_cost, false) as u32,
+            len,
+            next: NONE,
+            class: op.class,
+            kind,
+        }
+    }
+
+    fn create(
+        &mut self,
+        op: &Op,
+        value_cost: u64,
+        len: u32,
+        kind: ValueKind,
+        int_value: i64,
+        expire_at: u64,
+    ) {
+        let mut e = self.new_entry(op, value_cost, len, kind, int_value);
+        e.expire_at = expire_at;
+        let pos = self.ks.insert(op.db, e);
+        self.policy.on_insert(op.db, pos);
+        self.lost.set_deadline(op.key, 0);
+    }
+
+    /// Applies one command to the keyspace; eviction has run before it.
+    pub(super) fn execute(&mut self, op: &Op, cmd: Cmd) -> Reply {
+        let class = op.class as usize;
+        match cmd {
+            Cmd::Read(spec) => {
+                self.metrics.classes[class].counters.reads += 1;
+                match self.lookup(op, Access::Read) {
+                    Some(_) => {
+                        self.metrics.classes[class].counters.hits += 1;
+                        Reply::Found
+                    }
+                    None => {
+                        self.note_miss(op, spec.slide_ms);
+                        Reply::Missing
+                    }
+                }
+            }
+            Cmd::Peek => match self.lookup(op, Access::NoTouch) {
+                Some(_) => Reply::Found,
+                None => Reply::Missing,
+            },
+            Cmd::Set {
+                value,
+                ttl_ms,
+                cond,
+                keep_ttl,
+            } => self.set(op, value, ttl_ms, cond, keep_ttl),
+            Cmd::Del => {
+                let r = match self.lookup(op, Access::NoTouch) {
+                    Some(pos) => {
+                        self.remove(op.db, pos);
+                        self.metrics.classes[class].counters.writes += 1;
+                        Reply::Found
+                    }
+                    None => Reply::Missing,
+                };
+                self.lost.set_deadline(op.key, 0);
+                r
+            }
+            Cmd::GetDel => {
+                self.metrics.classes[class].counters.reads += 1;
+                let r = match self.lookup(op, Access::Read) {
+                    Some(pos) => {
+                        self.metrics.classes[class].counters.hits += 1;
+                        self.metrics.classes[class].counters.writes += 1;
+                        self.remove(op.db, pos);
+                        Reply::Found
+                    }
+                    None => {
+                        self.note_miss(op, 0);
+                        Reply::Missing
+                    }
+                };
+                self.lost.set_deadline(op.key, 0);
+                r
+            }
+            Cmd::Expire { ttl_ms } => match self.lookup(op, Access::Write) {
+                Some(pos) => {
+                    self.metrics.classes[class].counters.writes += 1;
+                    if ttl_ms == 0 {
+                        self.remove(op.db, pos);
+                    } else {
+                        self.ks.set_expire(op.db, pos, self.now + ttl_ms);
+                    }
+                    Reply::Found
+                }
+                None => {
+                    self.move_lost_deadline(op, Some(ttl_ms));
+                    Reply::Missing
+                }
+            },
+            Cmd::Persist => match self.lookup(op, Access::Write) {
+                Some(pos) => {
+                    if self.ks.entry(op.db, pos).expire_at != 0 {
+                        self.metrics.classes[class].counters.writes += 1;
+                        self.ks.clear_expire(op.db, pos);
+                    }
+                    Reply::Found
+                }
+                None => {
+                    self.move_lost_deadline(op, None);
+                    Reply::Missing
+                }
+            },
+            Cmd::IncrBy { delta } => self.incr(op, delta),
+            Cmd::IncrWindow { .. } => self.incr(op, 1),
+            Cmd::Append { len } => self.append(op, len),
+            Cmd::Grow { bytes } => self.grow(op, bytes),
+        }
+    }
+
+    fn set(&mut self, op: &Op, value: Value, ttl_ms: u64, cond: SetCond, keep_ttl: bool) -> Reply {
+        let class = op.class as usize;
+        let found = self.lookup(op, Access::Write);
+        match (cond, found) {
+            (SetCond::IfAbsent, Some(_)) | (SetCond::IfPresent, None) => return Reply::Skipped,
+            _ => {}
+        }
+        self.metrics.classes[class].counters.writes += 1;
+        let cost = memory::value_cost(value, self.shared_ints());
+        let kind = if value.int {
+            ValueKind::Int
+        } else {
+            ValueKind::Str
+        };
+        match found {
+            Some(pos) => {
+                self.ks
+                    .set_value(op.db, pos, op.key_len, cost, value.len, kind);
+                self.ks.entry_mut(op.db, pos).int_value = stored_aux(value);
+                if ttl_ms > 0 {
+                    self.ks.set_expire(op.db, pos, self.now + ttl_ms);
+                } else if !keep_ttl {
+                    self.ks.clear_expire(op.db, pos);
+                }
+                self.lost.set_deadline(op.key, 0);
+                Reply::Found
+            }
+            None => {
+                let at = if ttl_ms > 0 { self.now + ttl_ms } else { 0 };
+                self.create(op, cost, value.len, kind, stored_aux(value), at);
+                Reply::Created
+            }
+        }
+    }
+
+    fn incr(&mut self, op: &Op, delta: i64) -> Reply {
+        let class = op.class as usize;
+        self.metrics.classes[class].counters.reads += 1;
+        match self.lookup(op, Access::Write) {
+            Some(pos) => {
+                self.metrics.classes[class].counters.hits += 1;
+                let e = *self.ks.entry(op.db, pos);
+                if e.kind != ValueKind::Int {
+                    return Reply::Skipped; // "value is not an integer" / WRONGTYPE
+                }
+                let Some(v) = e.int_value.checked_add(delta) else {
+                    return Reply::Skipped; // "increment or decrement would overflow"
+                };
+                self.metrics.classes[class].counters.writes += 1;
+                let value = Value::integer(v);
+                let cost = memory::value_cost(value, self.shared_ints());
+                self.ks
+                    .set_value(op.db, pos, op.key_len, cost, value.len, ValueKind::Int);
+                self.ks.entry_mut(op.db, pos).int_value = v;
+                Reply::Found
+            }
+            None => {
+                self.note_miss(op, 0);
+                self.metrics.classes[class].counters.writes += 1;
+                let value = Value::integer(delta);
+                let cost = memory::value_cost(value, self.shared_ints());
+                self.create(op, cost, value.len, ValueKind::Int, delta, 0);
+                Reply::Created
+            }
+        }
+    }
+
+    fn append(&mut self, op: &Op, len: u32) -> Reply {
+        let class = op.class as usize;
+        match self.lookup(op, Access::Write) {
+            Some(pos) => {
+                let e = *self.ks.entry(op.db, pos);
+                if e.kind == ValueKind::Aggregate {
+                    return Reply::Skipped;
+                }
+                self.metrics.classes[class].counters.writes += 1;
+                let new_len = e.len.saturating_add(len);
+                // An EMBSTR or INT value is first copied into an exact-size
+                // RAW string (dbUnshareStringValue); then sdsMakeRoomFor
+                // reallocates only when the capacity runs out.
+                let cap = if e.kind == ValueKind::Str && e.int_value > 0 {
+                    e.int_value as u64
+                } else {
+                    memory::sds_capacity(e.len as u64)
+                };
+                let (cap, cost) = memory::append_room(cap, new_len as u64);
+                self.ks
+                    .set_value(op.db, pos, op.key_len, cost, new_len, ValueKind::Str);
+                self.ks.entry_mut(op.db, pos).int_value = cap as i64;
+                self.lost.set_deadline(op.key, 0);
+                Reply::Found
+            }
+            None => {
+                self.metrics.classes[class].counters.writes += 1;
+                let cost = memory::string_object_cost(len as u64);
+                self.create(
+                    op,
+                    cost,
+                    len,
+                    ValueKind::Str,
+                    stored_aux(Value::bytes(len)),
+                    0,
+                );
+                Reply::Created
+            }
+        }
+    }
+
+    fn grow(&mut self, op: &Op, bytes: i64) -> Reply {
+        let class = op.class as usize;
+        match self.lookup(op, Access::Write) {
+            Some(pos) => {
+                let e = *self.ks.entry(op.db, pos);
+                if e.kind != ValueKind::Aggregate {
+                    return Reply::Skipped; // WRONGTYPE
+                }
+                self.metrics.classes[class].counters.writes += 1;
+                let new_len = e.len as i64 + bytes;
+                if new_len <= 0 {
+                    self.remove(op.db, pos);
+                } else {
+                    let n = new_len.min(u32::MAX as i64) as u32;
+                    let cost = memory::aggregate_cost(n as u64);
+                    self.ks
+                        .set_value(op.db, pos, op.key_len, cost, n, ValueKind::Aggregate);
+                }
+                self.lost.set_deadline(op.key, 0);
+                Reply::Found
+            }
+            None if bytes > 0 => {
+                self.metrics.classes[class].counters.writes += 1;
+                let n = bytes.min(u32::MAX as i64) as u32;
+                let cost = memory::aggregate_cost(n as u64);
+                self.create(op, cost, n, ValueKind::Aggregate, 0, 0);
+                Reply::Created
+            }
+            None => Reply::Missing,
+        }
+    }
+}
+
+/// What a new string value keeps in `Entry::int_value`: the integer, the
+/// capacity of a RAW string, or 0 for an EMBSTR.
+fn stored_aux(v: Value) -> i64 {
+    if v.int {
+        v.int_value
+    } else if v.len > memory::EMBSTR_MAX {
+        memory::sds_capacity(v.len as u64) as i64
+    } else {
+        0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::policy::NoEviction;
+    use crate::model::testkit::*;
+    use crate::model::InstanceConfig;
+    use crate::op::ReadSpec;
+
+    /// An instance without `maxmemory`, so nothing is evicted.
+    fn instance() -> Instance<NoEviction> {
+        Instance::new(&InstanceConfig::default(), 1)
+    }
+
+    /// The key's entry in DB 0, if it lives.
+    fn entry(inst: &Instance<NoEviction>, key: u32) -> Option<Entry> {
+        let ks = inst.keyspace();
+        ks.find(0, key).map(|pos| *ks.entry(0, pos))
+    }
+
+    /// Applies `op` and checks the keyspace's bookkeeping after it.
+    fn run(inst: &mut Instance<NoEviction>, op: Op) -> Reply {
+        let r = inst.apply(&op);
+        let ks = inst.keyspace();
+        assert_eq!(
+            ks.recount_used(inst.config().baseline_memory),
+            ks.used_memory()
+        );
+        ks.check_consistency().unwrap();
+        r
+    }
+
+    fn set_with(t: u64, key: u32, len: u32, ttl_ms: u64, cond: SetCond, keep_ttl: bool) -> Op {
+        op(
+            t,
+            key,
+            Cmd::Set {
+                value: Value::bytes(len),
+                ttl_ms,
+                cond,
+                keep_ttl,
+            },
+        )
+    }
+
+    #[test]
+    fn set_creates_then_overwrites() {
+        let mut inst = instance();
+        assert_eq!(run(&mut inst, set(0, 1, 10, 0)), Reply::Created);
+        assert_eq!(run(&mut inst, set(1, 1, 100, 0)), Reply::Found);
+        let e = entry(&inst, 1).unwrap();
+        assert_eq!((e.len, e.kind), (100, ValueKind::Str));
+        assert_eq!(inst.metrics().classes[0].counters.writes, 2);
+    }
+
+    #[test]
+    fn set_nx_on_an_existing_key_does_nothing() {
+        let mut inst = instance();
+        run(&mut inst, set(0, 1, 10, 5_000));
+        let before = entry(&inst, 1).unwrap();
+        let used = inst.keyspace().used_memory();
+        let nx = set_with(1, 1, 500, 0, SetCond::IfAbsent, false);
+        assert_eq!(run(&mut inst, nx), Reply::Skipped);
+        let after = entry(&inst, 1).unwrap();
+        assert_eq!((after.len, after.expire_at), (before.len, before.expire_at));
+        assert_eq!(inst.metrics().classes[0].counters.writes, 1);
+        // SET's latency histogram exists already: nothing else changed.
+        assert_eq!(inst.keyspace().used_memory(), used);
+        // On a missing key it sets.
+        let nx = set_with(2, 2, 500, 0, SetCond::IfAbsent, false);
+        assert_eq!(run(&mut inst, nx), Reply::Created);
+    }
+
+    #[test]
+    fn set_xx_on_a_missing_key_does_nothing() {
+        let mut inst = instance();
+        let xx = set_with(0, 1, 10, 0, SetCond::IfPresent, false);
+        assert_eq!(run(&mut inst, xx), Reply::Skipped);
+        assert!(entry(&inst, 1).is_none());
+        run(&mut inst, set(1, 1, 10, 0));
+        let xx = set_with(2, 1, 20, 0, SetCond::IfPresent, false);
+        assert_eq!(run(&mut inst, xx), Reply::Found);
+        assert_eq!(entry(&inst, 1).unwrap().len, 20);
+    }
+
+    #[test]
+    fn set_with_keepttl_keeps_the_ttl_and_without_it_clears_it() {
+        let mut inst = instance();
+        run(&mut inst, set(0, 1, 10, 5_000));
+        assert_eq!(entry(&inst, 1).unwrap().expire_at, 5_000);
+        let keep = set_with(10, 1, 20, 0, SetCond::Always, true);
+        assert_eq!(run(&mut inst, keep), Reply::Found);
+        let e = entry(&inst, 1).unwrap();
+        assert_eq!((e.len, e.expire_at), (20, 5_000));
+        assert_eq!(inst.keyspace().volatile_len(), 1);
+        // A plain SET drops it.
+        run(&mut inst, set(20, 1, 20, 0));
+        assert_eq!(entry(&inst, 1).unwrap().expire_at, 0);
+        assert_eq!(inst.keyspace().volatile_len(), 0);
+        // A SET with a TTL replaces it.
+        run(&mut inst, set(30, 1, 20, 1_000));
+        assert_eq!(entry(&inst, 1).unwrap().expire_at, 1_030);
+    }
+
+    #[test]
+    fn expire_sets_a_ttl_and_expire_0_deletes() {
+        let mut inst = instance();
+        run(&mut inst, set(0, 1, 10, 0));
+        assert_eq!(
+            run(&mut inst, op(10, 1, Cmd::Expire { ttl_ms: 2_000 })),
+            Reply::Found
+        );
+        assert_eq!(entry(&inst, 1).unwrap().expire_at, 2_010);
+        assert_eq!(
+            run(&mut inst, op(20, 1, Cmd::Expire { ttl_ms: 0 })),
+            Reply::Found
+        );
+        assert!(entry(&inst, 1).is_none());
+        assert!(inst.keyspace().is_empty());
+        assert_eq!(
+            run(&mut inst, op(30, 1, Cmd::Expire { ttl_ms: 0 })),
+            Reply::Missing
+        );
+    }
+
+    #[test]
+    fn persist_clears_a_ttl() {
+        let mut inst = instance();
+        run(&mut inst, set(0, 1, 10, 5_000));
+        let with_ttl = inst.keyspace().used_memory();
+        assert_eq!(run(&mut inst, op(10, 1, Cmd::Persist)), Reply::Found);
+        assert_eq!(entry(&inst, 1).unwrap().expire_at, 0);
+        assert_eq!(inst.keyspace().volatile_len(), 0);
+        // The TTL entry is given back (PERSIST's histogram is added).
+        assert_eq!(
+            inst.keyspace().used_memory(),
+            with_ttl - memory::TTL_ENTRY + memory::LATENCY_HISTOGRAM
+        );
+        assert_eq!(run(&mut inst, op(20, 2, Cmd::Persist)), Reply::Missing);
+    }
+
+    #[test]
+    fn incr_on_a_missing_key_creates_it_with_the_delta() {
+        let mut inst = instance();
+        let incr = |t| op(t, 1, Cmd::IncrBy { delta: 1 });
+        assert_eq!(run(&mut inst, incr(0)), Reply::Created);
+        let e = entry(&inst, 1).unwrap();
+        assert_eq!((e.kind, e.int_value, e.len), (ValueKind::Int, 1, 1));
+        assert_eq!(run(&mut inst, incr(1)), Reply::Found);
+        assert_eq!(entry(&inst, 1).unwrap().int_value, 2);
+        let c = inst.metrics().classes[0].counters;
+        assert_eq!((c.reads, c.hits, c.writes), (2, 1, 2));
+    }
+
+    #[test]
+    fn incr_refuses_a_string_and_an_overflow() {
+        let mut inst = instance();
+        run(&mut inst, set(0, 1, 10, 0));
+        assert_eq!(
+            run(&mut inst, op(1, 1, Cmd::IncrBy { delta: 1 })),
+            Reply::Skipped
+        );
+        run(&mut inst, op(2, 2, Cmd::IncrBy { delta: i64::MAX }));
+        assert_eq!(
+            run(&mut inst, op(3, 2, Cmd::IncrBy { delta: 1 })),
+            Reply::Skipped
+        );
+        assert_eq!(entry(&inst, 2).unwrap().int_value, i64::MAX);
+    }
+
+    #[test]
+    fn append_grows_a_string_or_creates_it() {
+        let mut inst = instance();
+        assert_eq!(
+            run(&mut inst, op(0, 1, Cmd::Append { len: 10 })),
+            Reply::Created
+        );
+        assert_eq!(entry(&inst, 1).unwrap().len, 10);
+        let before = entry(&inst, 1).unwrap();
+        assert_eq!(
+            run(&mut inst, op(1, 1, Cmd::Append { len: 100 })),
+            Reply::Found
+        );
+        let after = entry(&inst, 1).unwrap();
+        assert_eq!((after.len, after.kind), (110, ValueKind::Str));
+        assert!(after.mem > before.mem);
+        // A RAW string keeps the capacity it has room for.
+        assert!(after.int_value as u32 >= after.len);
+    }
+
+    #[test]
+    fn grow_builds_an_aggregate_and_shrinking_it_to_nothing_deletes_it() {
+        let mut inst = instance();
+        assert_eq!(
+            run(&mut inst, op(0, 1, Cmd::Grow { bytes: -10 })),
+            Reply::Missing
+        );
+        assert_eq!(
+            run(&mut inst, op(1, 1, Cmd::Grow { bytes: 100 })),
+            Reply::Created
+        );
+        assert_eq!(entry(&inst, 1).unwrap().kind, ValueKind::Aggregate);
+        assert_eq!(
+            run(&mut inst, op(2, 1, Cmd::Grow { bytes: -40 })),
+            Reply::Found
+        );
+        assert_eq!(entry(&inst, 1).unwrap().len, 60);
+        assert_eq!(
+            run(&mut inst, op(3, 1, Cmd::Grow { bytes: -60 })),
+            Reply::Found
+        );
+        assert!(entry(&inst, 1).is_none());
+        // A string is the wrong type for it.
+        run(&mut inst, set(4, 2, 10, 0));
+        assert_eq!(
+            run(&mut inst, op(5, 2, Cmd::Grow { bytes: 10 })),
+            Reply::Skipped
+        );
+    }
+
+    #[test]
+    fn getdel_reads_and_removes() {
+        let mut inst = instance();
+        run(&mut inst, set(0, 1, 10, 0));
+        assert_eq!(run(&mut inst, op(1, 1, Cmd::GetDel)), Reply::Found);
+        assert!(entry(&inst, 1).is_none());
+        assert_eq!(run(&mut inst, op(2, 1, Cmd::GetDel)), Reply::Missing);
+        let c = inst.metrics().classes[0].counters;
+        assert_eq!((c.reads, c.hits), (2, 1));
+    }
+
+    #[test]
+    fn del_removes() {
+        let mut inst = instance();
+        run(&mut inst, set(0, 1, 10, 5_000));
+        assert_eq!(run(&mut inst, op(1, 1, Cmd::Del)), Reply::Found);
+        assert!(inst.keyspace().is_empty());
+        assert_eq!(inst.keyspace().volatile_len(), 0);
+        assert_eq!(run(&mut inst, op(2, 1, Cmd::Del)), Reply::Missing);
+    }
+
+    #[test]
+    fn a_read_of_an_expired_key_misses_and_expires_it() {
+        let mut inst = instance();
+        run(&mut inst, set(0, 1, 10, 150));
+        assert_eq!(run(&mut inst, get(100, 1)), Reply::Found);
+        // Past its TTL at 160, before the cron's next tick (200) could
+        // reclaim it: the read expires it lazily.
+        assert_eq!(run(&mut inst, get(160, 1)), Reply::Missing);
+        assert!(entry(&inst, 1).is_none());
+        let c = inst.metrics().classes[0].counters;
+        assert_eq!((c.reads, c.hits, c.expired), (2, 1, 1));
+    }
+
+    #[test]
+    fn a_read_touches_the_access_clock_and_a_peek_does_not() {
+        let mut inst = instance();
+        run(&mut inst, set(0, 1, 10, 0));
+        run(&mut inst, op(500, 1, Cmd::Peek));
+        assert_eq!(entry(&inst, 1).unwrap().last_access_ms, 0);
+        run(&mut inst, op(700, 1, Cmd::Read(ReadSpec::default())));
+        assert_eq!(entry(&inst, 1).unwrap().last_access_ms, 700);
+    }
+}

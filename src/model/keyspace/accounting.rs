@@ -1,0 +1,67 @@
+//! `used_memory` as the keyspace keeps it: one running total that every
+//! insert, removal, value change, TTL and table resize moves by its own
+//! cost, so reading it is free, plus the server memory that belongs to no
+//! key (latency histograms, client buffers) and a recount from scratch to
+//! check the running total against.
+
+use super::Keyspace;
+use crate::model::config::MemoryModel;
+use crate::model::memory::BUCKET;
+
+impl Keyspace {
+    /// `used_memory` without the command in flight.
+    #[inline]
+    pub fn used_memory(&self) -> u64 {
+        self.used
+    }
+
+    /// Adds server memory that belongs to no key (counted in `used_memory`
+    /// under the Redis memory model only).
+    pub fn add_server_memory(&mut self, bytes: u64) {
+        if self.model == MemoryModel::Redis {
+            self.server_extra += bytes;
+            self.used += bytes;
+        }
+    }
+
+    /// Server memory added by [`Keyspace::add_server_memory`] so far.
+    pub fn server_memory(&self) -> u64 {
+        self.server_extra
+    }
+
+    /// Sets the memory of the clients' buffers (query and reply buffers,
+    /// pub/sub output), which Redis counts in `used_memory` and the
+    /// baseline holds only as they were at the start. For replaying a
+    /// real server's measured client memory; 0 by default.
+    pub fn set_client_memory(&mut self, bytes: u64) {
+        if self.model == MemoryModel::Redis {
+            self.used = self.used - self.client_memory + bytes;
+            self.client_memory = bytes;
+        }
+    }
+
+    /// Recomputes `used_memory` from scratch (for tests of the bookkeeping).
+    pub fn recount_used(&self, baseline: u64) -> u64 {
+        match self.model {
+            MemoryModel::Redis => {
+                baseline
+                    + self.server_extra
+                    + self.client_memory
+                    + self
+                        .dbs
+                        .iter()
+                        .map(|d| {
+                            d.iter().map(|e| e.mem as u64).sum::<u64>()
+                                + (d.main.heads.len() + d.expires.heads.len()) as u64 * BUCKET
+                        })
+                        .sum::<u64>()
+            }
+            MemoryModel::Raw => self
+                .dbs
+                .iter()
+                .flat_map(|d| d.iter())
+                .map(|e| e.len as u64)
+                .sum(),
+        }
+    }
+}

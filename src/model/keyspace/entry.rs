@@ -1,0 +1,45 @@
+//! What the keyspace keeps per key: one [`Entry`] in a database's slot
+//! array, with the fields sampling, expiry and accounting read: 48 bytes
+//! of the simulator's own memory per key.
+
+use crate::op::{ClassId, KeyId};
+
+/// How a value is stored.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ValueKind {
+    /// A string (EMBSTR or RAW).
+    Str,
+    /// An `int`-encoded string.
+    Int,
+    /// A list, hash, set or sorted set, counted by payload bytes.
+    Aggregate,
+}
+
+/// One key's state: what sampling, expiry and accounting read.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Entry {
+    /// The interned key.
+    pub key: KeyId,
+    /// Redis's 24-bit `lru` field: the LRU clock in seconds, or under LFU
+    /// the last decrement time in minutes (16 bits) and the counter (8 bits).
+    pub lru: u32,
+    /// Absolute expiry time in simulated ms; 0 means no TTL.
+    pub expire_at: u64,
+    /// Simulated time of the last access in ms (for the idle histogram).
+    pub last_access_ms: u64,
+    /// The integer when `kind` is `Int`; for a RAW string, the capacity of
+    /// its sds (bytes it can hold without reallocating); 0 for an EMBSTR.
+    pub int_value: i64,
+    /// Memory cost of the key without bucket shares.
+    pub mem: u32,
+    /// String length or aggregate payload bytes.
+    pub len: u32,
+    /// Position of the next entry in this key's main-dict bucket chain (or,
+    /// for a free slot, the next free slot), or `NONE`. Kept by
+    /// [`Keyspace`](super::Keyspace); any value given is overwritten.
+    pub next: u32,
+    /// The key's class.
+    pub class: ClassId,
+    /// How the value is stored.
+    pub kind: ValueKind,
+}
