@@ -12,7 +12,7 @@ use super::lost::LostKeys;
 use super::memory;
 use super::policy::{PickEnv, Policy, PolicyKind, Victim};
 use crate::metrics::Metrics;
-use crate::op::{Cmd, Op, ReadSpec, SetCond};
+use crate::op::{Cmd, Op};
 use rand::rngs::SmallRng;
 use rand::SeedableRng;
 
@@ -164,17 +164,30 @@ impl<P: Policy> Instance<P> {
             return Reply::Skipped;
         }
         self.ensure_key(op.key);
+        // The op's first command, then what the application sends after
+        // its reply (`Cmd::followup`: a read's fill or slide, a window's
+        // PEXPIRE). The two kinds that may follow up get their own arm, so
+        // each call of `command` is compiled for the command it runs.
         match op.cmd {
-            Cmd::Read(spec) => self.read(op, spec),
+            Cmd::Read(spec) => {
+                let r = self.command(op, Cmd::Read(spec));
+                self.follow_up(op, r);
+                r
+            }
             Cmd::IncrWindow { window_ms } => {
-                // INCR (not INCRBY 1): its own argv and latency histogram.
-                let r = self.command(op, op.cmd);
-                if r == Reply::Created {
-                    self.command(op, Cmd::Expire { ttl_ms: window_ms });
-                }
+                let r = self.command(op, Cmd::IncrWindow { window_ms });
+                self.follow_up(op, r);
                 r
             }
             cmd => self.command(op, cmd),
+        }
+    }
+
+    /// Runs the follow-up of `op` after its first command answered `r`.
+    #[inline]
+    fn follow_up(&mut self, op: &Op, r: Reply) {
+        if let Some(next) = op.cmd.followup(r) {
+            self.command(op, next);
         }
     }
 
@@ -191,35 +204,6 @@ impl<P: Policy> Instance<P> {
         }
         self.ensure_key(op.key);
         self.command(op, cmd)
-    }
-
-    fn read(&mut self, op: &Op, spec: ReadSpec) -> Reply {
-        let r = self.command(op, Cmd::Read(spec));
-        match r {
-            Reply::Found if spec.slide_ms > 0 => {
-                self.command(
-                    op,
-                    Cmd::Expire {
-                        ttl_ms: spec.slide_ms,
-                    },
-                );
-            }
-            Reply::Missing => {
-                if let Some(value) = spec.fill {
-                    self.command(
-                        op,
-                        Cmd::Set {
-                            value,
-                            ttl_ms: spec.fill_ttl_ms,
-                            cond: SetCond::Always,
-                            keep_ttl: false,
-                        },
-                    );
-                }
-            }
-            _ => {}
-        }
-        r
     }
 
     #[inline]
