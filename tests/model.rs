@@ -207,7 +207,7 @@ fn a_commands_own_arguments_count_before_it_runs() {
 /// and evicted and refused up to 25% less on a 1.5 MB instance.
 #[test]
 fn each_command_name_allocates_its_latency_histogram_once() {
-    use evictsim::model::memory::LATENCY_HISTOGRAM;
+    use evictsim::model::LATENCY_HISTOGRAM;
     let mut inst = Instance::<evictsim::model::policy::NoEviction>::new(&cfg(0), 1);
     let base = inst.keyspace().used_memory();
     inst.apply(&set(0, 1, 0, 10, 0));
@@ -248,7 +248,7 @@ fn a_refused_command_allocates_no_histogram() {
     assert_eq!(inst.apply(&get(0, 1, 0)), Reply::Missing);
     assert_eq!(
         inst.keyspace().server_memory(),
-        evictsim::model::memory::LATENCY_HISTOGRAM
+        evictsim::model::LATENCY_HISTOGRAM
     );
 }
 
@@ -549,7 +549,7 @@ proptest! {
                     // One command may add its value (up to 1.5 KB), an
                     // APPEND's greedy doubling, or a table resize, and, the
                     // first time its name runs, its latency histogram.
-                    let slack = 6_000 + evictsim::model::memory::LATENCY_HISTOGRAM;
+                    let slack = 6_000 + evictsim::model::LATENCY_HISTOGRAM;
                     prop_assert!(ks.used_memory() <= max + slack, "{}: used {} > max {}", p, ks.used_memory(), max);
                 }
             }

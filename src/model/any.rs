@@ -80,7 +80,7 @@ impl AnyInstance {
     }
 
     /// Sets the memory of the clients' buffers counted in `used_memory`
-    /// ([`Keyspace::set_client_memory`](super::Keyspace::set_client_memory)).
+    /// (`Keyspace::set_client_memory`).
     pub fn set_client_memory(&mut self, bytes: u64) {
         each!(self, i => i.set_client_memory(bytes))
     }

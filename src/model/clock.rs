@@ -4,24 +4,12 @@
 //! every run.
 
 /// Unix time (ms) that simulated time 0 stands for by default.
-pub const EPOCH_UNIX_MS: u64 = 1_700_000_000_000;
+pub(super) const EPOCH_UNIX_MS: u64 = 1_700_000_000_000;
 
-/// Unix ms of a simulated time.
-#[inline]
-pub fn unix_ms(sim_ms: u64) -> u64 {
-    EPOCH_UNIX_MS + sim_ms
-}
-
-/// Redis's 24-bit LRU clock in seconds (`LRU_CLOCK_RESOLUTION` 1000 ms) at a
-/// simulated time. Redis refreshes its cached copy from the cron, as the
+/// Redis's 24-bit LRU clock in seconds (`LRU_CLOCK_RESOLUTION` 1000 ms) at
+/// a unix time in ms. Redis refreshes its cached copy from the cron, as the
 /// instance does.
 #[inline]
-pub fn lru_clock(sim_ms: u64) -> u32 {
-    lru_clock_at(unix_ms(sim_ms))
-}
-
-/// Redis's 24-bit LRU clock at a unix time in ms.
-#[inline]
-pub fn lru_clock_at(unix_ms: u64) -> u32 {
+pub(super) fn lru_clock_at(unix_ms: u64) -> u32 {
     ((unix_ms / 1000) & ((1 << 24) - 1)) as u32
 }

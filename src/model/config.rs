@@ -40,7 +40,7 @@ pub struct InstanceConfig {
     pub seed: u64,
     /// The wall-clock time (unix ms) simulated time 0 stands for: where the
     /// 1-second LRU clock and the LFU minute clock tick. Default
-    /// [`EPOCH_UNIX_MS`], a whole minute plus 20 s; a validation sets the
+    /// `EPOCH_UNIX_MS` (1,700,000,000,000), a whole minute plus 20 s; a validation sets the
     /// real replay's start so both clocks tick where the server's do.
     pub start_unix_ms: u64,
     /// A read that misses an evicted key counts as lost only if the key's

@@ -18,7 +18,7 @@ const NS_PER_EXPIRE: u64 = 1500;
 
 /// Which cycle runs.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum CycleKind {
+pub(super) enum CycleKind {
     /// From the cron, `hz` times a second, 25% of a tick's time.
     Slow,
     /// From `beforeSleep`, at most 1 ms, at most every 2 ms.
@@ -27,7 +27,7 @@ pub enum CycleKind {
 
 /// The state `activeExpireCycle` keeps between calls.
 #[derive(Clone, Debug)]
-pub struct ActiveExpire {
+pub(super) struct ActiveExpire {
     current_db: u64,
     timelimit_exit: bool,
     last_fast_cycle_ms: u64,
@@ -43,7 +43,7 @@ pub struct ActiveExpire {
 
 impl ActiveExpire {
     /// The cycle's state for `active-expire-effort` (1..=10) and `hz`.
-    pub fn new(effort: u32, hz: u32) -> Self {
+    pub(super) fn new(effort: u32, hz: u32) -> Self {
         let e = effort.clamp(1, 10) as u64 - 1;
         ActiveExpire {
             current_db: 0,
@@ -62,7 +62,7 @@ impl ActiveExpire {
     /// Whether a fast cycle would run now (only after a slow cycle ran out
     /// of time: 7.0.15 compares a fraction with the integer 10).
     #[inline]
-    pub fn wants_fast(&self, now_ms: u64) -> bool {
+    pub(super) fn wants_fast(&self, now_ms: u64) -> bool {
         // `stale_perc < acceptable_stale` always holds (a fraction < 10), so
         // only `timelimit_exit` lets the fast cycle through.
         let skip_for_low_stale = self.stale_perc < self.acceptable_stale as f64;
@@ -74,7 +74,7 @@ impl ActiveExpire {
 
     /// Runs one cycle at `now_ms`; `delete` is called with each expired
     /// key's database and position, and must delete it.
-    pub fn run(
+    pub(super) fn run(
         &mut self,
         kind: CycleKind,
         ks: &mut Keyspace,

@@ -22,7 +22,7 @@ const FREE: Slot = Slot {
 
 /// Key id -> `u32`. Ids must be below `KeyId::MAX` (the empty marker).
 #[derive(Clone, Debug, Default)]
-pub struct IdMap {
+pub(super) struct IdMap {
     slots: Vec<Slot>,
     len: usize,
 }
@@ -34,18 +34,18 @@ impl IdMap {
     }
 
     /// Entries held.
-    pub fn len(&self) -> usize {
+    pub(super) fn len(&self) -> usize {
         self.len
     }
 
     /// Whether it holds nothing.
-    pub fn is_empty(&self) -> bool {
+    pub(super) fn is_empty(&self) -> bool {
         self.len == 0
     }
 
     /// Hints the CPU to fetch the slot where `key` would be found first.
     #[inline]
-    pub fn prefetch(&self, key: KeyId) {
+    pub(super) fn prefetch(&self, key: KeyId) {
         if !self.slots.is_empty() {
             prefetch(&self.slots[self.home(key)]);
         }
@@ -53,7 +53,7 @@ impl IdMap {
 
     /// The value of `key`, if any.
     #[inline]
-    pub fn get(&self, key: KeyId) -> Option<u32> {
+    pub(super) fn get(&self, key: KeyId) -> Option<u32> {
         if self.len == 0 {
             return None;
         }
@@ -73,7 +73,7 @@ impl IdMap {
 
     /// Sets `key`'s value.
     #[inline]
-    pub fn insert(&mut self, key: KeyId, value: u32) {
+    pub(super) fn insert(&mut self, key: KeyId, value: u32) {
         debug_assert!(key != EMPTY);
         // At most 3/4 full, so probes stay short.
         if (self.len + 1) * 4 > self.slots.len() * 3 {
@@ -98,7 +98,7 @@ impl IdMap {
 
     /// Removes `key`, if present.
     #[inline]
-    pub fn remove(&mut self, key: KeyId) {
+    pub(super) fn remove(&mut self, key: KeyId) {
         if self.len == 0 {
             return;
         }
@@ -136,7 +136,7 @@ impl IdMap {
 
     /// Keeps the entries `f` gives a value for, with that value; shrinks
     /// when it can.
-    pub fn retain_map(&mut self, mut f: impl FnMut(KeyId, u32) -> Option<u32>) {
+    pub(super) fn retain_map(&mut self, mut f: impl FnMut(KeyId, u32) -> Option<u32>) {
         let old = std::mem::take(&mut self.slots);
         self.len = 0;
         let kept: Vec<Slot> = old

@@ -3,30 +3,30 @@
 //! field.
 
 /// A new key's counter (`LFU_INIT_VAL`).
-pub const LFU_INIT_VAL: u8 = 5;
+pub(super) const LFU_INIT_VAL: u8 = 5;
 
 /// Redis's minute clock for LFU (`LFUGetTimeInMinutes`), from unix ms.
 #[inline]
-pub fn minutes(unix_ms: u64) -> u32 {
+pub(super) fn minutes(unix_ms: u64) -> u32 {
     ((unix_ms / 60_000) & 0xFFFF) as u32
 }
 
 /// Packs a decrement time and a counter into the `lru` field.
 #[inline]
-pub fn pack(ldt_minutes: u32, counter: u8) -> u32 {
+pub(super) fn pack(ldt_minutes: u32, counter: u8) -> u32 {
     ((ldt_minutes & 0xFFFF) << 8) | counter as u32
 }
 
 /// The counter held in an `lru` field.
 #[inline]
-pub fn counter(lru: u32) -> u8 {
+pub(super) fn counter(lru: u32) -> u8 {
     (lru & 0xFF) as u8
 }
 
 /// Minutes since the field's last decrement, with one wrap of the 16-bit
 /// clock handled (`LFUTimeElapsed`).
 #[inline]
-pub fn elapsed(lru: u32, now_minutes: u32) -> u32 {
+pub(super) fn elapsed(lru: u32, now_minutes: u32) -> u32 {
     let ldt = lru >> 8;
     if now_minutes >= ldt {
         now_minutes - ldt
@@ -38,7 +38,7 @@ pub fn elapsed(lru: u32, now_minutes: u32) -> u32 {
 /// The counter after decay, without storing it (`LFUDecrAndReturn`): one
 /// less per `decay_time` minutes elapsed; `decay_time` 0 never decays.
 #[inline]
-pub fn decayed(lru: u32, now_minutes: u32, decay_time: u32) -> u8 {
+pub(super) fn decayed(lru: u32, now_minutes: u32, decay_time: u32) -> u8 {
     let c = counter(lru) as u32;
     let periods = elapsed(lru, now_minutes)
         .checked_div(decay_time)
@@ -53,7 +53,7 @@ pub fn decayed(lru: u32, now_minutes: u32, decay_time: u32) -> u8 {
 /// The logarithmic increment (`LFULogIncr`), given a uniform draw `r` in
 /// [0, 1).
 #[inline]
-pub fn log_incr(counter: u8, log_factor: u32, r: f64) -> u8 {
+pub(super) fn log_incr(counter: u8, log_factor: u32, r: f64) -> u8 {
     if counter == 255 {
         return 255;
     }
@@ -68,7 +68,7 @@ pub fn log_incr(counter: u8, log_factor: u32, r: f64) -> u8 {
 
 /// One access (`updateLFU`): decay, then increment, then stamp the time.
 #[inline]
-pub fn access(lru: u32, now_minutes: u32, decay_time: u32, log_factor: u32, r: f64) -> u32 {
+pub(super) fn access(lru: u32, now_minutes: u32, decay_time: u32, log_factor: u32, r: f64) -> u32 {
     let c = decayed(lru, now_minutes, decay_time);
     pack(now_minutes, log_incr(c, log_factor, r))
 }

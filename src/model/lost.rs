@@ -26,7 +26,7 @@ struct Word {
 
 /// The lost-read state of every key id.
 #[derive(Clone, Debug, Default)]
-pub struct LostKeys {
+pub(super) struct LostKeys {
     words: Vec<Word>,
     /// Deadline of each key lost with a TTL, in ms after `epoch`.
     deadlines: IdMap,
@@ -46,7 +46,7 @@ fn at(key: KeyId) -> (usize, u64) {
 impl LostKeys {
     /// Makes room for ids up to `key`.
     #[inline]
-    pub fn ensure(&mut self, key: KeyId) {
+    pub(super) fn ensure(&mut self, key: KeyId) {
         let need = (key >> 6) as usize + 1;
         if self.words.len() < need {
             self.words.resize(need, Word::default());
@@ -56,7 +56,7 @@ impl LostKeys {
     /// Hints the CPU to fetch the id's bits (and its deadline's slot, when
     /// some keys have one).
     #[inline]
-    pub fn prefetch(&self, key: KeyId) {
+    pub(super) fn prefetch(&self, key: KeyId) {
         if let Some(w) = self.words.get((key >> 6) as usize) {
             prefetch(w);
         }
@@ -67,14 +67,14 @@ impl LostKeys {
 
     /// Whether the key was ever evicted while live.
     #[inline]
-    pub fn ever_evicted(&self, key: KeyId) -> bool {
+    pub(super) fn ever_evicted(&self, key: KeyId) -> bool {
         let (i, b) = at(key);
         self.words[i].ever & b != 0
     }
 
     /// Records an eviction: lost until `deadline` (`u64::MAX`: it had no TTL).
     #[inline]
-    pub fn evicted(&mut self, key: KeyId, deadline: u64) {
+    pub(super) fn evicted(&mut self, key: KeyId, deadline: u64) {
         let (i, b) = at(key);
         self.words[i].ever |= b;
         self.set_deadline(key, deadline);
@@ -83,7 +83,7 @@ impl LostKeys {
     /// The deadline of a lost key: 0 when it is not lost, `u64::MAX` when
     /// it had no TTL. A deadline may have passed (the caller compares).
     #[inline]
-    pub fn deadline(&self, key: KeyId) -> u64 {
+    pub(super) fn deadline(&self, key: KeyId) -> u64 {
         let (i, b) = at(key);
         if self.words[i].lost & b == 0 {
             0
@@ -101,7 +101,7 @@ impl LostKeys {
     /// Sets the key's deadline: 0 clears it (written, deleted, or past
     /// it), `u64::MAX` means lost until written.
     #[inline]
-    pub fn set_deadline(&mut self, key: KeyId, deadline: u64) {
+    pub(super) fn set_deadline(&mut self, key: KeyId, deadline: u64) {
         // A deadline before the epoch has passed: the key is no longer lost.
         let deadline = if deadline < self.epoch { 0 } else { deadline };
         let (i, b) = at(key);
@@ -131,7 +131,7 @@ impl LostKeys {
     /// Forgets the deadlines that passed before `now`, when enough have
     /// piled up since the last purge (amortised: the map at most doubles
     /// between purges).
-    pub fn purge(&mut self, now: u64) {
+    pub(super) fn purge(&mut self, now: u64) {
         if self.deadlines.len() < 2 * self.after_purge + 1024 {
             return;
         }
@@ -159,6 +159,7 @@ impl LostKeys {
     }
 
     /// Keys lost with a TTL, as held now (for tests and footprints).
+    #[cfg(test)]
     pub fn pending_with_ttl(&self) -> usize {
         self.deadlines.len()
     }

@@ -9,23 +9,23 @@
 use crate::op::{Cmd, Op, Value};
 
 /// Size of a dict entry (24 bytes) after jemalloc rounding.
-pub const DICT_ENTRY: u64 = 32;
+pub(crate) const DICT_ENTRY: u64 = 32;
 /// Extra cost of a TTL: an entry in the `expires` dict (its bucket share is
 /// counted with the table).
-pub const TTL_ENTRY: u64 = 32;
+pub(crate) const TTL_ENTRY: u64 = 32;
 /// Bytes per hash-table slot (one pointer).
-pub const BUCKET: u64 = 8;
+pub(crate) const BUCKET: u64 = 8;
 /// Size of a `robj` header.
-pub const ROBJ: u64 = 16;
+pub(crate) const ROBJ: u64 = 16;
 /// Longest string stored as EMBSTR (object and sds in one allocation).
-pub const EMBSTR_MAX: u32 = 44;
+pub(crate) const EMBSTR_MAX: u32 = 44;
 /// Integers below this are shared objects when the policy allows it.
-pub const SHARED_INTEGERS: i64 = 10_000;
+pub(crate) const SHARED_INTEGERS: i64 = 10_000;
 /// What a value that is a shared integer costs: nothing, the dict entry points
 /// at a preallocated object. Measured on 7.0.15 (`SET key:NNNNNNNN 123`, no
 /// maxmemory): 61.1 B a key, exactly name + dict entry + buckets.
 /// `REDIS_MODEL.md` says 8; the measurement wins.
-pub const SHARED_INT_COST: u64 = 0;
+pub(crate) const SHARED_INT_COST: u64 = 0;
 
 /// What a command name's latency histogram costs: Redis 7.0 tracks
 /// per-command latency (`latency-tracking yes`, the default) in an
@@ -38,7 +38,7 @@ pub const LATENCY_HISTOGRAM: u64 = 24_688;
 /// The Redis command a model command runs (its first command), as an index
 /// for "has this command name run yet"; `SELECT` is [`SELECT_COMMAND`].
 #[inline]
-pub fn command_index(cmd: &Cmd) -> u32 {
+pub(crate) fn command_index(cmd: &Cmd) -> u32 {
     match *cmd {
         Cmd::Read(_) => 0,                     // GET
         Cmd::Set { .. } => 1,                  // SET
@@ -57,11 +57,11 @@ pub fn command_index(cmd: &Cmd) -> u32 {
 
 /// Index of `SELECT`, which a client runs before its first command on a
 /// database other than 0.
-pub const SELECT_COMMAND: u32 = 12;
+pub(crate) const SELECT_COMMAND: u32 = 12;
 
 /// Rounds an allocation up to its jemalloc size class.
 #[inline]
-pub fn jemalloc_class(n: u64) -> u64 {
+pub(crate) fn jemalloc_class(n: u64) -> u64 {
     if n <= 8 {
         return 8;
     }
@@ -76,7 +76,7 @@ pub fn jemalloc_class(n: u64) -> u64 {
 
 /// Size of the sds header for a string of `len` bytes.
 #[inline]
-pub fn sds_header(len: u64) -> u64 {
+pub(crate) fn sds_header(len: u64) -> u64 {
     if len < 32 {
         1
     } else if len < 256 {
@@ -90,14 +90,14 @@ pub fn sds_header(len: u64) -> u64 {
 
 /// Cost of an sds string of `len` bytes (header, bytes, NUL terminator).
 #[inline]
-pub fn sds_cost(len: u64) -> u64 {
+pub(crate) fn sds_cost(len: u64) -> u64 {
     jemalloc_class(sds_header(len) + len + 1)
 }
 
 /// Cost of a string object holding `len` bytes: EMBSTR up to 44 bytes, RAW
 /// (object plus a separate sds) beyond.
 #[inline]
-pub fn string_object_cost(len: u64) -> u64 {
+pub(crate) fn string_object_cost(len: u64) -> u64 {
     if len <= EMBSTR_MAX as u64 {
         jemalloc_class(ROBJ + 3 + len + 1)
     } else {
@@ -108,7 +108,7 @@ pub fn string_object_cost(len: u64) -> u64 {
 /// Capacity of an sds allocated for `len` bytes: jemalloc's spare bytes
 /// become free space (`sdsnewlen` records the usable size).
 #[inline]
-pub fn sds_capacity(len: u64) -> u64 {
+pub(crate) fn sds_capacity(len: u64) -> u64 {
     let hdr = sds_header(len);
     jemalloc_class(hdr + len + 1) - hdr - 1
 }
@@ -118,7 +118,7 @@ pub fn sds_capacity(len: u64) -> u64 {
 /// the new length (plus 1 MB beyond 1 MB) with at least an 8-bit header.
 /// Returns the new capacity and the string object's cost.
 #[inline]
-pub fn append_room(cap: u64, new_len: u64) -> (u64, u64) {
+pub(crate) fn append_room(cap: u64, new_len: u64) -> (u64, u64) {
     let cap = if cap >= new_len {
         cap
     } else {
@@ -137,7 +137,7 @@ pub fn append_room(cap: u64, new_len: u64) -> (u64, u64) {
 /// Cost of a value stored under a key. An integer is an `int`-encoded object,
 /// or a shared object when `shared_ints` and it is below 10,000.
 #[inline]
-pub fn value_cost(v: Value, shared_ints: bool) -> u64 {
+pub(crate) fn value_cost(v: Value, shared_ints: bool) -> u64 {
     if v.int {
         if shared_ints && (0..SHARED_INTEGERS).contains(&v.int_value) {
             SHARED_INT_COST
@@ -153,21 +153,21 @@ pub fn value_cost(v: Value, shared_ints: bool) -> u64 {
 /// object and the payload rounded to a size class. A simplification: Redis's
 /// listpacks, quicklists and hash tables have their own layouts.
 #[inline]
-pub fn aggregate_cost(bytes: u64) -> u64 {
+pub(crate) fn aggregate_cost(bytes: u64) -> u64 {
     ROBJ + jemalloc_class(bytes.max(1))
 }
 
 /// Cost of a key without its bucket shares: name, dict entry, value and the
 /// TTL entry if it has one.
 #[inline]
-pub fn key_cost(key_len: u64, value_cost: u64, has_ttl: bool) -> u64 {
+pub(crate) fn key_cost(key_len: u64, value_cost: u64, has_ttl: bool) -> u64 {
     sds_cost(key_len) + DICT_ENTRY + value_cost + if has_ttl { TTL_ENTRY } else { 0 }
 }
 
 /// Hash-table size Redis grows a dict to when it must hold `n` entries:
 /// the next power of two, at least 4 (`_dictNextExp`).
 #[inline]
-pub fn table_size_for(n: u64) -> u64 {
+pub(crate) fn table_size_for(n: u64) -> u64 {
     n.max(4).next_power_of_two()
 }
 
@@ -182,7 +182,7 @@ fn arg(len: u64) -> u64 {
 /// (`processCommand` runs after they are allocated), as [`Cmd::argv`]
 /// spells the command.
 #[inline(always)]
-pub fn argv_cost(op: &Op, cmd: &Cmd) -> u64 {
+pub(crate) fn argv_cost(op: &Op, cmd: &Cmd) -> u64 {
     let (mut argc, mut objects) = (0u64, 0u64);
     cmd.each_arg(|a| {
         argc += 1;

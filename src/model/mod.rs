@@ -1,18 +1,18 @@
 //! One simulated Redis instance bounded by `maxmemory`: its keyspace and
 //! memory accounting, expiry, the eviction pool and the policies.
 
-pub mod any;
-pub mod clock;
+mod any;
+mod clock;
 mod config;
-pub mod expire;
+mod expire;
 mod idmap;
-pub mod instance;
+mod instance;
 pub mod keyspace;
-pub mod lfu;
-pub mod lost;
-pub mod memory;
+mod lfu;
+mod lost;
+pub(crate) mod memory;
 pub mod policy;
-pub mod pool;
+mod pool;
 #[cfg(test)]
 pub(crate) mod testkit;
 
@@ -20,4 +20,5 @@ pub use any::AnyInstance;
 pub use config::{InstanceConfig, MemoryModel, DEFAULT_BASELINE_MEMORY};
 pub use instance::{Instance, Reply};
 pub use keyspace::Keyspace;
+pub use memory::LATENCY_HISTOGRAM;
 pub use policy::{Policy, PolicyKind, UnknownPolicy};

@@ -9,7 +9,7 @@
 use crate::op::KeyId;
 
 /// Number of entries (`EVPOOL_SIZE`).
-pub const POOL_SIZE: usize = 16;
+pub(super) const POOL_SIZE: usize = 16;
 
 /// One candidate.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]

@@ -49,7 +49,7 @@ pub enum WriteError {
 
 /// The files of a report directory besides the charts, and the format each
 /// holds.
-pub const FILES: [(&str, Format); 5] = [
+pub(super) const FILES: [(&str, Format); 5] = [
     ("report.md", Format::Markdown),
     ("report.html", Format::Html),
     ("results.json", Format::Json),

@@ -232,7 +232,7 @@ pub(crate) enum Picker {
 
 impl Picker {
     /// A picker over keys `0..n` (`n` >= 1).
-    pub fn new(p: &Popularity, n: u32) -> Self {
+    pub(super) fn new(p: &Popularity, n: u32) -> Self {
         let n = n.max(1);
         match *p {
             Popularity::Uniform => Picker::Uniform { n },
@@ -269,7 +269,7 @@ impl Picker {
 
     /// The next key number, in `0..n`.
     #[inline]
-    pub fn pick(&self, rng: &mut SmallRng) -> u32 {
+    pub(super) fn pick(&self, rng: &mut SmallRng) -> u32 {
         match self {
             Picker::Uniform { n } => rng.gen_range(0..*n),
             Picker::Zipf { zipf, n } => {

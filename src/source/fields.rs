@@ -24,7 +24,7 @@ pub(crate) struct Table<'a> {
 
 impl<'a> Field<'a> {
     /// The document's root, as a field with an empty path.
-    pub fn root(file: &'a str, node: &'a Node) -> Self {
+    pub(super) fn root(file: &'a str, node: &'a Node) -> Self {
         Field {
             file,
             path: String::new(),
@@ -33,7 +33,7 @@ impl<'a> Field<'a> {
     }
 
     /// An error about this field.
-    pub fn err(&self, message: impl Into<String>) -> ScenarioError {
+    pub(super) fn err(&self, message: impl Into<String>) -> ScenarioError {
         invalid(self.file, self.node.line, &self.path, message)
     }
 
@@ -53,7 +53,7 @@ impl<'a> Field<'a> {
     }
 
     /// The value as a string.
-    pub fn str(&self) -> Result<&'a str, ScenarioError> {
+    pub(super) fn str(&self) -> Result<&'a str, ScenarioError> {
         match &self.node.kind {
             NodeKind::Str(s) => Ok(s),
             _ => Err(self.wrong_type("a string")),
@@ -61,7 +61,7 @@ impl<'a> Field<'a> {
     }
 
     /// The value as a boolean.
-    pub fn bool(&self) -> Result<bool, ScenarioError> {
+    pub(super) fn bool(&self) -> Result<bool, ScenarioError> {
         match self.node.kind {
             NodeKind::Bool(b) => Ok(b),
             _ => Err(self.wrong_type("true or false")),
@@ -69,7 +69,7 @@ impl<'a> Field<'a> {
     }
 
     /// The value as a non-negative integer no larger than `max`.
-    pub fn uint(&self, max: u64) -> Result<u64, ScenarioError> {
+    pub(super) fn uint(&self, max: u64) -> Result<u64, ScenarioError> {
         match self.node.kind {
             NodeKind::Int(i) if i < 0 => Err(self.err(format!("must be >= 0 (got {i})"))),
             NodeKind::Int(i) if i as u64 > max => {
@@ -81,7 +81,7 @@ impl<'a> Field<'a> {
     }
 
     /// The value as a finite number (integer or float).
-    pub fn number(&self) -> Result<f64, ScenarioError> {
+    pub(super) fn number(&self) -> Result<f64, ScenarioError> {
         match self.node.kind {
             NodeKind::Int(i) => Ok(i as f64),
             NodeKind::Float(f) if f.is_finite() => Ok(f),
@@ -92,7 +92,7 @@ impl<'a> Field<'a> {
 
     /// The value as a memory size in bytes: an integer, or a string with
     /// Redis units (`"24mb"`).
-    pub fn memory(&self) -> Result<u64, ScenarioError> {
+    pub(super) fn memory(&self) -> Result<u64, ScenarioError> {
         match &self.node.kind {
             NodeKind::Int(i) if *i < 0 => Err(self.err(format!("must be >= 0 (got {i})"))),
             NodeKind::Int(i) => Ok(*i as u64),
@@ -106,7 +106,7 @@ impl<'a> Field<'a> {
     }
 
     /// The value as a duration in milliseconds (a string such as `"30s"`).
-    pub fn duration_ms(&self) -> Result<u64, ScenarioError> {
+    pub(super) fn duration_ms(&self) -> Result<u64, ScenarioError> {
         match &self.node.kind {
             NodeKind::Str(s) => {
                 parse_duration(s).map_err(|e| self.err(format!("invalid duration {s:?}: {e}")))
@@ -119,7 +119,7 @@ impl<'a> Field<'a> {
     }
 
     /// The value as a table whose keys must all be in `known`.
-    pub fn table(&self, known: &[&str]) -> Result<Table<'a>, ScenarioError> {
+    pub(super) fn table(&self, known: &[&str]) -> Result<Table<'a>, ScenarioError> {
         let t = self.table_unchecked()?;
         t.deny_unknown(known, "")?;
         Ok(t)
@@ -127,7 +127,7 @@ impl<'a> Field<'a> {
 
     /// The value as a table, leaving the unknown-key check to the caller
     /// (when the known keys depend on one of them, such as `kind`).
-    pub fn table_unchecked(&self) -> Result<Table<'a>, ScenarioError> {
+    pub(super) fn table_unchecked(&self) -> Result<Table<'a>, ScenarioError> {
         match &self.node.kind {
             NodeKind::Table(entries) => Ok(Table {
                 file: self.file,
@@ -140,12 +140,12 @@ impl<'a> Field<'a> {
     }
 
     /// Whether the value is a table.
-    pub fn is_table(&self) -> bool {
+    pub(super) fn is_table(&self) -> bool {
         matches!(self.node.kind, NodeKind::Table(_))
     }
 
     /// The value as an array; its elements' paths are `path[i]`.
-    pub fn array(&self) -> Result<Vec<Field<'a>>, ScenarioError> {
+    pub(super) fn array(&self) -> Result<Vec<Field<'a>>, ScenarioError> {
         match &self.node.kind {
             NodeKind::Array(items) => Ok(items
                 .iter()
@@ -172,13 +172,13 @@ impl<'a> Table<'a> {
     }
 
     /// An error about this table as a whole, at its header's line.
-    pub fn err(&self, field: &str, message: impl Into<String>) -> ScenarioError {
+    pub(super) fn err(&self, field: &str, message: impl Into<String>) -> ScenarioError {
         let path = self.child_path(field);
         invalid(self.file, self.line, &path, message)
     }
 
     /// The value of `key`, if present.
-    pub fn get(&self, key: &str) -> Option<Field<'a>> {
+    pub(super) fn get(&self, key: &str) -> Option<Field<'a>> {
         self.entries.iter().find(|e| e.key == key).map(|e| Field {
             file: self.file,
             path: self.child_path(key),
@@ -188,14 +188,14 @@ impl<'a> Table<'a> {
 
     /// The value of `key`, or an error naming the missing field (`what`
     /// says what it means, for the message).
-    pub fn require(&self, key: &str, what: &str) -> Result<Field<'a>, ScenarioError> {
+    pub(super) fn require(&self, key: &str, what: &str) -> Result<Field<'a>, ScenarioError> {
         self.get(key)
             .ok_or_else(|| self.err(key, format!("missing ({what})")))
     }
 
     /// Fails on the first key that is not in `known`, suggesting the closest
     /// known key; `owner` names what the keys belong to ("a cache class").
-    pub fn deny_unknown(&self, known: &[&str], owner: &str) -> Result<(), ScenarioError> {
+    pub(super) fn deny_unknown(&self, known: &[&str], owner: &str) -> Result<(), ScenarioError> {
         let Some(e) = self
             .entries
             .iter()

@@ -67,7 +67,7 @@ pub(crate) struct ClassCtx {
 
 impl ClassCtx {
     /// The context of class number `id` of a run seeded with `seed`.
-    pub fn new(spec: &ClassSpec, id: ClassId, seed: u64) -> Self {
+    pub(super) fn new(spec: &ClassSpec, id: ClassId, seed: u64) -> Self {
         let value = match &spec.kind {
             ClassKind::Cache(c) => Some(c.value.clone()),
             ClassKind::Session(s) => Some(s.value.clone()),
@@ -187,7 +187,7 @@ pub(crate) enum Gen {
 impl Gen {
     /// The generator for `spec`, whose fixed keys (if any) start at `base`;
     /// events stop at `end_ms`.
-    pub fn new(spec: &ClassSpec, ctx: &mut ClassCtx, base: KeyId, end_ms: u64) -> Self {
+    pub(super) fn new(spec: &ClassSpec, ctx: &mut ClassCtx, base: KeyId, end_ms: u64) -> Self {
         let end = end_ms as f64;
         let rng = &mut ctx.rng;
         match &spec.kind {
@@ -254,7 +254,7 @@ impl Gen {
 
     /// Time of the next event in ms (`INFINITY`: none before the end).
     #[inline]
-    pub fn next_time(&self) -> f64 {
+    pub(super) fn next_time(&self) -> f64 {
         match self {
             Gen::Fixed(g) => g.next_time(),
             Gen::Session(g) => g.next_time(),
@@ -265,7 +265,12 @@ impl Gen {
     /// Handles the next event, at `t_ms`; some events (a request with no
     /// active session, a session going idle) produce no op.
     #[inline]
-    pub fn step(&mut self, ctx: &mut ClassCtx, ids: &mut DynamicKeys, t_ms: u64) -> Option<Op> {
+    pub(super) fn step(
+        &mut self,
+        ctx: &mut ClassCtx,
+        ids: &mut DynamicKeys,
+        t_ms: u64,
+    ) -> Option<Op> {
         match self {
             Gen::Fixed(g) => Some(g.step(ctx, t_ms)),
             Gen::Session(g) => g.step(ctx, ids, t_ms),

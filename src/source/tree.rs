@@ -49,7 +49,7 @@ pub(crate) struct Entry {
 
 impl NodeKind {
     /// The type's name with an article, for messages ("a string").
-    pub fn type_name(&self) -> &'static str {
+    pub(super) fn type_name(&self) -> &'static str {
         match self {
             NodeKind::Table(_) => "a table",
             NodeKind::Array(_) => "an array",

@@ -13,13 +13,13 @@ use crate::sim::ClassInfo;
 use serde::Serialize;
 
 /// Total evictions: relative tolerance.
-pub const TOTAL_EVICTIONS: f64 = 0.10;
+pub(super) const TOTAL_EVICTIONS: f64 = 0.10;
 /// Evictions of one critical class, and lost critical reads.
-pub const CRITICAL: f64 = 0.15;
+pub(super) const CRITICAL: f64 = 0.15;
 /// Refused writes under `noeviction`.
-pub const REFUSED: f64 = 0.10;
+pub(super) const REFUSED: f64 = 0.10;
 /// Differences up to this many counts always agree.
-pub const ABSOLUTE_FLOOR: u64 = 20;
+pub(super) const ABSOLUTE_FLOOR: u64 = 20;
 
 /// One figure compared.
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -38,7 +38,7 @@ pub struct Check {
 
 impl Check {
     /// Compares `simulated` with `real` within `tolerance` (relative to
-    /// the real count) or [`ABSOLUTE_FLOOR`].
+    /// the real count) or `ABSOLUTE_FLOOR` (20).
     pub fn new(what: impl Into<String>, real: u64, simulated: u64, tolerance: f64) -> Check {
         let diff = real.abs_diff(simulated);
         let ok = diff <= ABSOLUTE_FLOOR || (diff as f64) <= tolerance * real as f64;
@@ -58,13 +58,13 @@ impl Check {
 }
 
 /// (simulated - real) / real; `None` when real is 0.
-pub fn relative_diff(real: u64, simulated: u64) -> Option<f64> {
+pub(super) fn relative_diff(real: u64, simulated: u64) -> Option<f64> {
     (real > 0).then(|| (simulated as f64 - real as f64) / real as f64)
 }
 
 /// The relative difference as text: `+3.2%`, `0.0%` when both are 0,
 /// `new` when only the model has some.
-pub fn diff_text(real: u64, simulated: u64) -> String {
+pub(super) fn diff_text(real: u64, simulated: u64) -> String {
     match relative_diff(real, simulated) {
         Some(d) => format!("{:+.1}%", d * 100.0),
         None if simulated == 0 => "0.0%".to_string(),
@@ -73,7 +73,7 @@ pub fn diff_text(real: u64, simulated: u64) -> String {
 }
 
 /// The counters of the critical classes summed.
-pub fn critical_totals(classes: &[ClassInfo], m: &Metrics) -> Counters {
+pub(super) fn critical_totals(classes: &[ClassInfo], m: &Metrics) -> Counters {
     let mut t = Counters::default();
     for (info, c) in classes.iter().zip(&m.classes) {
         if info.critical {
@@ -84,7 +84,7 @@ pub fn critical_totals(classes: &[ClassInfo], m: &Metrics) -> Counters {
 }
 
 /// The checks of one policy's run.
-pub fn checks(
+pub(super) fn checks(
     policy: PolicyKind,
     classes: &[ClassInfo],
     real: &Metrics,

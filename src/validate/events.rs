@@ -17,13 +17,13 @@ use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 /// The channel the replayer publishes barrier markers on.
-pub const BARRIER: &str = "evictsim:barrier";
+pub(super) const BARRIER: &str = "evictsim:barrier";
 /// The marker payload that also ends the thread.
 const STOP: &str = "stop";
 
 /// What the subscriber saw.
 #[derive(Debug, PartialEq, Eq)]
-pub enum Event {
+pub(super) enum Event {
     /// A key evicted from a database.
     Evicted {
         /// The database.
@@ -38,7 +38,7 @@ pub enum Event {
 }
 
 /// The subscriber thread and the events it forwards.
-pub struct EvictionEvents {
+pub(super) struct EvictionEvents {
     rx: Receiver<Event>,
     handle: Option<JoinHandle<()>>,
 }
@@ -46,7 +46,7 @@ pub struct EvictionEvents {
 impl EvictionEvents {
     /// Opens a connection, subscribes, and returns once the subscription
     /// is active (so no eviction after this call is missed).
-    pub fn start(session: &Session) -> Result<EvictionEvents, ServerError> {
+    pub(super) fn start(session: &Session) -> Result<EvictionEvents, ServerError> {
         let fail = |what: String, e: std::io::Error| ServerError::Command {
             url: session.url.clone(),
             what,
@@ -105,7 +105,7 @@ impl EvictionEvents {
     }
 
     /// Every event received so far, without waiting.
-    pub fn drain(&self, mut f: impl FnMut(Event)) {
+    pub(super) fn drain(&self, mut f: impl FnMut(Event)) {
         while let Ok(e) = self.rx.try_recv() {
             f(e);
         }
@@ -114,7 +114,7 @@ impl EvictionEvents {
     /// Publishes a marker on `con` and hands over every event up to it;
     /// with `stop`, the thread then ends. Fails if the marker does not come
     /// back within `timeout`.
-    pub fn barrier(
+    pub(super) fn barrier(
         &mut self,
         session: &Session,
         con: &mut redis::Connection,
@@ -148,7 +148,7 @@ impl EvictionEvents {
 
     /// Publishes the final marker, hands over every event left, and joins
     /// the thread.
-    pub fn finish(
+    pub(super) fn finish(
         mut self,
         session: &Session,
         con: &mut redis::Connection,

@@ -11,13 +11,13 @@
 //! runs the identical (time-scaled) op stream.
 
 pub mod calibrate;
-pub mod compare;
+mod compare;
 mod events;
-pub mod order;
-pub mod replay;
+mod order;
+mod replay;
 mod report;
 mod resp;
-pub mod scale;
+mod scale;
 pub mod server;
 
 pub use calibrate::{calibrate, Calibration, CalibrationRow, Cell, CellValue};

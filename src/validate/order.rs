@@ -13,7 +13,7 @@ use std::collections::HashSet;
 
 /// Splits one tick's ops into the segments sent as one pipeline each:
 /// calls `f` on each, in order. `seen` is scratch space.
-pub fn segments<E>(
+pub(super) fn segments<E>(
     ops: &[Op],
     seen: &mut HashSet<(u8, KeyId)>,
     mut f: impl FnMut(&[Op]) -> Result<(), E>,

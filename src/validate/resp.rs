@@ -5,24 +5,24 @@ use crate::op::decimal_len;
 use std::io::Write;
 
 /// Starts a command of `n` arguments (the command name counts).
-pub fn header(buf: &mut Vec<u8>, n: usize) {
+pub(super) fn header(buf: &mut Vec<u8>, n: usize) {
     let _ = write!(buf, "*{n}\r\n");
 }
 
 /// One argument.
-pub fn arg(buf: &mut Vec<u8>, a: &[u8]) {
+pub(super) fn arg(buf: &mut Vec<u8>, a: &[u8]) {
     let _ = write!(buf, "${}\r\n", a.len());
     buf.extend_from_slice(a);
     buf.extend_from_slice(b"\r\n");
 }
 
 /// An unsigned integer argument in decimal (clamped to `i64::MAX`).
-pub fn arg_u64(buf: &mut Vec<u8>, v: u64) {
+pub(super) fn arg_u64(buf: &mut Vec<u8>, v: u64) {
     arg_i64(buf, v.min(i64::MAX as u64) as i64);
 }
 
 /// An integer argument in decimal.
-pub fn arg_i64(buf: &mut Vec<u8>, v: i64) {
+pub(super) fn arg_i64(buf: &mut Vec<u8>, v: i64) {
     let _ = write!(buf, "${}\r\n{v}\r\n", decimal_len(v));
 }
 

@@ -10,7 +10,7 @@ use crate::op::{Cmd, Op, ReadSpec};
 /// A time in ms divided by `speed`; a non-zero time stays at least 1 ms
 /// (0 means "none" for TTLs and must not appear from a short one).
 #[inline]
-pub fn scale_ms(ms: u64, speed: f64) -> u64 {
+pub(super) fn scale_ms(ms: u64, speed: f64) -> u64 {
     if ms == 0 || speed == 1.0 {
         return ms;
     }
@@ -19,7 +19,7 @@ pub fn scale_ms(ms: u64, speed: f64) -> u64 {
 
 /// The op with its time and every duration it carries divided by `speed`.
 /// The op's time is floored, so ops keep their order.
-pub fn scale_op(op: Op, speed: f64) -> Op {
+pub(super) fn scale_op(op: Op, speed: f64) -> Op {
     if speed == 1.0 {
         return op;
     }
@@ -57,7 +57,7 @@ pub fn scale_op(op: Op, speed: f64) -> Op {
 /// What replaying `speed` times faster changes relative to the scenario,
 /// one sentence each; empty at speed 1. `hz` and `lfu_decay_time` are the
 /// instance's.
-pub fn distortions(speed: f64, hz: u32, lfu_decay_time: u32) -> Vec<String> {
+pub(super) fn distortions(speed: f64, hz: u32, lfu_decay_time: u32) -> Vec<String> {
     if speed == 1.0 {
         return Vec::new();
     }

@@ -17,14 +17,14 @@ impl Keyspace {
 
     /// Adds server memory that belongs to no key (counted in `used_memory`
     /// under the Redis memory model only).
-    pub fn add_server_memory(&mut self, bytes: u64) {
+    pub(crate) fn add_server_memory(&mut self, bytes: u64) {
         if self.model == MemoryModel::Redis {
             self.server_extra += bytes;
             self.used += bytes;
         }
     }
 
-    /// Server memory added by [`Keyspace::add_server_memory`] so far.
+    /// Server memory added by `Keyspace::add_server_memory` so far.
     pub fn server_memory(&self) -> u64 {
         self.server_extra
     }
@@ -33,7 +33,7 @@ impl Keyspace {
     /// pub/sub output), which Redis counts in `used_memory` and the
     /// baseline holds only as they were at the start. For replaying a
     /// real server's measured client memory; 0 by default.
-    pub fn set_client_memory(&mut self, bytes: u64) {
+    pub(crate) fn set_client_memory(&mut self, bytes: u64) {
         if self.model == MemoryModel::Redis {
             self.used = self.used - self.client_memory + bytes;
             self.client_memory = bytes;

@@ -59,7 +59,7 @@ pub struct Keyspace {
 
 impl Keyspace {
     /// An empty keyspace with `databases` databases.
-    pub fn new(
+    pub(crate) fn new(
         databases: u8,
         model: MemoryModel,
         baseline: u64,
@@ -127,7 +127,7 @@ impl Keyspace {
     /// The slot of the first entry of the key's bucket chain (usually the
     /// key itself), if the bucket has one. Reads only the bucket head.
     #[inline]
-    pub fn chain_head_slot(&self, db: u8, key: KeyId) -> Option<usize> {
+    pub(crate) fn chain_head_slot(&self, db: u8, key: KeyId) -> Option<usize> {
         let d = self.dbs.get(db as usize)?;
         let heads = &d.main.heads;
         if heads.is_empty() {
@@ -146,13 +146,13 @@ impl Keyspace {
     /// The entry at a position, to update its access fields. Memory and TTL
     /// changes go through [`Keyspace::set_value`] and the TTL methods.
     #[inline]
-    pub fn entry_mut(&mut self, db: u8, pos: usize) -> &mut Entry {
+    pub(crate) fn entry_mut(&mut self, db: u8, pos: usize) -> &mut Entry {
         &mut self.dbs[db as usize].entries[pos]
     }
 
     /// Adds a new key and returns its slot. The caller has checked it does
     /// not exist.
-    pub fn insert(&mut self, db: u8, mut e: Entry) -> usize {
+    pub(crate) fn insert(&mut self, db: u8, mut e: Entry) -> usize {
         self.grow_main(db);
         let expire_at = e.expire_at;
         e.expire_at = 0;
@@ -175,7 +175,7 @@ impl Keyspace {
 
     /// Removes the key at a position and returns its entry as it was (with
     /// its TTL and full cost).
-    pub fn remove(&mut self, db: u8, pos: usize) -> Entry {
+    pub(crate) fn remove(&mut self, db: u8, pos: usize) -> Entry {
         let before = self.dbs[db as usize].entries[pos];
         if before.expire_at != 0 {
             self.clear_expire(db, pos);
@@ -196,7 +196,7 @@ impl Keyspace {
     }
 
     /// Changes the cost of the key's value (and its length and kind).
-    pub fn set_value(
+    pub(crate) fn set_value(
         &mut self,
         db: u8,
         pos: usize,
@@ -218,7 +218,7 @@ impl Keyspace {
     }
 
     /// Gives the key a TTL (absolute ms), adding it to `expires` if needed.
-    pub fn set_expire(&mut self, db: u8, pos: usize, at: u64) {
+    pub(crate) fn set_expire(&mut self, db: u8, pos: usize, at: u64) {
         debug_assert!(at != 0);
         self.dbs[db as usize].ensure_expires_links();
         // Growth of the expires table is checked before the add, even when
@@ -242,7 +242,7 @@ impl Keyspace {
     }
 
     /// Removes the key's TTL (`PERSIST`, or a SET without KEEPTTL).
-    pub fn clear_expire(&mut self, db: u8, pos: usize) {
+    pub(crate) fn clear_expire(&mut self, db: u8, pos: usize) {
         let d = &mut self.dbs[db as usize];
         let e = &mut d.entries[pos];
         if e.expire_at == 0 {
@@ -263,7 +263,12 @@ impl Keyspace {
     /// one), as `dictGetRandomKey` picks it: from the main dict, or with
     /// `volatile` from `expires`.
     #[inline]
-    pub fn random_position<R: rand::Rng>(&self, db: u8, volatile: bool, rng: &mut R) -> usize {
+    pub(crate) fn random_position<R: rand::Rng>(
+        &self,
+        db: u8,
+        volatile: bool,
+        rng: &mut R,
+    ) -> usize {
         let d = &self.dbs[db as usize];
         let p = if volatile {
             d.expires.random(d.exp_next.as_slice(), rng)
@@ -278,7 +283,7 @@ impl Keyspace {
     /// `expires`, giving their positions in the database's entries. Returns
     /// how many were stored.
     #[inline]
-    pub fn some_positions<R: rand::Rng>(
+    pub(crate) fn some_positions<R: rand::Rng>(
         &self,
         db: u8,
         volatile: bool,
@@ -306,7 +311,7 @@ impl Keyspace {
     /// table's size), head first, into `out`. Deleting one of them leaves
     /// the others' slots valid (slots never move), so a caller may act on
     /// them in turn.
-    pub fn expires_bucket(&self, db: u8, idx: u64, out: &mut Vec<u32>) {
+    pub(crate) fn expires_bucket(&self, db: u8, idx: u64, out: &mut Vec<u32>) {
         out.clear();
         let d = &self.dbs[db as usize];
         let slots = d.expires.heads.len();

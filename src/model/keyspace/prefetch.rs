@@ -25,7 +25,7 @@ impl Keyspace {
     /// Hints the CPU to fetch the key's main-dict bucket head (first stage
     /// of the look-ahead in `Instance::apply_all`).
     #[inline]
-    pub fn prefetch_head(&self, db: u8, key: KeyId) {
+    pub(crate) fn prefetch_head(&self, db: u8, key: KeyId) {
         if let Some(d) = self.dbs.get(db as usize) {
             let heads = &d.main.heads;
             if !heads.is_empty() {
@@ -36,7 +36,7 @@ impl Keyspace {
 
     /// Hints the CPU to fetch the entry at a slot.
     #[inline]
-    pub fn prefetch_slot(&self, db: u8, pos: usize) {
+    pub(crate) fn prefetch_slot(&self, db: u8, pos: usize) {
         if let Some(e) = self.dbs.get(db as usize).and_then(|d| d.entries.get(pos)) {
             prefetch(e);
         }
@@ -45,7 +45,7 @@ impl Keyspace {
     /// Hints the CPU to fetch the bucket heads a sample of `count` keys
     /// starting at `start` will read first (see [`Keyspace::some_positions`]).
     #[inline]
-    pub fn prefetch_walk(&self, db: u8, volatile: bool, start: u64, count: usize) {
+    pub(crate) fn prefetch_walk(&self, db: u8, volatile: bool, start: u64, count: usize) {
         let d = &self.dbs[db as usize];
         let heads = if volatile {
             &d.expires.heads
@@ -66,7 +66,7 @@ impl Keyspace {
     /// bucket head should be in cache already: see
     /// [`Keyspace::prefetch_head`]).
     #[inline]
-    pub fn prefetch_entry(&self, db: u8, key: KeyId) {
+    pub(crate) fn prefetch_entry(&self, db: u8, key: KeyId) {
         if let Some(pos) = self.chain_head_slot(db, key) {
             self.prefetch_slot(db, pos);
         }

@@ -15,7 +15,7 @@ const MAX_LOAD_FACTOR: f64 = 1.618;
 
 impl Keyspace {
     /// Changes the limit `dictExpandAllowed` checks against.
-    pub fn set_maxmemory(&mut self, bytes: u64) {
+    pub(crate) fn set_maxmemory(&mut self, bytes: u64) {
         self.maxmemory = bytes;
     }
 
@@ -103,7 +103,7 @@ impl Keyspace {
 
     /// Shrinks tables under 10% full, as `tryResizeHashTables` does from
     /// the cron.
-    pub fn try_resize_tables(&mut self, db: u8) {
+    pub(crate) fn try_resize_tables(&mut self, db: u8) {
         let d = &self.dbs[db as usize];
         let (used, slots) = (d.len as u64, d.main.heads.len() as u64);
         if slots > 4 && used * 100 / slots < 10 {

@@ -2,28 +2,28 @@
 //! [`Policy`]. The instance is generic over the policy, so the hot loop is
 //! monomorphised: no dynamic dispatch per operation.
 //!
-//! The sampled policies share one mechanism ([`sampling`]: Redis's pool of
+//! The sampled policies share one mechanism (`sampling.rs`: Redis's pool of
 //! 16 fed by `maxmemory-samples` keys per database) and differ only in their
-//! score; the random ones share [`round_robin`].
+//! score; the random ones share `round_robin.rs`.
 //!
 //! A policy is its file, declared and re-exported below, plus one entry in
 //! the table of `kind.rs`, which everything else that lists policies reads.
 
 mod kind;
-pub mod round_robin;
-pub mod sampling;
+pub(crate) mod round_robin;
+pub(crate) mod sampling;
 
-pub mod allkeys_lfu;
-pub mod allkeys_lrm;
-pub mod allkeys_lru;
-pub mod allkeys_random;
-pub mod exact_lru;
-pub mod noeviction;
-pub mod volatile_lfu;
-pub mod volatile_lrm;
-pub mod volatile_lru;
-pub mod volatile_random;
-pub mod volatile_ttl;
+mod allkeys_lfu;
+mod allkeys_lrm;
+mod allkeys_lru;
+mod allkeys_random;
+mod exact_lru;
+mod noeviction;
+mod volatile_lfu;
+mod volatile_lrm;
+mod volatile_lru;
+mod volatile_random;
+mod volatile_ttl;
 
 pub use allkeys_lfu::AllKeysLfu;
 pub use allkeys_lrm::AllKeysLrm;

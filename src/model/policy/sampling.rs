@@ -40,11 +40,11 @@ pub trait Score: Send {
 pub struct IdleScore;
 
 /// Largest value of the 24-bit LRU clock.
-pub const LRU_CLOCK_MAX: u32 = (1 << 24) - 1;
+pub(crate) const LRU_CLOCK_MAX: u32 = (1 << 24) - 1;
 
 /// Idle time of an `lru` field against the clock, in ms, wrap handled.
 #[inline]
-pub fn idle_ms(lru: u32, clock: u32) -> u64 {
+pub(crate) fn idle_ms(lru: u32, clock: u32) -> u64 {
     let s = if clock >= lru {
         clock - lru
     } else {

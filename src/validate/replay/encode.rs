@@ -19,13 +19,13 @@ pub(super) struct Encoder {
 
 impl Encoder {
     /// Starts a new pipeline.
-    pub fn clear(&mut self) {
+    pub(super) fn clear(&mut self) {
         self.buf.clear();
     }
 
     /// Writes `SELECT db` if the connection is on another database; true if
     /// it did.
-    pub fn select(&mut self, db: u8) -> bool {
+    pub(super) fn select(&mut self, db: u8) -> bool {
         if db == self.db {
             return false;
         }
@@ -37,7 +37,7 @@ impl Encoder {
     }
 
     /// Writes `cmd`'s Redis command on the key named `key`.
-    pub fn command(&mut self, cmd: &Cmd, key: &[u8]) {
+    pub(super) fn command(&mut self, cmd: &Cmd, key: &[u8]) {
         let argv = cmd.argv();
         header(&mut self.buf, argv.args().len());
         for a in argv.args() {

@@ -21,7 +21,8 @@ mod observe;
 mod pace;
 
 pub use observe::{MemorySample, RealRun, ServerReport};
-pub use pace::{Pace, LATE_MS};
+pub use pace::Pace;
+pub(crate) use pace::LATE_MS;
 
 use super::events::EvictionEvents;
 use super::order::segments;
@@ -39,14 +40,14 @@ use std::time::{Duration, Instant};
 /// A miss this close (ms) to the TTL the client set is not counted as
 /// lost: the server set the TTL a little later and may expire it a little
 /// later, but the client cannot tell which.
-pub const EXPIRY_MARGIN_MS: u64 = 25;
+pub(super) const EXPIRY_MARGIN_MS: u64 = 25;
 /// How often memory is sampled (INFO memory), in real ms: often enough to
 /// follow the clients' buffers, which Redis resizes from its cron.
-pub const INFO_EVERY_MS: u64 = 100;
+pub(super) const INFO_EVERY_MS: u64 = 100;
 
 /// Replays `source` (times divided by `speed`) into the server of
 /// `session`, which must be empty and configured.
-pub fn replay(
+pub(super) fn replay(
     session: &Session,
     source: &ValidateSource,
     speed: f64,

@@ -63,7 +63,7 @@ pub struct ServerReport {
     /// Misses of keys believed present whose eviction event never came:
     /// not counted as lost reads (should be 0).
     pub unconfirmed_misses: u64,
-    /// Memory sampled every [`super::INFO_EVERY_MS`] during the run.
+    /// Memory sampled every `INFO_EVERY_MS` (100 ms) during the run.
     pub samples: Vec<MemorySample>,
 }
 
@@ -131,7 +131,7 @@ pub(super) struct Observed {
 impl Observed {
     /// Counts one eviction event, at `now_ms`, and settles the misses of
     /// that key that were waiting for it.
-    pub fn on_event(&mut self, e: Event, now_ms: u64) {
+    pub(super) fn on_event(&mut self, e: Event, now_ms: u64) {
         let Event::Evicted { db, key } = e else {
             return;
         };
@@ -214,7 +214,13 @@ impl Observed {
 
     /// Counts the reply to an op's own command at `now`; the follow-up to
     /// send, if the application would send one ([`Cmd::followup`]).
-    pub fn on_main(&mut self, op: &Op, reply: &Reply, now: u64, pace: &mut Pace) -> Option<Cmd> {
+    pub(super) fn on_main(
+        &mut self,
+        op: &Op,
+        reply: &Reply,
+        now: u64,
+        pace: &mut Pace,
+    ) -> Option<Cmd> {
         if let Reply::ServerError(e) = reply {
             if e.code() == "OOM" {
                 self.counters(op.class).oom_rejected += 1;
@@ -344,7 +350,14 @@ impl Observed {
     }
 
     /// Counts the reply to a follow-up `cmd` of `op` at `now`.
-    pub fn on_followup(&mut self, op: &Op, cmd: Cmd, reply: Reply, now: u64, pace: &mut Pace) {
+    pub(super) fn on_followup(
+        &mut self,
+        op: &Op,
+        cmd: Cmd,
+        reply: Reply,
+        now: u64,
+        pace: &mut Pace,
+    ) {
         if !is_error(&reply) {
             self.key(op).last_ms = now;
         }

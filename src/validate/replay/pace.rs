@@ -7,7 +7,7 @@ use serde::Serialize;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 /// A tick sent this much (ms) after its time counts as late.
-pub const LATE_MS: u64 = 10;
+pub(crate) const LATE_MS: u64 = 10;
 
 /// What the replay achieved against the clock.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
@@ -20,7 +20,7 @@ pub struct Pace {
     pub pipelines: u64,
     /// Milliseconds with at least one op.
     pub ticks: u64,
-    /// Ticks sent more than [`LATE_MS`] after their time.
+    /// Ticks sent more than `LATE_MS` (10 ms) after their time.
     pub late_ticks: u64,
     /// The largest delay of a tick behind its time, in ms.
     pub max_lag_ms: u64,
