@@ -75,7 +75,7 @@ fn generate(format: TraceFormat) -> Vec<u8> {
 }
 
 fn parse(c: &mut Criterion) {
-    for format in TraceFormat::ALL {
+    for &format in TraceFormat::ALL {
         let data = generate(format);
         let mut g = c.benchmark_group(format!("parse/{}", format.name()));
         g.sample_size(10);

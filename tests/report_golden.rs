@@ -186,7 +186,7 @@ fn markdown_of_degenerate_runs_does_not_panic() {
 
 #[test]
 fn same_run_gives_same_bytes() {
-    for f in Format::ALL {
+    for &f in Format::ALL {
         assert_eq!(export(f, &sample()).unwrap(), export(f, &sample()).unwrap());
     }
 }
@@ -279,7 +279,7 @@ fn mismatched_class_lists_do_not_panic() {
     let mut r = sample();
     r.classes.pop();
     r.results[2].metrics = Metrics::new(1);
-    for f in Format::ALL {
+    for &f in Format::ALL {
         export(f, &r).unwrap();
     }
 }

@@ -32,6 +32,15 @@ pub fn trace_format(s: &str) -> Result<TraceFormat, String> {
     s.parse::<TraceFormat>().map_err(|e| e.to_string())
 }
 
+/// The trace formats' names, for help texts.
+pub fn trace_format_names() -> String {
+    TraceFormat::ALL
+        .iter()
+        .map(|f| f.name())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// The policies asked for, each once, in order; `default` when none.
 pub fn policies_or(asked: &[PolicyKind], default: &[PolicyKind]) -> Vec<PolicyKind> {
     let mut out = Vec::new();
@@ -43,31 +52,23 @@ pub fn policies_or(asked: &[PolicyKind], default: &[PolicyKind]) -> Vec<PolicyKi
     out
 }
 
-/// What `run` and `replay` print on stdout.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
-pub enum ReportFormat {
-    /// A table for a terminal, with the verdict.
-    Table,
-    /// Pretty JSON with every counter.
-    Json,
-    /// One row per policy and class.
-    Csv,
-    /// The Markdown report.
-    #[value(alias = "md")]
-    Markdown,
-    /// The self-contained HTML report.
-    Html,
-}
+/// A report format on the command line: the library's [`Format`], with
+/// its names and help, so a new format needs no edit here.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ReportFormat(pub Format);
 
-impl From<ReportFormat> for Format {
-    fn from(f: ReportFormat) -> Format {
-        match f {
-            ReportFormat::Table => Format::Table,
-            ReportFormat::Json => Format::Json,
-            ReportFormat::Csv => Format::Csv,
-            ReportFormat::Markdown => Format::Markdown,
-            ReportFormat::Html => Format::Html,
-        }
+impl ValueEnum for ReportFormat {
+    fn value_variants<'a>() -> &'a [Self] {
+        static ALL: std::sync::OnceLock<Vec<ReportFormat>> = std::sync::OnceLock::new();
+        ALL.get_or_init(|| Format::ALL.iter().map(|&f| ReportFormat(f)).collect())
+    }
+
+    fn to_possible_value(&self) -> Option<clap::builder::PossibleValue> {
+        Some(
+            clap::builder::PossibleValue::new(self.0.name())
+                .aliases(self.0.aliases().iter().copied())
+                .help(self.0.help()),
+        )
     }
 }
 
@@ -102,7 +103,7 @@ impl From<MemoryModelArg> for MemoryModel {
 #[derive(clap::Args, Debug)]
 pub struct OutputArgs {
     /// What to print on stdout.
-    #[arg(long, short = 'f', value_enum, default_value_t = ReportFormat::Table)]
+    #[arg(long, short = 'f', value_enum, default_value = "table")]
     pub format: ReportFormat,
     /// Where to write the report files (default: reports/<scenario or trace name>/).
     #[arg(long, value_name = "DIR")]
@@ -127,7 +128,7 @@ impl OutputArgs {
     /// otherwise.
     pub fn output(&self, default_dir: impl FnOnce() -> PathBuf) -> Output {
         Output {
-            format: self.format.into(),
+            format: self.format.0,
             out: if self.no_report {
                 None
             } else {

@@ -25,9 +25,9 @@ Examples:
 pub struct Args {
     /// The trace file (`.gz` and `.zst` are read transparently).
     trace: PathBuf,
-    /// csv (evictsim's own: t_ms,op,key,value_bytes,ttl_ms), monitor
-    /// (`redis-cli monitor` output), twitter, cachelib, oracle-general.
-    #[arg(long, value_name = "FORMAT", value_parser = common::trace_format)]
+    /// The trace's format (the help lists them, from the library's table).
+    #[arg(long, value_name = "FORMAT", value_parser = common::trace_format,
+        help = format!("The trace's format: {}", common::trace_format_names()))]
     trace_format: TraceFormat,
     /// maxmemory, with Redis's units (1k = 1000, 1kb = 1024, mb, gb).
     #[arg(long, value_name = "SIZE", value_parser = common::size)]

@@ -47,16 +47,6 @@ pub enum WriteError {
     Export(#[from] ReportError),
 }
 
-/// The files of a report directory besides the charts, and the format each
-/// holds.
-pub(super) const FILES: [(&str, Format); 5] = [
-    ("report.md", Format::Markdown),
-    ("report.html", Format::Html),
-    ("results.json", Format::Json),
-    ("results.csv", Format::Csv),
-    ("table.txt", Format::Table),
-];
-
 /// Writes every report file of `r` into `dir` (created if missing), then
 /// each chart with data as PNG and SVG, and returns the paths written.
 pub fn write_dir(dir: &Path, r: &RunResult) -> Result<Vec<PathBuf>, WriteError> {
@@ -93,8 +83,9 @@ type NamedFile = (String, Vec<u8>);
 /// Every file of the directory, by name, and the charts among them.
 fn render(r: &RunResult) -> Result<(Vec<NamedFile>, Vec<Chart>), ReportError> {
     let svgs = html::render_charts(r)?;
-    let mut files = Vec::with_capacity(FILES.len() + 2 * svgs.len());
-    for (name, format) in FILES {
+    let mut files = Vec::with_capacity(Format::ALL.len() + 2 * svgs.len());
+    for &format in Format::ALL {
+        let name = format.file_name();
         let bytes = match format {
             // The page inlines the SVGs rendered once for the files below.
             Format::Html => html::render_run(r, &svgs).into_bytes(),

@@ -35,52 +35,61 @@ pub use markdown::MarkdownExporter;
 pub use summary::{HitRatio, PolicySummary, Summary, Verdict};
 pub use table::TableExporter;
 
-/// A report format.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum Format {
-    /// A UTF-8 table for a terminal, one row per policy, with the verdict.
-    Table,
-    /// Pretty JSON with every counter and histogram summary, stable names.
-    Json,
-    /// CSV with one row per policy and class, plus a `TOTAL` row per policy.
-    Csv,
-    /// A Markdown report, verdict first, with charts as images beside it.
-    Markdown,
-    /// A self-contained HTML report, verdict first, with charts inline as SVG.
-    Html,
+/// Declares the report formats once: each line gives the variant, the name
+/// the command line takes, its aliases, the file it is written to in a
+/// report directory, its exporter and what it is. A new format is its
+/// exporter's file plus one line here.
+macro_rules! report_formats {
+    ($($variant:ident => $name:literal, [$($alias:literal),*], $file:literal, $exporter:ident, $doc:literal;)*) => {
+        /// A report format.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+        pub enum Format {
+            $(#[doc = $doc] $variant,)*
+        }
+
+        impl Format {
+            /// Every format, in the order help texts list them.
+            pub const ALL: &'static [Format] = &[$(Format::$variant),*];
+
+            /// The format's name as the command line spells it.
+            pub fn name(self) -> &'static str {
+                match self { $(Format::$variant => $name,)* }
+            }
+
+            /// Other names the command line accepts.
+            pub fn aliases(self) -> &'static [&'static str] {
+                match self { $(Format::$variant => &[$($alias),*],)* }
+            }
+
+            /// What the format is, in one sentence.
+            pub fn help(self) -> &'static str {
+                match self { $(Format::$variant => $doc,)* }
+            }
+
+            /// The file a report directory holds it in.
+            pub fn file_name(self) -> &'static str {
+                match self { $(Format::$variant => $file,)* }
+            }
+
+            /// The exporter that writes this format.
+            pub fn exporter(self) -> Box<dyn Exporter> {
+                match self { $(Format::$variant => Box::new($exporter),)* }
+            }
+        }
+    };
 }
 
-impl Format {
-    /// Every format, in the order help texts list them.
-    pub const ALL: [Format; 5] = [
-        Format::Table,
-        Format::Json,
-        Format::Csv,
-        Format::Markdown,
-        Format::Html,
-    ];
-
-    /// The format's name as the command line spells it.
-    pub fn name(self) -> &'static str {
-        match self {
-            Format::Table => "table",
-            Format::Json => "json",
-            Format::Csv => "csv",
-            Format::Markdown => "markdown",
-            Format::Html => "html",
-        }
-    }
-
-    /// The exporter that writes this format.
-    pub fn exporter(self) -> Box<dyn Exporter> {
-        match self {
-            Format::Table => Box::new(TableExporter),
-            Format::Json => Box::new(JsonExporter),
-            Format::Csv => Box::new(CsvExporter),
-            Format::Markdown => Box::new(MarkdownExporter),
-            Format::Html => Box::new(HtmlExporter),
-        }
-    }
+report_formats! {
+    Table => "table", [], "table.txt", TableExporter,
+        "A UTF-8 table for a terminal, one row per policy, with the verdict.";
+    Json => "json", [], "results.json", JsonExporter,
+        "Pretty JSON with every counter and histogram summary, stable names.";
+    Csv => "csv", [], "results.csv", CsvExporter,
+        "CSV with one row per policy and class, plus a TOTAL row per policy.";
+    Markdown => "markdown", ["md"], "report.md", MarkdownExporter,
+        "A Markdown report, verdict first, with charts as images beside it.";
+    Html => "html", [], "report.html", HtmlExporter,
+        "A self-contained HTML report, verdict first, with charts inline as SVG.";
 }
 
 impl std::fmt::Display for Format {
@@ -91,19 +100,17 @@ impl std::fmt::Display for Format {
 
 /// A format name that evictsim does not know.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("unknown report format '{0}' (expected one of: table, json, csv, markdown (md), html)")]
+#[error("unknown report format '{0}' (expected one of: {names})", names = Format::ALL.iter().map(|f| f.name()).collect::<Vec<_>>().join(", "))]
 pub struct UnknownFormat(pub String);
 
 impl FromStr for Format {
     type Err = UnknownFormat;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         let lower = s.trim().to_ascii_lowercase();
-        if lower == "md" {
-            return Ok(Format::Markdown);
-        }
         Format::ALL
-            .into_iter()
-            .find(|f| f.name() == lower)
+            .iter()
+            .copied()
+            .find(|f| f.name() == lower || f.aliases().contains(&lower.as_str()))
             .ok_or_else(|| UnknownFormat(s.to_string()))
     }
 }
@@ -143,7 +150,7 @@ mod tests {
 
     #[test]
     fn format_names_round_trip() {
-        for f in Format::ALL {
+        for &f in Format::ALL {
             assert_eq!(f.name().parse::<Format>().unwrap(), f);
         }
         assert_eq!(" JSON ".parse::<Format>().unwrap(), Format::Json);
@@ -175,7 +182,7 @@ mod tests {
             source: Default::default(),
             instance: Default::default(),
         };
-        for f in Format::ALL {
+        for &f in Format::ALL {
             let out = export(f, &r).unwrap();
             assert!(!out.is_empty(), "{f} produced nothing");
         }

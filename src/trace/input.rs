@@ -117,6 +117,11 @@ impl Records {
         }
     }
 
+    /// Bytes in one record.
+    pub(crate) fn size(&self) -> usize {
+        self.buf.len()
+    }
+
     /// Byte offset of the next record.
     pub(crate) fn next_offset(&self) -> u64 {
         self.next_offset

@@ -49,45 +49,76 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::str::FromStr;
 
-/// The layout of a trace file.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum TraceFormat {
-    /// evictsim's own CSV (`t_ms,op,key,value_bytes,ttl_ms[,db][,slide_ms]`).
-    Csv,
-    /// The output of `redis-cli monitor` (Redis 7).
-    Monitor,
-    /// Twitter's cache-trace CSV (twitter/cache-trace).
-    Twitter,
-    /// Meta's CacheLib KV-cache trace CSV.
-    Cachelib,
-    /// libCacheSim's `oracleGeneral` binary records.
-    OracleGeneral,
+/// Declares the trace formats once: each line gives the variant, the name
+/// `--trace-format` takes, its aliases, its parser (a type with `Default`
+/// and `parse(&mut self, line, sink)`), the size of its binary records (0
+/// for lines of text) and what it is. A new format is its parser's file,
+/// its `mod` line and one line here.
+macro_rules! trace_formats {
+    ($($variant:ident => $name:literal, [$($alias:literal),*], $parser:ty, $record:expr, $doc:literal;)*) => {
+        /// The layout of a trace file.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+        pub enum TraceFormat {
+            $(#[doc = $doc] $variant,)*
+        }
+
+        impl TraceFormat {
+            /// Every format, in the order help texts list them.
+            pub const ALL: &'static [TraceFormat] = &[$(TraceFormat::$variant),*];
+
+            /// The name `--trace-format` takes.
+            pub fn name(self) -> &'static str {
+                match self { $(TraceFormat::$variant => $name,)* }
+            }
+
+            /// Other spellings `--trace-format` accepts (lower case).
+            pub fn aliases(self) -> &'static [&'static str] {
+                match self { $(TraceFormat::$variant => &[$($alias),*],)* }
+            }
+
+            /// Bytes in one record of a binary format; 0 for lines of text.
+            pub fn record_size(self) -> usize {
+                match self { $(TraceFormat::$variant => $record,)* }
+            }
+        }
+
+        /// The parser of each format, chosen once per file.
+        pub(crate) enum Parser {
+            $($variant($parser),)*
+        }
+
+        impl Parser {
+            /// A fresh parser for `format`.
+            pub(crate) fn new(format: TraceFormat) -> Parser {
+                match format { $(TraceFormat::$variant => Parser::$variant(<$parser>::default()),)* }
+            }
+
+            /// Parses one line (or record), queueing its operations.
+            pub(crate) fn parse(&mut self, line: &[u8], sink: &mut sink::Sink) -> Result<(), sink::Skip> {
+                match self { $(Parser::$variant(p) => p.parse(line, sink),)* }
+            }
+        }
+    };
+}
+
+trace_formats! {
+    Csv => "csv", [], csv::CsvParser, 0,
+        "evictsim's own CSV (`t_ms,op,key,value_bytes,ttl_ms[,db][,slide_ms]`).";
+    Monitor => "monitor", [], monitor::MonitorParser, 0,
+        "The output of `redis-cli monitor` (Redis 7).";
+    Twitter => "twitter", [], twitter::TwitterParser, 0,
+        "Twitter's cache-trace CSV (twitter/cache-trace).";
+    Cachelib => "cachelib", [], cachelib::CachelibParser, 0,
+        "Meta's CacheLib KV-cache trace CSV.";
+    OracleGeneral => "oracle-general", ["oraclegeneral", "oracle_general"],
+        oracle_general::OracleParser, oracle_general::RECORD,
+        "libCacheSim's `oracleGeneral` binary records.";
 }
 
 impl TraceFormat {
-    /// Every format, in the order help texts list them.
-    pub const ALL: [TraceFormat; 5] = [
-        TraceFormat::Csv,
-        TraceFormat::Monitor,
-        TraceFormat::Twitter,
-        TraceFormat::Cachelib,
-        TraceFormat::OracleGeneral,
-    ];
-
-    /// The name `--trace-format` takes.
-    pub fn name(self) -> &'static str {
-        match self {
-            TraceFormat::Csv => "csv",
-            TraceFormat::Monitor => "monitor",
-            TraceFormat::Twitter => "twitter",
-            TraceFormat::Cachelib => "cachelib",
-            TraceFormat::OracleGeneral => "oracle-general",
-        }
-    }
-
     /// Whether the format is binary records rather than lines of text.
     pub fn is_binary(self) -> bool {
-        self == TraceFormat::OracleGeneral
+        self.record_size() > 0
     }
 }
 
@@ -99,21 +130,17 @@ impl fmt::Display for TraceFormat {
 
 /// A trace format name that evictsim does not know.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error(
-    "unknown trace format '{0}' (expected one of: csv, monitor, twitter, cachelib, oracle-general)"
-)]
+#[error("unknown trace format '{0}' (expected one of: {names})", names = TraceFormat::ALL.iter().map(|f| f.name()).collect::<Vec<_>>().join(", "))]
 pub struct UnknownTraceFormat(pub String);
 
 impl FromStr for TraceFormat {
     type Err = UnknownTraceFormat;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         let lower = s.trim().to_ascii_lowercase();
-        if lower == "oraclegeneral" || lower == "oracle_general" {
-            return Ok(TraceFormat::OracleGeneral);
-        }
         TraceFormat::ALL
-            .into_iter()
-            .find(|f| f.name() == lower)
+            .iter()
+            .copied()
+            .find(|f| f.name() == lower || f.aliases().contains(&lower.as_str()))
             .ok_or_else(|| UnknownTraceFormat(s.to_string()))
     }
 }
@@ -349,7 +376,7 @@ mod tests {
 
     #[test]
     fn format_names_round_trip() {
-        for f in TraceFormat::ALL {
+        for &f in TraceFormat::ALL {
             assert_eq!(f.name().parse::<TraceFormat>().unwrap(), f);
             assert_eq!(f.to_string(), f.name());
         }

@@ -4,50 +4,15 @@
 //! table. Malformed lines are counted (lenient) or end the stream (strict);
 //! either way the caller reads the counts and the error after iterating.
 
-use super::cachelib::CachelibParser;
-use super::csv::CsvParser;
 use super::input::{self, Lines, Record, Records, Source};
-use super::monitor::MonitorParser;
-use super::oracle_general::{OracleParser, RECORD};
 use super::sink::{Sink, Skip};
-use super::twitter::TwitterParser;
-use super::{TraceError, TraceFormat, TraceOptions, TraceStats, FIRST_ERRORS};
+use super::{Parser, TraceError, TraceOptions, TraceStats, FIRST_ERRORS};
 use crate::sim::ClassInfo;
 use std::path::Path;
 
 enum Input {
     Lines(Lines),
     Records(Records),
-}
-
-enum Parser {
-    Csv(CsvParser),
-    Monitor(MonitorParser),
-    Twitter(TwitterParser),
-    Cachelib(CachelibParser),
-    Oracle(OracleParser),
-}
-
-impl Parser {
-    fn new(format: TraceFormat) -> Parser {
-        match format {
-            TraceFormat::Csv => Parser::Csv(CsvParser::default()),
-            TraceFormat::Monitor => Parser::Monitor(MonitorParser::default()),
-            TraceFormat::Twitter => Parser::Twitter(TwitterParser),
-            TraceFormat::Cachelib => Parser::Cachelib(CachelibParser::default()),
-            TraceFormat::OracleGeneral => Parser::Oracle(OracleParser),
-        }
-    }
-
-    fn parse(&mut self, line: &[u8], sink: &mut Sink) -> Result<(), Skip> {
-        match self {
-            Parser::Csv(p) => p.parse(line, sink),
-            Parser::Monitor(p) => p.parse(line, sink),
-            Parser::Twitter(p) => p.parse(line, sink),
-            Parser::Cachelib(p) => p.parse(line, sink),
-            Parser::Oracle(p) => p.parse(line, sink),
-        }
-    }
 }
 
 /// Streams the operations of one trace file; iterate it (it is an
@@ -90,7 +55,7 @@ impl TraceReader {
 
     fn from_source(file: String, src: Source, opts: TraceOptions) -> Result<Self, TraceError> {
         let input = if opts.format.is_binary() {
-            Input::Records(Records::new(src, RECORD))
+            Input::Records(Records::new(src, opts.format.record_size()))
         } else {
             Input::Lines(Lines::new(src))
         };
@@ -164,11 +129,12 @@ impl TraceReader {
                                 record,
                                 offset,
                                 len,
-                                size: RECORD,
+                                size: recs.size(),
                             });
                         }
                         let reason = format!(
-                            "record at byte offset {offset} is truncated ({len} of {RECORD} bytes)"
+                            "record at byte offset {offset} is truncated ({len} of {} bytes)",
+                            recs.size()
                         );
                         (record, Err(Skip::Malformed(reason)))
                     }
