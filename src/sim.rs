@@ -46,6 +46,9 @@ pub struct RunResult {
     /// Peak `used_memory` of the same workload with no `maxmemory`: the
     /// memory an instance needs to lose nothing.
     pub unbounded_peak_memory: u64,
+    /// `used_memory` over time of the same workload with no `maxmemory`:
+    /// (ms, bytes), the highest in each of the timelines' buckets.
+    pub unbounded_memory: Vec<(u64, u64)>,
     /// Where the operations came from and how they were read.
     pub source: Provenance,
     /// The instance settings every policy ran with.
@@ -118,6 +121,14 @@ pub fn simulate(
         simulated_ms: end,
         classes: spec.classes.clone(),
         unbounded_peak_memory: unbounded.metrics().peak_used_memory,
+        unbounded_memory: {
+            let t = &unbounded.metrics().timeline;
+            t.used_memory
+                .iter()
+                .enumerate()
+                .map(|(b, &m)| (b as u64 * t.step_ms, m))
+                .collect()
+        },
         source: spec.source.clone(),
         instance: spec.instance.clone(),
         results: instances

@@ -802,3 +802,37 @@ fn a_database_out_of_range_is_refused() {
         assert_eq!(inst.apply_command(&far, far.cmd), Reply::Skipped, "{p:?}");
     }
 }
+
+/// Regression: a refused INCR was not counted as a read, so `noeviction`'s
+/// hit ratio had a smaller denominator (104,543 rate-limit reads against
+/// 481,817 under `allkeys-lru` on the seed scenario) and looked better than
+/// it was. Every policy now sees the same reads, class by class.
+#[test]
+fn every_policy_counts_the_same_reads() {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/tiny.toml");
+    let sc = evictsim::source::Scenario::from_path(&path).unwrap();
+    let ops: Vec<Op> = evictsim::source::Workload::new(&sc).collect();
+    let reads = |p: PolicyKind| -> Vec<u64> {
+        let mut inst = AnyInstance::new(p, &sc.instance, sc.classes.len());
+        inst.apply_all(&ops);
+        let m = inst.into_metrics();
+        m.classes.iter().map(|c| c.counters.reads).collect()
+    };
+    let want = reads(PolicyKind::AllKeysLru);
+    let refused: u64 = {
+        let mut inst = AnyInstance::new(PolicyKind::NoEviction, &sc.instance, sc.classes.len());
+        inst.apply_all(&ops);
+        inst.into_metrics()
+            .classes
+            .iter()
+            .map(|c| c.counters.oom_rejected)
+            .sum()
+    };
+    assert!(
+        refused > 0,
+        "the fixture must refuse writes under noeviction"
+    );
+    for p in PolicyKind::ALL {
+        assert_eq!(reads(p), want, "{p}");
+    }
+}

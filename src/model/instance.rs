@@ -273,7 +273,13 @@ impl<P: Policy> Instance<P> {
         let ok = self.make_room(argv);
         let class = op.class as usize;
         if !ok && cmd.denyoom() {
-            self.metrics.classes[class].counters.oom_rejected += 1;
+            let c = &mut self.metrics.classes[class].counters;
+            c.oom_rejected += 1;
+            // A refused read-modify-write (INCR) is a read that failed: the
+            // hit ratio of every policy then has the same denominator.
+            if cmd.is_read() {
+                c.reads += 1;
+            }
             return Reply::Oom;
         }
         self.ks.transient = argv;

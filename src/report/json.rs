@@ -54,6 +54,7 @@ impl Exporter for JsonExporter {
                 .zip(&summary.policies)
                 .map(|(run, s)| JsonPolicy {
                     policy: run.policy.name(),
+                    reference: run.policy.is_reference(),
                     peak_used_memory: run.metrics.peak_used_memory,
                     classes: JsonClasses {
                         infos: &r.classes,
@@ -192,6 +193,8 @@ struct JsonVerdict {
 #[derive(Serialize)]
 struct JsonPolicy<'a> {
     policy: &'static str,
+    /// evictsim's reference (no server has it): never in the verdict.
+    reference: bool,
     peak_used_memory: u64,
     classes: JsonClasses<'a>,
     totals: Counters,

@@ -179,6 +179,7 @@ mod tests {
             classes: vec![],
             results: vec![],
             unbounded_peak_memory: 0,
+            unbounded_memory: Vec::new(),
             source: Default::default(),
             instance: Default::default(),
         };

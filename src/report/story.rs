@@ -181,7 +181,9 @@ fn verdict(r: &RunResult, s: &Summary) -> Vec<Block> {
 /// The policies that lose critical data, worst first, with their losses per
 /// critical class.
 fn danger(r: &RunResult, s: &Summary) -> Vec<Block> {
+    let server = |i: &usize| !s.policies[*i].policy.is_reference();
     let mut losing: Vec<usize> = (0..s.policies.len())
+        .filter(server)
         .filter(|&i| !s.policies[i].loses_nothing())
         .collect();
     if losing.is_empty() {
@@ -193,7 +195,7 @@ fn danger(r: &RunResult, s: &Summary) -> Vec<Block> {
             .cmp(&a.lost_critical_reads)
             .then(b.critical_evictions.cmp(&a.critical_evictions))
     });
-    let (n, m) = (losing.len(), s.policies.len());
+    let (n, m) = (losing.len(), (0..s.policies.len()).filter(server).count());
     let lead = if n == m && m > 1 {
         "Every policy loses critical data".to_string()
     } else {
@@ -254,8 +256,40 @@ fn danger(r: &RunResult, s: &Summary) -> Vec<Block> {
                  had evicted it: a user logged out, a job gone, a rate limit reset. Nothing \
                  can rebuild it, since it had no other copy.",
             )]),
-        ],
+        ]
+        .into_iter()
+        .chain(reference(s))
+        .collect(),
     )]
+}
+
+/// What the reference policies (no server has them) did, set apart from
+/// the verdict: what Redis's sampling costs against the ideal.
+fn reference(s: &Summary) -> Option<Block> {
+    let refs: Vec<Vec<Span>> = s
+        .policies
+        .iter()
+        .filter(|p| p.policy.is_reference())
+        .map(|p| {
+            let mut v = vec![policy(p), t(": ")];
+            v.push(if p.loses_nothing() {
+                t("loses nothing")
+            } else {
+                t(losses(p))
+            });
+            v
+        })
+        .collect();
+    if refs.is_empty() {
+        return None;
+    }
+    let mut spans = vec![b("Reference, not counted above:"), t(" ")];
+    spans.extend(join(refs));
+    spans.push(t(
+        ". It is evictsim's exact LRU, which no server has: the gap to the sampled \
+         LRU policies is the price of sampling.",
+    ));
+    Some(para(spans))
 }
 
 /// Which policies are safe, and what the safest one costs; or, when none is
@@ -282,7 +316,7 @@ fn safety(s: &Summary) -> Vec<Block> {
     let safe: Vec<Vec<Span>> = s
         .policies
         .iter()
-        .filter(|p| p.loses_nothing())
+        .filter(|p| !p.policy.is_reference() && p.loses_nothing())
         .map(|p| vec![policy(p)])
         .collect();
     let several = safe.len() > 1;
@@ -521,7 +555,14 @@ fn policy_table(r: &RunResult, s: &Summary) -> Vec<Block> {
         .iter()
         .enumerate()
         .map(|(i, p)| {
-            let (tone, verdict) = if !any_critical {
+            let (tone, verdict) = if p.policy.is_reference() {
+                let what = if p.loses_nothing() {
+                    "reference, loses nothing"
+                } else {
+                    "reference, not judged"
+                };
+                (Tone::Plain, what.to_string())
+            } else if !any_critical {
                 (Tone::Plain, "no critical data".to_string())
             } else if p.loses_nothing() {
                 let tag = if s.verdict.safest == Some(i) {
@@ -574,7 +615,13 @@ fn policy_table(r: &RunResult, s: &Summary) -> Vec<Block> {
            with ",
         ),
         c("-OOM"),
-        t(". The cache hit ratio counts only the classes that are not critical."),
+        t(
+            ". The hit ratio is the reads that found their key out of every read (GET, GETDEL \
+           and INCR; a refused INCR is a read that failed), so every policy has the same \
+           denominator; the cache hit ratio counts only the classes that are not critical. \
+           exact-lru is evictsim's reference (exact LRU, which no server has): shown for \
+           comparison, never the safest or the worst.",
+        ),
     ]));
     out
 }

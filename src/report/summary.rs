@@ -70,6 +70,8 @@ impl PolicySummary {
 }
 
 /// The policies the reports single out, as indices into [`Summary::policies`].
+/// Only policies a server has are judged: a reference (`exact-lru`) is
+/// never the safest nor the worst.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Verdict {
     /// The safest policy: among those that lose nothing, the fewest refused
@@ -90,11 +92,16 @@ impl Verdict {
                 .cmp(&b.refused_writes)
                 .then_with(|| b.hit_ratio.compare(&a.hit_ratio))
         };
-        let any_safe = policies.iter().any(PolicySummary::loses_nothing);
+        let judged = |p: &&PolicySummary| !p.policy.is_reference();
+        let any_safe = policies
+            .iter()
+            .filter(judged)
+            .any(PolicySummary::loses_nothing);
         // `min_by` returns the first of equal minima, which gives report order.
         let safest = policies
             .iter()
             .enumerate()
+            .filter(|(_, p)| judged(p))
             .filter(|(_, p)| !any_safe || p.loses_nothing())
             .min_by(|(_, a), (_, b)| {
                 a.lost_critical_reads
@@ -106,6 +113,7 @@ impl Verdict {
         let worst = policies
             .iter()
             .enumerate()
+            .filter(|(_, p)| judged(p))
             .filter(|(_, p)| !p.loses_nothing())
             .min_by(|(_, a), (_, b)| {
                 b.lost_critical_reads

@@ -53,7 +53,11 @@ fn table(summary: &Summary) -> Table {
         ]);
     for p in &summary.policies {
         t.add_row(vec![
-            p.policy.name().to_string(),
+            if p.policy.is_reference() {
+                format!("{} (ref)", p.policy.name())
+            } else {
+                p.policy.name().to_string()
+            },
             thousands(p.critical_keys_evicted),
             thousands(p.lost_critical_reads),
             thousands(p.refused_writes),
@@ -96,6 +100,9 @@ fn footer(r: &RunResult, summary: &Summary) -> String {
         "to lose nothing: {} of memory (peak used with no maxmemory)\n",
         bytes(r.unbounded_peak_memory)
     ));
+    if summary.policies.iter().any(|p| p.policy.is_reference()) {
+        out.push_str("(ref): evictsim's exact LRU, which no server has; not judged\n");
+    }
     out
 }
 

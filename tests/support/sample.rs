@@ -126,6 +126,7 @@ pub fn sample() -> RunResult {
             },
         ],
         unbounded_peak_memory: 83_886_080,
+        unbounded_memory: Vec::new(),
         source: Provenance::Scenario {
             path: "scenarios/shop-sessions.toml".into(),
         },
@@ -238,6 +239,7 @@ pub fn rich(policies: &[PolicyKind]) -> RunResult {
         classes,
         results,
         unbounded_peak_memory: 96 * MIB,
+        unbounded_memory: Vec::new(),
         source: Provenance::Scenario {
             path: "scenarios/web-sessions.toml".into(),
         },

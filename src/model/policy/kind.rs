@@ -188,6 +188,12 @@ macro_rules! policy_kind {
                 }
             }
 
+            /// Whether the policy is evictsim's reference (no server has it):
+            /// reports show it apart and leave it out of their verdicts.
+            pub const fn is_reference(self) -> bool {
+                matches!(self.origin(), Origin::Reference)
+            }
+
             /// Why a Redis 7.0 server cannot run the policy, or `None` when
             /// it can.
             pub const fn redis7_reason(self) -> Option<&'static str> {

@@ -176,7 +176,7 @@ pub(super) fn draw<DB: DrawingBackend>(
         .map(|(g, (pi, _))| {
             (
                 chart.backend_coord(&(g as f64 + 0.5, lo)).0,
-                run.results[*pi].policy.name().to_string(),
+                super::style::policy_label(run.results[*pi].policy),
             )
         })
         .collect();

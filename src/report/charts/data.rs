@@ -175,6 +175,7 @@ mod tests {
             classes,
             results,
             unbounded_peak_memory: 0,
+            unbounded_memory: Vec::new(),
             source: Default::default(),
             instance: Default::default(),
         }

@@ -231,7 +231,7 @@ fn panel<DB: DrawingBackend>(
         .map(|(p, pr)| {
             (
                 chart.backend_coord(&(p as f64 + 0.5, 0.0)).0,
-                pr.policy.name().to_string(),
+                super::style::policy_label(pr.policy),
             )
         })
         .collect();

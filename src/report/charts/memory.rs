@@ -1,6 +1,9 @@
-//! Chart 2: used memory over simulated time, one line per policy, against a
-//! dashed line at `maxmemory`. Shows how soon the limit is reached and how
-//! closely each policy holds to it.
+//! Chart 2: used memory over simulated time against a dashed line at
+//! `maxmemory`, and the same workload with no limit as a muted line: how
+//! soon the limit is reached, and how far above it the workload would go.
+//! Policies whose lines coincide (within 0.5% of the chart's height at every
+//! point) are drawn once and labelled together, so eleven policies held at
+//! the limit read as one line, not as one grey smear with eleven entries.
 
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -47,15 +50,41 @@ pub(super) fn draw<DB: DrawingBackend>(
         .max(1.0);
     let unit = TimeUnit::for_span(end_ms as u64);
 
+    let unbounded: Vec<(f64, f64)> = run
+        .unbounded_memory
+        .iter()
+        .map(|&(t, m)| (t as f64, m as f64))
+        .collect();
+    let top = series
+        .iter()
+        .flat_map(|(_, s)| s.iter().map(|p| p.1))
+        .chain(unbounded.iter().map(|p| p.1))
+        .fold(run.maxmemory_bytes as f64, f64::max)
+        .max(run.unbounded_peak_memory as f64)
+        .max(1.0);
+    let groups = coinciding(&series, top * 0.005);
+
     let mut legend = vec![LegendItem::Header("Policy".to_string())];
-    for (i, _) in &series {
-        let p = run.results[*i].policy;
+    for g in &groups {
+        let first = run.results[series[g[0]].0].policy;
+        let names: Vec<&str> = g
+            .iter()
+            .map(|&k| run.results[series[k].0].policy.name())
+            .collect();
+        let label = match names.len() {
+            1 => names[0].to_string(),
+            n if n == run.results.len() => format!("all {n} policies"),
+            n => format!("{n} policies (one line)"),
+        };
         legend.push(LegendItem::Line {
-            colour: policy_colour(p),
+            colour: policy_colour(first),
             width: 4,
             dash: None,
-            label: p.name().to_string(),
+            label,
         });
+        if names.len() > 1 && names.len() < run.results.len() {
+            legend.push(LegendItem::Note(wrap(&names.join(", "), 34)));
+        }
     }
     legend.push(LegendItem::Gap);
     legend.push(LegendItem::Line {
@@ -64,15 +93,13 @@ pub(super) fn draw<DB: DrawingBackend>(
         dash: Some(MAXMEMORY_DASH),
         label: format!("maxmemory ({})", fmt_mib(run.maxmemory_bytes as f64)),
     });
-    // The unbounded peak is drawn when it does not squash the other lines.
     let peak = run.unbounded_peak_memory;
-    let draw_peak = peak > 0 && peak <= run.maxmemory_bytes.saturating_mul(2);
-    if draw_peak {
+    if !unbounded.is_empty() {
         legend.push(LegendItem::Line {
             colour: MUTED_INK,
             width: 3,
             dash: Some(PEAK_DASH),
-            label: format!("peak without limit ({})", fmt_mib(peak as f64)),
+            label: format!("no maxmemory (peak {})", fmt_mib(peak as f64)),
         });
     } else if peak > 0 {
         legend.push(LegendItem::Gap);
@@ -91,12 +118,6 @@ pub(super) fn draw<DB: DrawingBackend>(
         return draw_note(&plot, "No memory samples in this run");
     }
 
-    let top = series
-        .iter()
-        .flat_map(|(_, s)| s.iter().map(|p| p.1))
-        .fold(run.maxmemory_bytes as f64, f64::max)
-        .max(if draw_peak { peak as f64 } else { 0.0 })
-        .max(1.0);
     let y_max = top / MIB * 1.12;
     let x_max = end_ms / unit.ms();
     let mut chart = ChartBuilder::on(&plot)
@@ -124,12 +145,23 @@ pub(super) fn draw<DB: DrawingBackend>(
         .draw()
         .map_err(de)?;
 
-    for (i, s) in &series {
+    for g in &groups {
+        let (i, s) = &series[g[0]];
         let colour = policy_colour(run.results[*i].policy);
         chart
             .draw_series(LineSeries::new(
                 s.iter().map(|&(t, m)| (t / unit.ms(), m / MIB)),
                 colour.stroke_width(3),
+            ))
+            .map_err(de)?;
+    }
+    if !unbounded.is_empty() {
+        chart
+            .draw_series(DashedLineSeries::new(
+                unbounded.iter().map(|&(t, m)| (t / unit.ms(), m / MIB)),
+                PEAK_DASH.0,
+                PEAK_DASH.1,
+                MUTED_INK.stroke_width(3),
             ))
             .map_err(de)?;
     }
@@ -143,18 +175,50 @@ pub(super) fn draw<DB: DrawingBackend>(
             INK.stroke_width(3),
         ))
         .map_err(de)?;
-    if draw_peak {
-        let p = peak as f64 / MIB;
-        chart
-            .draw_series(DashedLineSeries::new(
-                [(0.0, p), (x_max, p)],
-                PEAK_DASH.0,
-                PEAK_DASH.1,
-                MUTED_INK.stroke_width(3),
-            ))
-            .map_err(de)?;
-    }
     Ok(())
+}
+
+/// Groups the series (by index) whose points all lie within `tolerance` of
+/// the group's first series; groups in order of their first member.
+fn coinciding(series: &[(usize, Vec<(f64, f64)>)], tolerance: f64) -> Vec<Vec<usize>> {
+    let mut groups: Vec<Vec<usize>> = Vec::new();
+    for (k, (_, s)) in series.iter().enumerate() {
+        let same = |g: &&mut Vec<usize>| {
+            let first = &series[g[0]].1;
+            first.len() == s.len()
+                && first
+                    .iter()
+                    .zip(s)
+                    .all(|(a, b)| (a.1 - b.1).abs() <= tolerance)
+        };
+        match groups.iter_mut().find(|g| same(g)) {
+            Some(g) => g.push(k),
+            None => groups.push(vec![k]),
+        }
+    }
+    groups
+}
+
+/// `text` broken into lines of at most `width` characters at commas.
+fn wrap(text: &str, width: usize) -> String {
+    let mut out = String::new();
+    let mut line = 0;
+    for (i, word) in text.split(", ").enumerate() {
+        let piece = if i == 0 {
+            word.to_string()
+        } else {
+            format!(", {word}")
+        };
+        if line > 0 && line + piece.len() > width {
+            out.push_str(",\n");
+            out.push_str(word);
+            line = word.len();
+        } else {
+            out.push_str(&piece);
+            line += piece.len();
+        }
+    }
+    out
 }
 
 /// An axis number without needless decimals.

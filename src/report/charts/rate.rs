@@ -47,16 +47,26 @@ pub(super) fn draw<DB: DrawingBackend>(
     // rate rather than per-second noise.
     let merge = buckets.div_ceil(MAX_POINTS).max(1);
     let window_ms = t.step_ms.max(1) * merge as u64;
-    let per_s = 1000.0 / window_ms as f64;
+    // A window is divided by the time it covers within the run, so the
+    // last one, cut by the run's end, does not read as a drop in the rate
+    // (and a window wholly after the end is left out).
+    let end_ms = run.simulated_ms.max(1);
     let rates: Vec<Vec<(f64, f64)>> = t
         .evictions
         .iter()
         .map(|s| {
             s.chunks(merge)
                 .enumerate()
-                .map(|(k, c)| {
-                    let mid_ms = (k as u64 * window_ms) as f64 + window_ms as f64 / 2.0;
-                    (mid_ms, c.iter().sum::<u64>() as f64 * per_s)
+                .filter_map(|(k, c)| {
+                    let start = k as u64 * window_ms;
+                    let covered = (start + window_ms).min(end_ms).checked_sub(start)?;
+                    (covered > 0).then(|| {
+                        let mid_ms = start as f64 + covered as f64 / 2.0;
+                        (
+                            mid_ms,
+                            c.iter().sum::<u64>() as f64 * 1000.0 / covered as f64,
+                        )
+                    })
                 })
                 .collect()
         })

@@ -109,6 +109,15 @@ pub(crate) fn policy_colour(policy: PolicyKind) -> RGBColor {
     RGBColor(r, g, b)
 }
 
+/// A policy's name on a chart; a reference (no server has it) says so.
+pub(crate) fn policy_label(policy: PolicyKind) -> String {
+    if policy.is_reference() {
+        format!("{} (ref)", policy.name())
+    } else {
+        policy.name().to_string()
+    }
+}
+
 /// A regular sans-serif font of `px` pixels.
 pub(crate) fn font(px: f64) -> FontDesc<'static> {
     FontDesc::new(FontFamily::SansSerif, px, FontStyle::Normal)

@@ -223,7 +223,11 @@ impl Observed {
     ) -> Option<Cmd> {
         if let Reply::ServerError(e) = reply {
             if e.code() == "OOM" {
-                self.counters(op.class).oom_rejected += 1;
+                let c = self.counters(op.class);
+                c.oom_rejected += 1;
+                if op.cmd.is_read() {
+                    c.reads += 1; // a refused INCR: a read that failed, as the model counts it
+                }
                 return None;
             }
         }
