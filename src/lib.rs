@@ -62,6 +62,7 @@ pub mod report;
 pub mod shards;
 pub mod sim;
 pub mod source;
+pub mod split;
 pub mod trace;
 pub mod units;
 pub mod validate;

@@ -211,6 +211,11 @@ pub struct Metrics {
     pub peak_used_memory: u64,
     /// Used memory and evictions over time.
     pub timeline: Timeline,
+    /// Per logical database: evictions (empty when not counted).
+    pub db_evicted: Vec<u64>,
+    /// Per logical database: its keys' memory (entries and hash-table
+    /// buckets) at the end of the run (empty when not measured).
+    pub db_memory: Vec<u64>,
 }
 
 impl Metrics {
@@ -220,6 +225,8 @@ impl Metrics {
             classes: vec![ClassMetrics::default(); classes],
             peak_used_memory: 0,
             timeline: Timeline::new(classes),
+            db_evicted: Vec::new(),
+            db_memory: Vec::new(),
         }
     }
 

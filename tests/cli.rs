@@ -523,3 +523,22 @@ fn errors_say_their_cause_once_and_invent_no_line() {
     assert!(err.contains("is a directory, not a trace file"), "{err}");
     assert!(!err.contains(".:1"), "{err}");
 }
+
+/// A run over more than one logical database shows each database's share
+/// of memory beside its share of evictions (the tiny fixture keeps a cache
+/// in DB 1).
+#[test]
+fn a_run_over_two_databases_shows_their_shares() {
+    let dir = tempfile::tempdir().unwrap();
+    evictsim(dir.path())
+        .args(["run", fixture().to_str().unwrap(), "--out", "r", "-q"])
+        .assert()
+        .success();
+    let md = std::fs::read_to_string(dir.path().join("r/report.md")).unwrap();
+    assert!(md.contains("## Logical databases"), "{md}");
+    assert!(
+        md.contains("| DB 0 memory | DB 0 evictions | DB 1 memory | DB 1 evictions |"),
+        "{md}"
+    );
+    assert!(md.contains("does not protect them"), "{md}");
+}

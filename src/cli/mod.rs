@@ -10,6 +10,7 @@ mod common;
 mod policies;
 mod replay;
 mod run;
+mod split;
 mod validate;
 
 use anyhow::Result;
@@ -64,6 +65,11 @@ enum Command {
     /// Measure used_memory per key on a real redis-server and compare it
     /// with the model's memory formula.
     Calibrate(calibrate::Args),
+    /// One instance or two: the mixed instance against a store (noeviction,
+    /// AOF) for the critical classes and a cache for the rest; writes
+    /// store.conf and cache.conf.
+    #[command(after_help = split::EXAMPLES)]
+    Split(split::Args),
 }
 
 impl Cli {
@@ -76,6 +82,7 @@ impl Cli {
             Command::Policies => policies::exec(),
             Command::Validate(a) => validate::exec(a),
             Command::Calibrate(a) => calibrate::exec(a),
+            Command::Split(a) => split::exec(a),
         }
     }
 }

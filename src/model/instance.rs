@@ -67,6 +67,7 @@ impl<P: Policy> Instance<P> {
         );
         let mut metrics = Metrics::new(classes);
         metrics.peak_used_memory = ks.used_memory();
+        metrics.db_evicted = vec![0; usize::from(cfg.databases)];
         Instance {
             policy: P::new(cfg),
             rng: SmallRng::seed_from_u64(cfg.seed ^ 0xe71c_5eed),
@@ -95,7 +96,10 @@ impl<P: Policy> Instance<P> {
     }
 
     /// Consumes the instance, returning its metrics.
-    pub fn into_metrics(self) -> Metrics {
+    pub fn into_metrics(mut self) -> Metrics {
+        self.metrics.db_memory = (0..self.ks.dbs.len())
+            .map(|db| self.ks.db_memory(db as u8))
+            .collect();
         self.metrics
     }
 

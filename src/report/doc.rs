@@ -59,7 +59,7 @@ pub(crate) enum Tone {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct Table {
     /// Column headers.
-    pub head: Vec<&'static str>,
+    pub head: Vec<std::borrow::Cow<'static, str>>,
     /// Per column, whether it holds numbers (right-aligned).
     pub numeric: Vec<bool>,
     /// The rows, each with as many cells as there are headers.

@@ -17,6 +17,7 @@ pub mod fmt;
 mod html;
 pub(crate) mod json;
 mod markdown;
+pub mod split;
 mod story;
 mod summary;
 mod table;

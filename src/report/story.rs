@@ -27,6 +27,7 @@ pub(crate) fn document(r: &RunResult, s: &Summary) -> Document {
     blocks.extend(question(r));
     blocks.extend(policy_table(r, s));
     blocks.extend(class_table(r));
+    blocks.extend(databases(r));
     blocks.extend(charts(r));
     blocks.extend(settings(r));
     Document {
@@ -604,7 +605,10 @@ fn policy_table(r: &RunResult, s: &Summary) -> Vec<Block> {
             "hit ratio",
             "cache hit ratio",
             "peak memory",
-        ],
+        ]
+        .into_iter()
+        .map(Into::into)
+        .collect(),
         numeric: vec![false, false, true, true, true, true, true, true],
         rows,
     }));
@@ -629,6 +633,131 @@ fn policy_table(r: &RunResult, s: &Summary) -> Vec<Block> {
 /// A percentile of an eviction histogram as a duration, or `-` when empty.
 fn quantile(h: &Histogram<u64>, q: f64) -> String {
     crate::metrics::quantile(h, q).map_or_else(|| "-".to_string(), duration_ms)
+}
+
+/// When the run uses more than one logical database: each database's share
+/// of memory beside its share of evictions, per evicting policy. Redis
+/// samples every database alike, so a small one loses keys out of
+/// proportion to its size.
+fn databases(r: &RunResult) -> Vec<Block> {
+    let used: Vec<usize> = (0..256usize)
+        .filter(|&db| {
+            r.results.iter().any(|p| {
+                p.metrics.db_memory.get(db).is_some_and(|&m| m > 0)
+                    || p.metrics.db_evicted.get(db).is_some_and(|&e| e > 0)
+            })
+        })
+        .collect();
+    if used.len() < 2 {
+        return Vec::new();
+    }
+    let share = |part: u64, all: u64| percent(part, all);
+    let mut head: Vec<std::borrow::Cow<'static, str>> = vec!["policy".into()];
+    head.extend(
+        used.iter()
+            .flat_map(|db| [format!("DB {db} memory"), format!("DB {db} evictions")])
+            .map(Into::into),
+    );
+    let rows: Vec<Row> = r
+        .results
+        .iter()
+        .filter(|p| p.metrics.db_evicted.iter().sum::<u64>() > 0)
+        .map(|p| {
+            let mem: u64 = used
+                .iter()
+                .map(|&d| p.metrics.db_memory.get(d).copied().unwrap_or(0))
+                .sum();
+            let ev: u64 = used
+                .iter()
+                .map(|&d| p.metrics.db_evicted.get(d).copied().unwrap_or(0))
+                .sum();
+            let mut cells = vec![vec![c(p.policy.name())]];
+            for &d in &used {
+                cells.push(vec![t(share(
+                    p.metrics.db_memory.get(d).copied().unwrap_or(0),
+                    mem,
+                ))]);
+                cells.push(vec![t(share(
+                    p.metrics.db_evicted.get(d).copied().unwrap_or(0),
+                    ev,
+                ))]);
+            }
+            Row {
+                tone: Tone::Plain,
+                cells,
+            }
+        })
+        .collect();
+    if rows.is_empty() {
+        return Vec::new();
+    }
+    // The most disproportionate database: the largest share of evictions
+    // against its share of memory (at least 1% of the evictions).
+    let mut worst: Option<(f64, &str, usize, u64, u64, u64, u64)> = None;
+    for p in &r.results {
+        let mem: u64 = used
+            .iter()
+            .map(|&d| p.metrics.db_memory.get(d).copied().unwrap_or(0))
+            .sum();
+        let ev: u64 = used
+            .iter()
+            .map(|&d| p.metrics.db_evicted.get(d).copied().unwrap_or(0))
+            .sum();
+        for &d in &used {
+            let (m, e) = (
+                p.metrics.db_memory.get(d).copied().unwrap_or(0),
+                p.metrics.db_evicted.get(d).copied().unwrap_or(0),
+            );
+            if ev == 0 || mem == 0 || e * 100 < ev {
+                continue;
+            }
+            let ratio = (e as f64 / ev as f64) / (m.max(1) as f64 / mem as f64);
+            if worst.is_none_or(|w| ratio > w.0) {
+                worst = Some((ratio, p.policy.name(), d, m, mem, e, ev));
+            }
+        }
+    }
+    let mut out = vec![h2("Logical databases", "databases")];
+    let mut words = vec![
+        t("The keys live in "),
+        b(format!("{} databases", used.len())),
+        t(
+            ", which share one maxmemory and one policy. Each database's share of the keys' \
+             memory at the end of the run, beside its share of the evictions. ",
+        ),
+    ];
+    match worst {
+        Some((ratio, policy, db, m, mem, e, ev)) if ratio >= 1.5 => words.extend([
+            t("Under "),
+            c(policy),
+            t(format!(
+                ", DB {db} holds {} of the memory but takes {} of the evictions: Redis samples \
+                 every database alike whatever its size (and random policies take them in \
+                 turn), so a small database is drained out of proportion. ",
+                percent(m, mem),
+                percent(e, ev)
+            )),
+        ]),
+        _ => words.push(t(
+            "Here no database loses keys out of proportion to its size under any policy, \
+             but Redis samples every database alike whatever its size, so a small database \
+             of idle keys would be. ",
+        )),
+    }
+    words.push(t(
+        "Moving critical keys to a database of their own (SELECT) does not protect them: \
+         they still share the memory and the policy.",
+    ));
+    out.push(para(words));
+    out.push(Block::Table(Table {
+        numeric: std::iter::once(false)
+            .chain(std::iter::repeat(true))
+            .take(head.len())
+            .collect(),
+        head,
+        rows,
+    }));
+    out
 }
 
 fn class_table(r: &RunResult) -> Vec<Block> {
@@ -682,7 +811,10 @@ fn class_table(r: &RunResult) -> Vec<Block> {
             "TTL left p99",
             "idle p50",
             "idle p99",
-        ],
+        ]
+        .into_iter()
+        .map(Into::into)
+        .collect(),
         numeric: vec![false, false, true, true, true, true, true, true, true, true],
         rows,
     }));
@@ -932,7 +1064,7 @@ fn settings(r: &RunResult) -> Vec<Block> {
         row("evictsim version", vec![t(env!("CARGO_PKG_VERSION"))]),
     ]);
     out.push(Block::Table(Table {
-        head: vec!["setting", "value"],
+        head: vec!["setting".into(), "value".into()],
         numeric: vec![false, false],
         rows,
     }));
@@ -945,7 +1077,7 @@ fn settings(r: &RunResult) -> Vec<Block> {
                  counter; 0 in a field that does not apply means none):",
             )]));
             out.push(Block::Table(Table {
-                head: understood::HEAD.to_vec(),
+                head: understood::HEAD.iter().map(|&h| h.into()).collect(),
                 numeric: std::iter::once(false)
                     .chain(std::iter::repeat(true))
                     .take(understood::HEAD.len())

@@ -34,6 +34,20 @@ impl Server {
     /// Starts redis-server with extra `--name value` settings, or returns
     /// None (and says why) when it is not installed outside CI.
     pub fn start(extra: &[&str]) -> Option<Server> {
+        let defaults = ["--save", "", "--appendonly", "no"];
+        let mut args: Vec<&str> = defaults.to_vec();
+        args.extend_from_slice(extra);
+        Server::launch(None, &args)
+    }
+
+    /// Starts redis-server from the config file `conf`, overriding only its
+    /// address, port and working directory (`dir`), or returns None as
+    /// [`Server::start`] does.
+    pub fn start_with_config(conf: &str, dir: &str) -> Option<Server> {
+        Server::launch(Some(conf), &["--dir", dir])
+    }
+
+    fn launch(conf: Option<&str>, extra: &[&str]) -> Option<Server> {
         let Some(bin) = find_server() else {
             assert!(!required(), "redis-server is not installed: .ci/run installs it (apt-get install -y redis-server)");
             eprintln!("SKIPPED: redis-server not installed (apt-get install -y redis-server)");
@@ -46,18 +60,15 @@ impl Server {
                 .and_then(|l| l.local_addr())
                 .expect("a free port")
                 .port();
-            let mut args: Vec<String> = vec![
+            let mut args: Vec<String> = conf.map(String::from).into_iter().collect();
+            args.extend([
                 "--bind".into(),
                 "127.0.0.1".into(),
                 "--port".into(),
                 port.to_string(),
-                "--save".into(),
-                "".into(),
-                "--appendonly".into(),
-                "no".into(),
                 "--daemonize".into(),
                 "no".into(),
-            ];
+            ]);
             args.extend(extra.iter().map(|s| s.to_string()));
             let child = Command::new(&bin)
                 .args(&args)

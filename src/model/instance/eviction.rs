@@ -59,6 +59,9 @@ impl<P: Policy> Instance<P> {
         let now = self.now;
         let class = e.class as usize;
         self.metrics.timeline.record_eviction(now, class);
+        if let Some(n) = self.metrics.db_evicted.get_mut(usize::from(db)) {
+            *n += 1;
+        }
         if e.expire_at != 0 && now > e.expire_at {
             // Past its TTL, not yet reclaimed: Redis evicts (and counts) it
             // like any key, but no data was lost.

@@ -40,6 +40,21 @@ impl Keyspace {
         }
     }
 
+    /// The memory of database `db`'s keys: their entries and its hash-table
+    /// buckets (Redis memory model), or their values' sizes (raw).
+    pub fn db_memory(&self, db: u8) -> u64 {
+        let Some(d) = self.dbs.get(usize::from(db)) else {
+            return 0;
+        };
+        match self.model {
+            MemoryModel::Redis => {
+                d.iter().map(|e| e.mem as u64).sum::<u64>()
+                    + (d.main.heads.len() + d.expires.heads.len()) as u64 * BUCKET
+            }
+            MemoryModel::Raw => d.iter().map(|e| e.len as u64).sum(),
+        }
+    }
+
     /// Recomputes `used_memory` from scratch (for tests of the bookkeeping).
     pub fn recount_used(&self, baseline: u64) -> u64 {
         match self.model {
