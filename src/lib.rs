@@ -54,9 +54,11 @@
 //! assert!(redis.keyspace().used_memory() <= 2_000_000 + 400);
 //! ```
 
+pub mod crash;
 pub mod metrics;
 pub mod model;
 pub mod op;
+pub mod persistence;
 pub mod provenance;
 pub mod report;
 pub mod shards;

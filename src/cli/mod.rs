@@ -7,6 +7,7 @@
 mod calibrate;
 mod check;
 mod common;
+mod crash;
 mod policies;
 mod replay;
 mod run;
@@ -70,6 +71,10 @@ enum Command {
     /// store.conf and cache.conf.
     #[command(after_help = split::EXAMPLES)]
     Split(split::Args),
+    /// What a crash (kill -9, a power loss) at a moment of the run would
+    /// lose for good under the instance's persistence, per class.
+    #[command(after_help = crash::EXAMPLES)]
+    Crash(crash::Args),
 }
 
 impl Cli {
@@ -83,6 +88,7 @@ impl Cli {
             Command::Validate(a) => validate::exec(a),
             Command::Calibrate(a) => calibrate::exec(a),
             Command::Split(a) => split::exec(a),
+            Command::Crash(a) => crash::exec(a),
         }
     }
 }

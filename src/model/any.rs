@@ -64,6 +64,12 @@ impl AnyInstance {
         each!(self, i => i.apply_all(ops))
     }
 
+    /// Applies one operation and its follow-up; the reply to its first
+    /// command ([`Instance::apply`]).
+    pub fn apply(&mut self, op: &Op) -> super::Reply {
+        each!(self, i => i.apply(op))
+    }
+
     /// Runs one Redis command of an op ([`Instance::apply_command`]).
     pub fn apply_command(&mut self, op: &Op, cmd: crate::op::Cmd) -> super::Reply {
         each!(self, i => i.apply_command(op, cmd))

@@ -10,12 +10,12 @@
 
 mod age;
 mod data;
-mod frame;
+pub(crate) mod frame;
 mod hits;
 mod loss;
 mod memory;
 mod rate;
-mod style;
+pub(crate) mod style;
 
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -135,23 +135,39 @@ pub fn all_charts(run: &RunResult) -> Vec<Chart> {
 
 /// Renders `chart` as an SVG document of [`WIDTH`]x[`HEIGHT`].
 pub fn render_svg(chart: Chart, run: &RunResult) -> Result<String, ChartError> {
+    svg_of(|root| draw(chart, root, run))
+}
+
+/// Renders `chart` as PNG-encoded bytes of a [`WIDTH`]x[`HEIGHT`] RGB image.
+pub fn render_png(chart: Chart, run: &RunResult) -> Result<Vec<u8>, ChartError> {
+    png_of(|root| draw(chart, root, run))
+}
+
+/// An SVG document of [`WIDTH`]x[`HEIGHT`] drawn by `draw`: for charts of
+/// other reports than a run's.
+pub(crate) fn svg_of(
+    draw: impl FnOnce(&DrawingArea<SVGBackend<'_>, Shift>) -> Result<(), ChartError>,
+) -> Result<String, ChartError> {
     style::ensure_fonts()?;
     let mut out = String::new();
     {
         let root = SVGBackend::with_string(&mut out, (WIDTH, HEIGHT)).into_drawing_area();
-        draw(chart, &root, run)?;
+        draw(&root)?;
         root.present().map_err(frame::de)?;
     }
     Ok(out)
 }
 
-/// Renders `chart` as PNG-encoded bytes of a [`WIDTH`]x[`HEIGHT`] RGB image.
-pub fn render_png(chart: Chart, run: &RunResult) -> Result<Vec<u8>, ChartError> {
+/// PNG bytes of a [`WIDTH`]x[`HEIGHT`] RGB image drawn by `draw`: for
+/// charts of other reports than a run's.
+pub(crate) fn png_of(
+    draw: impl FnOnce(&DrawingArea<BitMapBackend<'_>, Shift>) -> Result<(), ChartError>,
+) -> Result<Vec<u8>, ChartError> {
     style::ensure_fonts()?;
     let mut pixels = vec![0u8; WIDTH as usize * HEIGHT as usize * 3];
     {
         let root = BitMapBackend::with_buffer(&mut pixels, (WIDTH, HEIGHT)).into_drawing_area();
-        draw(chart, &root, run)?;
+        draw(&root)?;
         root.present().map_err(frame::de)?;
     }
     let mut png_bytes = Vec::new();

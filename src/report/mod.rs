@@ -10,6 +10,7 @@
 
 mod atomic;
 pub mod charts;
+pub mod crash;
 mod csv;
 mod dir;
 mod doc;

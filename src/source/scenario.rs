@@ -6,6 +6,8 @@
 //! [instance]
 //! maxmemory = "24mb"                          # Redis units, or bytes
 //! policies = ["allkeys-lru", "noeviction"]    # optional, default all
+//! save = "3600 1 300 100 60 10000"            # optional, RDB points ("" for none)
+//! appendonly = false                          # optional, with appendfsync
 //! [run]
 //! duration = "10m"
 //! seed = 42
@@ -24,6 +26,7 @@ use super::fields::{Field, Table};
 use super::tree;
 use crate::model::{InstanceConfig, MemoryModel, PolicyKind};
 use crate::op::ClassId;
+use crate::persistence::{parse_save, Fsync, Persistence};
 use crate::sim::ClassInfo;
 use std::path::Path;
 
@@ -45,6 +48,8 @@ pub struct Scenario {
     pub seed: u64,
     /// The key classes; an op's `class` indexes this list.
     pub classes: Vec<ClassSpec>,
+    /// RDB and AOF settings (Redis 7.0's defaults when absent).
+    pub persistence: Persistence,
 }
 
 impl Scenario {
@@ -82,7 +87,7 @@ impl Scenario {
 }
 
 /// Fields of `[instance]`.
-const INSTANCE_FIELDS: [&str; 10] = [
+const INSTANCE_FIELDS: [&str; 13] = [
     "maxmemory",
     "policies",
     "maxmemory_samples",
@@ -93,6 +98,9 @@ const INSTANCE_FIELDS: [&str; 10] = [
     "active_expire_effort",
     "baseline_memory",
     "memory_model",
+    "save",
+    "appendonly",
+    "appendfsync",
 ];
 
 /// Reads the whole document.
@@ -102,6 +110,7 @@ fn read_scenario(root: &Field, name: String) -> Result<Scenario, ScenarioError> 
         .require("instance", "an [instance] table with at least maxmemory")?
         .table(&INSTANCE_FIELDS)?;
     let (mut instance, policies) = read_instance(&it)?;
+    let persistence = read_persistence(&it)?;
     let run = top
         .require("run", "a [run] table with at least duration")?
         .table(&["duration", "seed"])?;
@@ -168,7 +177,41 @@ fn read_scenario(root: &Field, name: String) -> Result<Scenario, ScenarioError> 
         duration_ms,
         seed,
         classes,
+        persistence,
     })
+}
+
+/// Reads `save`, `appendonly` and `appendfsync` of `[instance]`, as
+/// redis.conf spells them.
+fn read_persistence(t: &Table) -> Result<Persistence, ScenarioError> {
+    let mut p = Persistence::default();
+    if let Some(f) = t.get("save") {
+        p.save = if let Ok(items) = f.array() {
+            let mut all = Vec::new();
+            for item in items {
+                all.extend(parse_save(item.str()?).map_err(|e| item.err(e))?);
+            }
+            all
+        } else {
+            parse_save(f.str()?).map_err(|e| f.err(e))?
+        };
+    }
+    if let Some(f) = t.get("appendonly") {
+        p.appendonly = f.bool()?;
+    }
+    if let Some(f) = t.get("appendfsync") {
+        p.appendfsync = match f.str()? {
+            "always" => Fsync::Always,
+            "everysec" => Fsync::EverySec,
+            "no" => Fsync::No,
+            other => {
+                return Err(f.err(format!(
+                    "unknown appendfsync {other:?} (expected \"always\", \"everysec\" or \"no\")"
+                )))
+            }
+        };
+    }
+    Ok(p)
 }
 
 /// Reads `[instance]` into a config and the policies to compare.

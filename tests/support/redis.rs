@@ -47,6 +47,23 @@ impl Server {
         Server::launch(Some(conf), &["--dir", dir])
     }
 
+    /// Starts redis-server with exactly `extra` (no persistence defaults),
+    /// or returns None as [`Server::start`] does.
+    pub fn start_raw(extra: &[&str]) -> Option<Server> {
+        Server::launch(None, extra)
+    }
+
+    /// The server's process id.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// Kills the server with SIGKILL and waits for it: a crash.
+    pub fn kill9(mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
     fn launch(conf: Option<&str>, extra: &[&str]) -> Option<Server> {
         let Some(bin) = find_server() else {
             assert!(!required(), "redis-server is not installed: .ci/run installs it (apt-get install -y redis-server)");
