@@ -55,6 +55,7 @@
 //! ```
 
 pub mod crash;
+pub mod inspect;
 pub mod metrics;
 pub mod model;
 pub mod op;

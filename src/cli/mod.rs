@@ -8,6 +8,7 @@ mod calibrate;
 mod check;
 mod common;
 mod crash;
+mod inspect;
 mod policies;
 mod replay;
 mod run;
@@ -75,6 +76,10 @@ enum Command {
     /// lose for good under the instance's persistence, per class.
     #[command(after_help = crash::EXAMPLES)]
     Crash(crash::Args),
+    /// A read-only look at a live instance: its settings, its keys grouped
+    /// into patterns, and a scenario skeleton to run.
+    #[command(after_help = inspect::EXAMPLES)]
+    Inspect(inspect::Args),
 }
 
 impl Cli {
@@ -89,6 +94,7 @@ impl Cli {
             Command::Calibrate(a) => calibrate::exec(a),
             Command::Split(a) => split::exec(a),
             Command::Crash(a) => crash::exec(a),
+            Command::Inspect(a) => inspect::exec(a),
         }
     }
 }
