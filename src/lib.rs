@@ -66,6 +66,7 @@ pub mod shards;
 pub mod sim;
 pub mod source;
 pub mod split;
+pub mod teach;
 pub mod trace;
 pub mod units;
 pub mod validate;

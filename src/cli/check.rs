@@ -1,9 +1,10 @@
 //! `evictsim check FILE...`: read and validate scenario files without
-//! running them; one line per file, and a failure if any is invalid.
+//! running them; one line per file, and a failure if any is invalid. A
+//! file with a `[lesson]` table is checked as a lesson (`evictsim demo`).
 
 use anyhow::{bail, Result};
 use evictsim::report;
-use evictsim::source::Scenario;
+use evictsim::source::{Lesson, Scenario};
 use std::path::PathBuf;
 
 /// Arguments of `check`.
@@ -17,6 +18,24 @@ pub struct Args {
 pub fn exec(args: Args) -> Result<i32> {
     let mut bad = 0;
     for p in &args.scenarios {
+        let lesson = std::fs::read_to_string(p).is_ok_and(|t| Lesson::is_lesson(&t));
+        if lesson {
+            match Lesson::from_path(p) {
+                Ok(l) => println!(
+                    "ok   {}: lesson \"{}\", {} classes, {} variants, {} simulated",
+                    p.display(),
+                    l.title,
+                    l.scenario.classes.len(),
+                    l.variants.len(),
+                    report::fmt::duration_ms(l.scenario.duration_ms)
+                ),
+                Err(e) => {
+                    bad += 1;
+                    println!("FAIL {e}");
+                }
+            }
+            continue;
+        }
         match Scenario::from_path(p) {
             Ok(s) => println!(
                 "ok   {}: {} classes, {} policies, {} simulated",

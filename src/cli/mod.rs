@@ -8,6 +8,7 @@ mod calibrate;
 mod check;
 mod common;
 mod crash;
+mod demo;
 mod inspect;
 mod policies;
 mod replay;
@@ -31,6 +32,8 @@ Examples:
       --maxmemory 1gb --read-through --memory-model raw --sample-rate 0.1
   evictsim check scenarios/*.toml
   evictsim policies
+  evictsim demo 2 --step
+      a lesson, command by command: which key Redis evicts and why
   evictsim validate tests/fixtures/tiny.toml -p allkeys-lru -p noeviction
       replay into a fresh redis-server per policy, compare with the model
   evictsim calibrate
@@ -80,6 +83,10 @@ enum Command {
     /// into patterns, and a scenario skeleton to run.
     #[command(after_help = inspect::EXAMPLES)]
     Inspect(inspect::Args),
+    /// Play a lesson (scenarios/teaching/) command by command: what Redis
+    /// does and why, and what it costs; as text, a GIF, frames or a page.
+    #[command(after_help = demo::EXAMPLES)]
+    Demo(demo::Args),
 }
 
 impl Cli {
@@ -95,6 +102,7 @@ impl Cli {
             Command::Split(a) => split::exec(a),
             Command::Crash(a) => crash::exec(a),
             Command::Inspect(a) => inspect::exec(a),
+            Command::Demo(a) => demo::exec(a),
         }
     }
 }

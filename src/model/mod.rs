@@ -8,11 +8,12 @@ mod expire;
 mod idmap;
 mod instance;
 pub mod keyspace;
-mod lfu;
+pub(crate) mod lfu;
 mod lost;
 pub(crate) mod memory;
 pub mod policy;
 mod pool;
+mod trace;
 #[cfg(test)]
 pub(crate) mod testkit;
 
@@ -22,3 +23,5 @@ pub use instance::{Instance, Reply};
 pub use keyspace::Keyspace;
 pub use memory::LATENCY_HISTOGRAM;
 pub use policy::{Policy, PolicyKind, UnknownPolicy};
+pub use pool::Candidate;
+pub use trace::TracedEviction;

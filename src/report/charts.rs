@@ -163,13 +163,7 @@ pub(crate) fn svg_of(
 pub(crate) fn png_of(
     draw: impl FnOnce(&DrawingArea<BitMapBackend<'_>, Shift>) -> Result<(), ChartError>,
 ) -> Result<Vec<u8>, ChartError> {
-    style::ensure_fonts()?;
-    let mut pixels = vec![0u8; WIDTH as usize * HEIGHT as usize * 3];
-    {
-        let root = BitMapBackend::with_buffer(&mut pixels, (WIDTH, HEIGHT)).into_drawing_area();
-        draw(&root)?;
-        root.present().map_err(frame::de)?;
-    }
+    let pixels = rgb_of(draw)?;
     let mut png_bytes = Vec::new();
     {
         let mut enc = png::Encoder::new(&mut png_bytes, WIDTH, HEIGHT);
@@ -180,6 +174,21 @@ pub(crate) fn png_of(
         writer.finish()?;
     }
     Ok(png_bytes)
+}
+
+/// The RGB pixels (row by row, 3 bytes each) of a [`WIDTH`]x[`HEIGHT`]
+/// image drawn by `draw`: for encoders other than PNG (the demo's GIF).
+pub(crate) fn rgb_of(
+    draw: impl FnOnce(&DrawingArea<BitMapBackend<'_>, Shift>) -> Result<(), ChartError>,
+) -> Result<Vec<u8>, ChartError> {
+    style::ensure_fonts()?;
+    let mut pixels = vec![0u8; WIDTH as usize * HEIGHT as usize * 3];
+    {
+        let root = BitMapBackend::with_buffer(&mut pixels, (WIDTH, HEIGHT)).into_drawing_area();
+        draw(&root)?;
+        root.present().map_err(frame::de)?;
+    }
+    Ok(pixels)
 }
 
 /// Draws `chart` on any plotters backend.

@@ -104,8 +104,10 @@ const INSTANCE_FIELDS: [&str; 13] = [
 ];
 
 /// Reads the whole document.
-fn read_scenario(root: &Field, name: String) -> Result<Scenario, ScenarioError> {
-    let top = root.table(&["instance", "run", "class"])?;
+pub(super) fn read_scenario(root: &Field, name: String) -> Result<Scenario, ScenarioError> {
+    // `[lesson]` is read by `evictsim demo` (`teach::Lesson`); a run
+    // ignores it, so a lesson is also a scenario.
+    let top = root.table(&["instance", "run", "class", "lesson"])?;
     let it = top
         .require("instance", "an [instance] table with at least maxmemory")?
         .table(&INSTANCE_FIELDS)?;
@@ -183,7 +185,7 @@ fn read_scenario(root: &Field, name: String) -> Result<Scenario, ScenarioError> 
 
 /// Reads `save`, `appendonly` and `appendfsync` of `[instance]`, as
 /// redis.conf spells them.
-fn read_persistence(t: &Table) -> Result<Persistence, ScenarioError> {
+pub(super) fn read_persistence(t: &Table) -> Result<Persistence, ScenarioError> {
     let mut p = Persistence::default();
     if let Some(f) = t.get("save") {
         p.save = if let Ok(items) = f.array() {
