@@ -544,15 +544,15 @@ fn describe(
         let since = st
             .evicted_at
             .get(&op.key)
-            .map(|t| format!(" (evicted at {})", clock(*t)))
+            .map(|t| format!(" at {}", clock(*t)))
             .unwrap_or_default();
         let what = match cv.kind {
             Kind::Session => format!("user {u} is logged out: their session was evicted{since}"),
             Kind::Counter => {
                 format!("the rate limit of {u} starts again from zero: its counter was evicted{since}")
             }
-            Kind::Queue => format!("job {u} is lost: it was evicted{since} and the work never happens"),
-            Kind::Static => format!("flag {u} is gone{since}: the app falls back to its default"),
+            Kind::Queue => format!("job {u} is lost: it was evicted{since}, the work never happens"),
+            Kind::Static => format!("flag {u} is gone (evicted{since}): the app falls back to its default"),
             Kind::Cache => format!("a miss caused by the eviction{since}: the page is rebuilt, only slower"),
         };
         let style = if cv.critical { Style::Bad } else { Style::Dim };
