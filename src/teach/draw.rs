@@ -125,8 +125,8 @@ pub fn draw_step<DB: DrawingBackend>(
     // The narration.
     let (nx, ny, nx1) = (960, 104, WIDTH as i32 - 24);
     let mut y = ny;
-    let head = &step.headline;
-    for l in wrap(head, 44) {
+    let head = format!("{}  {}", clock_words(step.t_ms), step.headline);
+    for l in wrap(&head, 44) {
         root.draw_text(
             &l,
             &bold(24.0)
@@ -138,7 +138,7 @@ pub fn draw_step<DB: DrawingBackend>(
         y += 32;
     }
     y += 8;
-    for line in step.lines.iter().skip(1) {
+    for line in step.lines.iter() {
         if y > 740 {
             root.draw_text("…", &font(18.0).color(&MUTED_INK).pos(top_left), (nx, y))
                 .map_err(de)?;
@@ -158,6 +158,11 @@ pub fn draw_step<DB: DrawingBackend>(
         if text.contains('▕') {
             continue; // the gauge is drawn as a bar below
         }
+        // The time is in the headline's place already.
+        let text = match text.strip_prefix('[') {
+            Some(rest) => rest.split_once("] ").map_or(text.clone(), |(_, t)| t.to_string()),
+            None => text,
+        };
         for l in wrap(text.trim(), 58) {
             if y > 740 {
                 break;
@@ -329,4 +334,9 @@ fn shorten(s: &str, max: usize) -> String {
         t.push('…');
         t
     }
+}
+
+/// Simulated time for a caption: `t = 12.4 s`.
+fn clock_words(ms: u64) -> String {
+    format!("t = {}.{} s", ms / 1000, ms / 100 % 10)
 }

@@ -560,8 +560,11 @@ fn describe(
             alarm = false;
         }
         let mark = if cv.critical { "✗" } else { "↻" };
-        lines.push(Line::new().with(style, format!("  {mark} {what}")));
-        headline = format!("{headline}: {}", what.split(':').next().unwrap_or(""));
+        // The read missed before any eviction this step made room for.
+        lines.insert(1, Line::new().with(style, format!("  {mark} {what}")));
+        if cv.critical {
+            headline = format!("{}: {headline}", what.split(':').next().unwrap_or(""));
+        }
     }
     if refused {
         alarm = true;
