@@ -482,9 +482,25 @@ fn describe(
             }
             lines.push(l);
         } else {
+            let mut dbs: Vec<(u8, usize)> = Vec::new();
+            for c in &t.sampled {
+                match dbs.iter_mut().find(|(d, _)| *d == c.db) {
+                    Some((_, n)) => *n += 1,
+                    None => dbs.push((c.db, 1)),
+                }
+            }
+            let per_db = if dbs.len() > 1 || dbs.first().is_some_and(|d| d.0 != 0) {
+                let parts: Vec<String> = dbs
+                    .iter()
+                    .map(|(d, n)| format!("{n} from DB {d}"))
+                    .collect();
+                format!(" ({})", parts.join(", "))
+            } else {
+                String::new()
+            };
             l.push(
                 Style::Plain,
-                format!("{policy} samples {} keys:", t.sampled.len()),
+                format!("{policy} samples {} keys{per_db}:", t.sampled.len()),
             );
             lines.push(l);
             let mut l = Line::new().with(Style::Plain, "    ");
@@ -494,6 +510,9 @@ fn describe(
                 }
                 let n = st.name(c.key, namer);
                 l.push(key_style(classes, st.class(c.key)), n);
+                if c.db != 0 {
+                    l.push(Style::Dim, format!(" (DB {})", c.db));
+                }
                 l.push(Style::Dim, format!(" {}", score_words(policy, c.score, now)));
             }
             lines.push(l);
