@@ -88,7 +88,10 @@ fn the_lessons_teach_what_they_say() {
     for n in ["2", "4"] {
         let t = play(n, "allkeys-lru");
         assert!(t.contains("is logged out"), "lesson {n}");
-        assert!(t.contains("allkeys-lru samples ") && t.contains("pool ("), "lesson {n}");
+        assert!(
+            t.contains("allkeys-lru samples ") && t.contains("pool ("),
+            "lesson {n}"
+        );
     }
     // 4: five keys from each database, pooled together.
     assert!(play("4", "allkeys-lru").contains("(5 from DB 0, 5 from DB 1)"));
@@ -133,7 +136,10 @@ fn a_bad_lesson_is_refused_with_its_line() {
     let dir = tempfile::tempdir().unwrap();
     let text = std::fs::read_to_string(root().join("scenarios/teaching/01-quiet-start.toml"))
         .unwrap()
-        .replace("compare = [\"allkeys-lru\", \"noeviction\"]", "compare = [\"allkeys-lur\"]");
+        .replace(
+            "compare = [\"allkeys-lru\", \"noeviction\"]",
+            "compare = [\"allkeys-lur\"]",
+        );
     let bad = dir.path().join("bad.toml");
     std::fs::write(&bad, text).unwrap();
     let out = evictsim()

@@ -86,8 +86,7 @@ pub fn exec(args: Args) -> Result<i32> {
         eprintln!("wrote {} ({} frames)", gif.display(), tape.steps.len());
     }
     if let Some(dir) = &args.frames {
-        std::fs::create_dir_all(dir)
-            .with_context(|| format!("cannot create {}", dir.display()))?;
+        std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
         for i in 0..tape.steps.len() {
             let png = teach::draw::step_png(&tape, i)?;
             write(&dir.join(format!("step-{:03}.png", i + 1)), &png)?;

@@ -13,9 +13,9 @@ mod lost;
 pub(crate) mod memory;
 pub mod policy;
 mod pool;
-mod trace;
 #[cfg(test)]
 pub(crate) mod testkit;
+mod trace;
 
 pub use any::AnyInstance;
 pub use config::{InstanceConfig, MemoryModel, DEFAULT_BASELINE_MEMORY};

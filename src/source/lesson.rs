@@ -308,7 +308,10 @@ value = { dist = "fixed", bytes = 300 }
             "{BASE}\n[lesson]\ntitle = \"t\"\nintro = \"i\"\nmoral = \"m\"\ncompare = [\"allkeys-lur\"]\n"
         );
         let e = Lesson::from_str(&text, "x.toml").unwrap_err().to_string();
-        assert!(e.contains("x.toml:") && e.contains("lesson.compare[0]"), "{e}");
+        assert!(
+            e.contains("x.toml:") && e.contains("lesson.compare[0]"),
+            "{e}"
+        );
         let text = format!("{BASE}\n[lesson]\ntitel = \"t\"\n");
         let e = Lesson::from_str(&text, "x.toml").unwrap_err().to_string();
         assert!(e.contains("did you mean `title`"), "{e}");

@@ -82,9 +82,7 @@ pub fn draw_step<DB: DrawingBackend>(
     .map_err(de)?;
     root.draw_text(
         &format!("step {} of {}", i + 1, tape.steps.len()),
-        &bold(22.0)
-            .color(&INK)
-            .pos(Pos::new(HPos::Right, VPos::Top)),
+        &bold(22.0).color(&INK).pos(Pos::new(HPos::Right, VPos::Top)),
         (WIDTH as i32 - 32, 22),
     )
     .map_err(de)?;
@@ -103,12 +101,8 @@ pub fn draw_step<DB: DrawingBackend>(
         };
         let mut top = gy0;
         if !label.is_empty() {
-            root.draw_text(
-                label,
-                &bold(22.0).color(&INK).pos(top_left),
-                (x, gy0),
-            )
-            .map_err(de)?;
+            root.draw_text(label, &bold(22.0).color(&INK).pos(top_left), (x, gy0))
+                .map_err(de)?;
             top += 32;
         }
         let cells: Vec<&Cell> = step.cells.iter().filter(|c| c.region == region).collect();
@@ -160,7 +154,9 @@ pub fn draw_step<DB: DrawingBackend>(
         }
         // The time is in the headline's place already.
         let text = match text.strip_prefix('[') {
-            Some(rest) => rest.split_once("] ").map_or(text.clone(), |(_, t)| t.to_string()),
+            Some(rest) => rest
+                .split_once("] ")
+                .map_or(text.clone(), |(_, t)| t.to_string()),
             None => text,
         };
         for l in wrap(text.trim(), 58) {
@@ -181,20 +177,35 @@ pub fn draw_step<DB: DrawingBackend>(
     let bar_h = if step.gauges.len() > 1 { 22 } else { 36 };
     for g in &step.gauges {
         let frac = (g.used.min(g.max) as f64 / g.max.max(1) as f64).clamp(0.0, 1.0);
-        root.draw(&Rectangle::new([(bx0, by), (bx1, by + bar_h)], EMPTY.filled()))
-            .map_err(de)?;
+        root.draw(&Rectangle::new(
+            [(bx0, by), (bx1, by + bar_h)],
+            EMPTY.filled(),
+        ))
+        .map_err(de)?;
         let fill = if frac >= 0.999 { ALARM } else { INK };
         let fx = bx0 + ((bx1 - bx0) as f64 * frac).round() as i32;
-        root.draw(&Rectangle::new([(bx0, by), (fx, by + bar_h)], fill.mix(0.75).filled()))
-            .map_err(de)?;
-        root.draw(&Rectangle::new([(bx0, by), (bx1, by + bar_h)], INK.stroke_width(2)))
-            .map_err(de)?;
+        root.draw(&Rectangle::new(
+            [(bx0, by), (fx, by + bar_h)],
+            fill.mix(0.75).filled(),
+        ))
+        .map_err(de)?;
+        root.draw(&Rectangle::new(
+            [(bx0, by), (bx1, by + bar_h)],
+            INK.stroke_width(2),
+        ))
+        .map_err(de)?;
         let label = gauge_text(g);
         let words = label.split('▏').nth(1).unwrap_or("").trim().to_string();
-        let name = if g.label.is_empty() { "memory".to_string() } else { g.label.clone() };
+        let name = if g.label.is_empty() {
+            "memory".to_string()
+        } else {
+            g.label.clone()
+        };
         root.draw_text(
             &format!("{name}: {words}"),
-            &font(19.0).color(&INK).pos(Pos::new(HPos::Left, VPos::Center)),
+            &font(19.0)
+                .color(&INK)
+                .pos(Pos::new(HPos::Left, VPos::Center)),
             (bx1 + 16, by + bar_h / 2),
         )
         .map_err(de)?;
@@ -205,16 +216,25 @@ pub fn draw_step<DB: DrawingBackend>(
     let mut lx = 32;
     let ly = 862;
     for (c, cv) in tape.classes.iter().enumerate() {
-        root.draw(&Rectangle::new([(lx, ly), (lx + 20, ly + 20)], colours[c].filled()))
-            .map_err(de)?;
+        root.draw(&Rectangle::new(
+            [(lx, ly), (lx + 20, ly + 20)],
+            colours[c].filled(),
+        ))
+        .map_err(de)?;
         let label = format!(
             "{}{}",
             cv.name,
-            if cv.critical { " (critical)" } else { " (cache)" }
+            if cv.critical {
+                " (critical)"
+            } else {
+                " (cache)"
+            }
         );
         root.draw_text(
             &label,
-            &font(18.0).color(&INK).pos(Pos::new(HPos::Left, VPos::Center)),
+            &font(18.0)
+                .color(&INK)
+                .pos(Pos::new(HPos::Left, VPos::Center)),
             (lx + 28, ly + 10),
         )
         .map_err(de)?;
@@ -223,7 +243,9 @@ pub fn draw_step<DB: DrawingBackend>(
     let key = "pale: idle longer · thick outline: sampled · red: evicted";
     root.draw_text(
         key,
-        &font(17.0).color(&MUTED_INK).pos(Pos::new(HPos::Right, VPos::Center)),
+        &font(17.0)
+            .color(&MUTED_INK)
+            .pos(Pos::new(HPos::Right, VPos::Center)),
         (WIDTH as i32 - 24, ly + 10),
     )
     .map_err(de)?;
@@ -274,15 +296,27 @@ fn draw_grid<DB: DrawingBackend>(
         root.draw(&Rectangle::new([(cx0, cy0), (cx1, cy1)], fill.filled()))
             .map_err(de)?;
         if cell.evicted {
-            root.draw(&Rectangle::new([(cx0, cy0), (cx1, cy1)], ALARM.stroke_width(5)))
-                .map_err(de)?;
-            root.draw(&PathElement::new(vec![(cx0, cy0), (cx1, cy1)], ALARM.stroke_width(2)))
-                .map_err(de)?;
-            root.draw(&PathElement::new(vec![(cx0, cy1), (cx1, cy0)], ALARM.stroke_width(2)))
-                .map_err(de)?;
+            root.draw(&Rectangle::new(
+                [(cx0, cy0), (cx1, cy1)],
+                ALARM.stroke_width(5),
+            ))
+            .map_err(de)?;
+            root.draw(&PathElement::new(
+                vec![(cx0, cy0), (cx1, cy1)],
+                ALARM.stroke_width(2),
+            ))
+            .map_err(de)?;
+            root.draw(&PathElement::new(
+                vec![(cx0, cy1), (cx1, cy0)],
+                ALARM.stroke_width(2),
+            ))
+            .map_err(de)?;
         } else if cell.sampled {
-            root.draw(&Rectangle::new([(cx0, cy0), (cx1, cy1)], INK.stroke_width(5)))
-                .map_err(de)?;
+            root.draw(&Rectangle::new(
+                [(cx0, cy0), (cx1, cy1)],
+                INK.stroke_width(5),
+            ))
+            .map_err(de)?;
         } else if cell.touched {
             root.draw(&Rectangle::new(
                 [(cx0 + 2, cy0 + 2), (cx1 - 2, cy1 - 2)],
@@ -291,8 +325,11 @@ fn draw_grid<DB: DrawingBackend>(
             .map_err(de)?;
         }
         if cell.lost {
-            root.draw(&Rectangle::new([(cx0, cy0), (cx1, cy1)], MUTED_INK.stroke_width(2)))
-                .map_err(de)?;
+            root.draw(&Rectangle::new(
+                [(cx0, cy0), (cx1, cy1)],
+                MUTED_INK.stroke_width(2),
+            ))
+            .map_err(de)?;
             continue;
         }
         let mid = (cx0 + cx1) / 2;
@@ -300,8 +337,12 @@ fn draw_grid<DB: DrawingBackend>(
         let name = shorten(&cell.name, ((cw - 12) as f64 / (label_px * 0.56)) as usize);
         let centre = Pos::new(HPos::Center, VPos::Center);
         if small {
-            root.draw_text(&name, &font(label_px).color(&ink).pos(centre), (mid, (cy0 + cy1) / 2))
-                .map_err(de)?;
+            root.draw_text(
+                &name,
+                &font(label_px).color(&ink).pos(centre),
+                (mid, (cy0 + cy1) / 2),
+            )
+            .map_err(de)?;
         } else {
             root.draw_text(
                 &name,

@@ -106,7 +106,12 @@ mod tests {
     fn greys_and_colours_land_on_their_nearest_palette_entry() {
         let p = palette();
         assert_eq!(p.len(), 256 * 3);
-        for (r, g, b) in [(255, 255, 255), (0, 0, 0), (0xD5, 0x5E, 0x00), (0x00, 0x72, 0xB2)] {
+        for (r, g, b) in [
+            (255, 255, 255),
+            (0, 0, 0),
+            (0xD5, 0x5E, 0x00),
+            (0x00, 0x72, 0xB2),
+        ] {
             let i = usize::from(index(r, g, b)) * 3;
             let d = |a: u8, b: u8| (i32::from(a) - i32::from(b)).abs();
             assert!(d(p[i], r) <= 26 && d(p[i + 1], g) <= 26 && d(p[i + 2], b) <= 26);

@@ -50,7 +50,9 @@ fn paras(text: &str) -> String {
 /// The page for `tapes` (one per variant, in the lesson's order), with the
 /// lesson's `intro` and `moral`.
 pub fn lesson_page(tapes: &[Tape], intro: &str, moral: &str) -> Result<String, ChartError> {
-    let title = tapes.first().map_or("evictsim lesson", |t| t.title.as_str());
+    let title = tapes
+        .first()
+        .map_or("evictsim lesson", |t| t.title.as_str());
     let mut h = String::with_capacity(1 << 20);
     let _ = write!(
         h,
@@ -59,7 +61,9 @@ pub fn lesson_page(tapes: &[Tape], intro: &str, moral: &str) -> Result<String, C
         esc(title),
         paras(intro)
     );
-    h.push_str("<div class=\"controls\">\n<div class=\"variants\" role=\"group\" aria-label=\"policy\">");
+    h.push_str(
+        "<div class=\"controls\">\n<div class=\"variants\" role=\"group\" aria-label=\"policy\">",
+    );
     for (v, t) in tapes.iter().enumerate() {
         let _ = write!(
             h,

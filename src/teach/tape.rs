@@ -277,15 +277,7 @@ pub fn record(lesson: &Lesson, variant: &Variant) -> Tape {
             .flat_map(|t| t.sampled.iter().map(|c| c.key))
             .collect();
         picture(
-            &mut step,
-            &mut sides,
-            &befores,
-            target,
-            op.key,
-            &victims,
-            &sampled,
-            &mut st,
-            &namer,
+            &mut step, &mut sides, &befores, target, op.key, &victims, &sampled, &mut st, &namer,
         );
         steps.push(step);
     }
@@ -513,7 +505,10 @@ fn describe(
                 if c.db != 0 {
                     l.push(Style::Dim, format!(" (DB {})", c.db));
                 }
-                l.push(Style::Dim, format!(" {}", score_words(policy, c.score, now)));
+                l.push(
+                    Style::Dim,
+                    format!(" {}", score_words(policy, c.score, now)),
+                );
             }
             lines.push(l);
             let mut l = Line::new().with(
@@ -529,7 +524,10 @@ fn describe(
                     l.push(Style::Dim, " < ");
                 }
                 let n = st.name(c.key, namer);
-                l.push(Style::Dim, format!("{n} ({})", score_words(policy, c.score, now)));
+                l.push(
+                    Style::Dim,
+                    format!("{n} ({})", score_words(policy, c.score, now)),
+                );
             }
             lines.push(l);
         }
@@ -538,7 +536,10 @@ fn describe(
         let (last, exp) = resident_before.get(&victim).copied().unwrap_or((now, 0));
         let mut facts = vec![format!("idle {}", secs(now.saturating_sub(last)))];
         if exp != 0 && classes[vclass].critical {
-            facts.push(format!("TTL {} left", fmt::duration_ms(exp.saturating_sub(now))));
+            facts.push(format!(
+                "TTL {} left",
+                fmt::duration_ms(exp.saturating_sub(now))
+            ));
         }
         if classes[vclass].critical {
             alarm = true;
@@ -568,11 +569,19 @@ fn describe(
         let what = match cv.kind {
             Kind::Session => format!("user {u} is logged out: their session was evicted{since}"),
             Kind::Counter => {
-                format!("the rate limit of {u} starts again from zero: its counter was evicted{since}")
+                format!(
+                    "the rate limit of {u} starts again from zero: its counter was evicted{since}"
+                )
             }
-            Kind::Queue => format!("job {u} is lost: it was evicted{since}, the work never happens"),
-            Kind::Static => format!("flag {u} is gone (evicted{since}): the app falls back to its default"),
-            Kind::Cache => format!("a miss caused by the eviction{since}: the page is rebuilt, only slower"),
+            Kind::Queue => {
+                format!("job {u} is lost: it was evicted{since}, the work never happens")
+            }
+            Kind::Static => {
+                format!("flag {u} is gone (evicted{since}): the app falls back to its default")
+            }
+            Kind::Cache => {
+                format!("a miss caused by the eviction{since}: the page is rebuilt, only slower")
+            }
         };
         let style = if cv.critical { Style::Bad } else { Style::Dim };
         if !cv.critical {
@@ -931,7 +940,10 @@ fn crash_step(
             lines.push(l);
         }
         let (_, process) = point.of(CrashKind::Process);
-        let gone: u64 = process.iter().map(|l| l.lost_keys - l.rolled_back_keys).sum();
+        let gone: u64 = process
+            .iter()
+            .map(|l| l.lost_keys - l.rolled_back_keys)
+            .sum();
         let critical_gone: u64 = process
             .iter()
             .zip(classes)
@@ -982,7 +994,11 @@ fn crash_step(
         let ks = s.inst.keyspace();
         step.gauges.push(Gauge {
             label: s.label.clone(),
-            used: if all_lost && any_lost { 0 } else { ks.used_memory() },
+            used: if all_lost && any_lost {
+                0
+            } else {
+                ks.used_memory()
+            },
             max: s.inst.config().maxmemory,
             keys: if all_lost && any_lost { 0 } else { ks.len() },
         });
