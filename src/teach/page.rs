@@ -78,9 +78,9 @@ pub fn lesson_page(tapes: &[Tape], intro: &str, moral: &str) -> Result<String, C
         for i in 0..t.steps.len() {
             let svg = step_svg(t, i)?;
             let svg = svg.replacen("<svg ", "<svg viewBox=\"0 0 1600 900\" ", 1);
-            let _ = write!(
+            let _ = writeln!(
                 h,
-                "<div class=\"frame\" data-v=\"{v}\" data-s=\"{i}\" hidden>{svg}</div>\n"
+                "<div class=\"frame\" data-v=\"{v}\" data-s=\"{i}\" hidden>{svg}</div>"
             );
         }
     }
