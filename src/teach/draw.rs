@@ -240,7 +240,7 @@ pub fn draw_step<DB: DrawingBackend>(
         .map_err(de)?;
         lx += 40 + 10 * label.len() as i32;
     }
-    let key = "pale: idle longer · thick outline: sampled · red: evicted";
+    let key = "pale: idle longer · thick outline: sampled · red: evicted or lost";
     root.draw_text(
         key,
         &font(17.0)
@@ -287,7 +287,7 @@ fn draw_grid<DB: DrawingBackend>(
         let (fill, ink) = if cell.evicted {
             (ALARM_BG, ALARM)
         } else if cell.lost {
-            (EMPTY, MUTED_INK)
+            (EMPTY, ALARM)
         } else {
             let f = fade(base, keep);
             let dark = u32::from(f.0) * 299 + u32::from(f.1) * 587 + u32::from(f.2) * 114 < 140_000;
@@ -327,10 +327,9 @@ fn draw_grid<DB: DrawingBackend>(
         if cell.lost {
             root.draw(&Rectangle::new(
                 [(cx0, cy0), (cx1, cy1)],
-                MUTED_INK.stroke_width(2),
+                ALARM.stroke_width(2),
             ))
             .map_err(de)?;
-            continue;
         }
         let mid = (cx0 + cx1) / 2;
         let label_px = if cw < 170 { 15.0 } else { 17.0 };
@@ -352,6 +351,8 @@ fn draw_grid<DB: DrawingBackend>(
             .map_err(de)?;
             let sub = if cell.evicted {
                 "evicted".to_string()
+            } else if cell.lost {
+                "gone".to_string()
             } else {
                 format!("idle {}s", cell.idle_ms / 1000)
             };

@@ -282,7 +282,9 @@ pub fn record(lesson: &Lesson, variant: &Variant) -> Tape {
         steps.push(step);
     }
     if let Some(at) = lesson.crash_at_ms {
-        steps.push(crash_step(lesson, variant, &ops, at, &mut sides, &classes));
+        let last = steps.last();
+        let crash = crash_step(last, lesson, variant, &ops, at, &mut sides, &classes);
+        steps.push(crash);
     }
     let summary = summarize(&sides, &classes, lesson);
     Tape {
@@ -848,6 +850,7 @@ pub fn gauge_text(g: &Gauge) -> String {
 /// persistence brings back is read from `crash::crash_ops` on the same
 /// commands.
 fn crash_step(
+    prev: Option<&Step>,
     lesson: &Lesson,
     variant: &Variant,
     ops: &[Op],
@@ -971,26 +974,24 @@ fn crash_step(
         gauges: Vec::new(),
         alarm: any_lost,
     };
-    for (region, s) in sides.iter().enumerate() {
-        let mut cells: Vec<Cell> = Vec::new();
-        for d in &s.inst.keyspace().dbs {
-            for e in d.iter() {
-                if let Some(&slot) = s.slot_of.get(&e.key) {
-                    cells.push(Cell {
-                        region,
-                        slot,
-                        name: String::new(),
-                        class: e.class as usize,
-                        idle_ms: at.saturating_sub(e.last_access_ms),
-                        touched: false,
-                        sampled: false,
-                        evicted: false,
-                        lost: all_lost && any_lost,
-                    });
-                }
-            }
-        }
-        step.cells.extend(cells);
+    // The keys of the last picture, gone or back.
+    let lost = all_lost && any_lost;
+    step.cells = prev
+        .map(|p| {
+            p.cells
+                .iter()
+                .filter(|c| !c.evicted)
+                .map(|c| Cell {
+                    idle_ms: c.idle_ms + at.saturating_sub(p.t_ms),
+                    touched: false,
+                    sampled: false,
+                    lost,
+                    ..c.clone()
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    for s in sides.iter() {
         let ks = s.inst.keyspace();
         step.gauges.push(Gauge {
             label: s.label.clone(),
