@@ -272,12 +272,34 @@ fn step_works_in_tmux() {
     };
     let first = wait_for("step 1 of");
     assert!(!first.contains("step 2 of"));
+    // A terminal gets colour (critical keys, cache keys).
+    let coloured = String::from_utf8_lossy(&tm(&["capture-pane", "-e", "-p"]).stdout).to_string();
+    assert!(
+        coloured.contains("\x1b["),
+        "no colour on a terminal:\n{coloured}"
+    );
     tm(&["send-keys", "Enter"]);
     let second = wait_for("step 2 of");
     assert!(second.contains("step 1 of"));
     tm(&["send-keys", "q", "Enter"]);
     wait_for("stopped after step 2");
     tm(&["kill-server"]);
+
+    // NO_COLOR turns it off, on a terminal too.
+    let cmd = format!(
+        "cd {} && NO_COLOR=1 {} demo 2 --step; sleep 30",
+        root().display(),
+        bin.display()
+    );
+    let started = tm(&["new-session", "-d", "-x", "200", "-y", "60", &cmd]);
+    assert!(started.status.success(), "tmux: {started:?}");
+    wait_for("step 1 of");
+    let plain = String::from_utf8_lossy(&tm(&["capture-pane", "-e", "-p"]).stdout).to_string();
+    tm(&["kill-server"]);
+    assert!(
+        !plain.contains("\x1b["),
+        "NO_COLOR still coloured:\n{plain}"
+    );
 }
 
 fn which(name: &str) -> Result<PathBuf, ()> {

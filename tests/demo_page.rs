@@ -10,7 +10,6 @@
 mod chromium;
 
 use assert_cmd::Command;
-use std::path::Path;
 
 /// Loads the page in an iframe, reads which frame and narration show,
 /// clicks Step, reads again, clicks the second variant, reads again.
@@ -130,5 +129,4 @@ fn the_lesson_page_steps_in_chromium_with_no_console_message() {
         "only {:.1}% of pixels are not white",
         ink * 100.0
     );
-    let _ = Path::new(&shot);
 }

@@ -59,3 +59,77 @@ impl PickTrace {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::model::testkit::set;
+    use crate::model::{AnyInstance, InstanceConfig, MemoryModel, PolicyKind};
+
+    /// 300 SETs of 100 bytes into room for about 40 keys.
+    fn ops() -> Vec<crate::op::Op> {
+        (0..300u32)
+            .map(|k| set(u64::from(k) * 50, k, 100, 0))
+            .collect()
+    }
+
+    fn instance(kind: PolicyKind) -> AnyInstance {
+        let cfg = InstanceConfig {
+            maxmemory: 4000,
+            memory_model: MemoryModel::Raw,
+            seed: 9,
+            ..InstanceConfig::default()
+        };
+        AnyInstance::new(kind, &cfg, 1)
+    }
+
+    #[test]
+    fn tracing_changes_nothing_the_instance_does() {
+        for kind in [
+            PolicyKind::AllKeysLru,
+            PolicyKind::AllKeysLfu,
+            PolicyKind::AllKeysRandom,
+            PolicyKind::ExactLru,
+        ] {
+            let (mut plain, mut traced) = (instance(kind), instance(kind));
+            traced.trace_picks();
+            plain.apply_all(&ops());
+            traced.apply_all(&ops());
+            let keys = |i: &AnyInstance| {
+                let mut k: Vec<u32> = i.keyspace().dbs[0].iter().map(|e| e.key).collect();
+                k.sort_unstable();
+                k
+            };
+            assert_eq!(keys(&plain), keys(&traced), "{kind}");
+            assert_eq!(
+                plain.metrics().classes[0].counters,
+                traced.metrics().classes[0].counters
+            );
+            let evictions = traced.take_traced_evictions();
+            assert_eq!(
+                evictions.len() as u64,
+                traced.metrics().classes[0].counters.evicted,
+                "{kind}: one record per eviction"
+            );
+            assert!(plain.take_traced_evictions().is_empty(), "off by default");
+        }
+    }
+
+    #[test]
+    fn a_sampled_eviction_records_its_sample_its_pool_and_its_victim() {
+        let mut i = instance(PolicyKind::AllKeysLru);
+        i.trace_picks();
+        i.apply_all(&ops());
+        let all = i.take_traced_evictions();
+        assert!(all.len() > 200);
+        for e in &all {
+            assert_eq!(e.sampled.len(), 5, "maxmemory-samples keys");
+            assert!(e.pool.len() <= 16);
+            // The victim came from the pool's best end; ghosts may sit above it.
+            assert!(e.pool.iter().any(|c| (c.db, c.key) == e.victim));
+            assert!(e.pool.windows(2).all(|w| w[0].score <= w[1].score));
+            // Every key is written once: an evicted key never comes back.
+            assert!(i.keyspace().find(e.victim.0, e.victim.1).is_none());
+        }
+        assert!(i.take_traced_evictions().is_empty(), "taken once");
+    }
+}

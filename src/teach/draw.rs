@@ -12,7 +12,7 @@ use super::tape::{gauge_text, Cell, Tape};
 use super::text::{wrap, Style};
 use crate::report::charts::frame::de;
 use crate::report::charts::style::{self, bold, font, INK, MUTED_INK};
-use crate::report::charts::{png_of, rgb_of, svg_of, ChartError, HEIGHT, WIDTH};
+use crate::report::charts::{png_of, rgb_of, svg_of, ChartError, WIDTH};
 use crate::sim::ClassInfo;
 
 /// Red of an eviction, a loss or a refusal.
@@ -117,7 +117,7 @@ pub fn draw_step<DB: DrawingBackend>(
     }
 
     // The narration.
-    let (nx, ny, nx1) = (960, 104, WIDTH as i32 - 24);
+    let (nx, ny) = (960, 104);
     let mut y = ny;
     let head = format!("{}  {}", clock_words(step.t_ms), step.headline);
     for l in wrap(&head, 44) {
@@ -169,7 +169,6 @@ pub fn draw_step<DB: DrawingBackend>(
         }
         y += 4;
     }
-    let _ = nx1;
 
     // Memory bars.
     let (bx0, bx1) = (32, 930);
@@ -249,7 +248,6 @@ pub fn draw_step<DB: DrawingBackend>(
         (WIDTH as i32 - 24, ly + 10),
     )
     .map_err(de)?;
-    let _ = HEIGHT;
     Ok(())
 }
 

@@ -249,7 +249,6 @@ pub fn record(lesson: &Lesson, variant: &Variant) -> Tape {
             &namer,
             &mut st,
             variant.policy,
-            &sides[target].inst,
             &sides[target].label,
         );
         // Keys gone without an eviction: their TTL passed.
@@ -286,7 +285,7 @@ pub fn record(lesson: &Lesson, variant: &Variant) -> Tape {
         let crash = crash_step(last, lesson, variant, &ops, at, &mut sides, &classes);
         steps.push(crash);
     }
-    let summary = summarize(&sides, &classes, lesson);
+    let summary = summarize(&sides, &classes);
     Tape {
         title: lesson.title.clone(),
         variant: variant.label.clone(),
@@ -414,7 +413,6 @@ fn describe(
     namer: &Namer,
     st: &mut State,
     policy: PolicyKind,
-    inst: &AnyInstance,
     side: &str,
 ) -> Step {
     let class = op.class as usize;
@@ -447,7 +445,10 @@ fn describe(
         _ => String::new(),
     };
     head.push(Style::Plain, intent);
-    let (verb, outcome) = command_words(op.cmd, reply, refused);
+    let (verb, mut outcome) = command_words(op.cmd, reply, refused);
+    if cv.kind == Kind::Session {
+        outcome = outcome.replace("the app writes it back", "the user logs in again");
+    }
     head.push(Style::Strong, format!("{verb} "));
     head.push(ks, name.clone());
     head.push(Style::Plain, outcome);
@@ -459,8 +460,7 @@ fn describe(
     let mut headline = format!("{verb} {name}{}", short_outcome(op.cmd, reply, refused));
 
     for t in traced {
-        let (vdb, victim) = t.victim;
-        let _ = vdb;
+        let (_, victim) = t.victim;
         let vname = st.name(victim, namer);
         let vclass = st.class(victim);
         let vstyle = key_style(classes, vclass);
@@ -614,7 +614,6 @@ fn describe(
             "    loud, not silent: the app knows, and nothing stored was thrown away",
         ));
     }
-    let _ = inst;
     Step {
         t_ms: now,
         headline,
@@ -1009,7 +1008,7 @@ fn crash_step(
 }
 
 /// What the whole run added up to.
-fn summarize(sides: &[Side], classes: &[ClassView], lesson: &Lesson) -> Vec<Line> {
+fn summarize(sides: &[Side], classes: &[ClassView]) -> Vec<Line> {
     let n = classes.len();
     let mut total = vec![Counters::default(); n];
     for s in sides {
@@ -1043,6 +1042,5 @@ fn summarize(sides: &[Side], classes: &[ClassView], lesson: &Lesson) -> Vec<Line
         );
     }
     lines.push(l);
-    let _ = lesson;
     lines
 }
