@@ -537,7 +537,16 @@ fn describe(
         l.push(vstyle, vname.clone());
         let (last, exp) = resident_before.get(&victim).copied().unwrap_or((now, 0));
         let mut facts = vec![format!("idle {}", secs(now.saturating_sub(last)))];
-        if exp != 0 && classes[vclass].critical {
+        // LFU and TTL choose by another score than idleness: say it first.
+        if matches!(
+            policy,
+            PolicyKind::AllKeysLfu | PolicyKind::VolatileLfu | PolicyKind::VolatileTtl
+        ) {
+            if let Some(c) = t.pool.iter().rev().find(|c| (c.db, c.key) == t.victim) {
+                facts.insert(0, score_words(policy, c.score, now));
+            }
+        }
+        if exp != 0 && classes[vclass].critical && policy != PolicyKind::VolatileTtl {
             facts.push(format!(
                 "TTL {} left",
                 fmt::duration_ms(exp.saturating_sub(now))
