@@ -237,12 +237,14 @@ fn step_works_in_tmux() {
         println!("SKIPPED: tmux not installed (apt-get install -y tmux)");
         return;
     };
-    let socket = format!("evictsim-test-{}", std::process::id());
+    // A server of our own (-L), on a socket per session: the second one
+    // must not meet the first one's server while it exits.
+    let socket = std::cell::RefCell::new(format!("evictsim-test-{}", std::process::id()));
     let bin = assert_cmd::cargo::cargo_bin("evictsim");
     let tm = |args: &[&str]| {
         std::process::Command::new(&tmux)
             .arg("-L")
-            .arg(&socket)
+            .arg(socket.borrow().as_str())
             .args(args)
             .env_remove("TMUX")
             .output()
@@ -286,6 +288,7 @@ fn step_works_in_tmux() {
     tm(&["kill-server"]);
 
     // NO_COLOR turns it off, on a terminal too.
+    socket.borrow_mut().push_str("-no-color");
     let cmd = format!(
         "cd {} && NO_COLOR=1 {} demo 2 --step; sleep 30",
         root().display(),

@@ -31,6 +31,9 @@ f.addEventListener('load', () => {
   out.back = look();
   d.querySelectorAll('.variant')[1].click();
   out.other = look();
+  // The narration sits beside the picture, not below a gap.
+  const said = [...d.querySelectorAll('#narration .say')].find(x => !x.hidden);
+  out.gap = Math.round(said.getBoundingClientRect().top - d.getElementById('picture').getBoundingClientRect().top);
   out.buttons = ['play', 'pause', 'step', 'back'].map(id => !!d.getElementById(id));
   out.external = d.querySelectorAll('script[src], link[href], img[src], iframe').length;
   document.getElementById('result').textContent = 'RESULT' + JSON.stringify(out) + 'END';
@@ -101,6 +104,8 @@ fn the_lesson_page_steps_in_chromium_with_no_console_message() {
     );
     assert_eq!(r["buttons"], serde_json::json!([true, true, true, true]));
     assert_eq!(r["external"], 0, "nothing loaded from outside");
+    let gap = r["gap"].as_i64().unwrap();
+    assert!(gap.abs() < 60, "the narration is {gap} px below the picture's top");
     let console: Vec<&str> = log
         .lines()
         .filter(|l| l.contains(":CONSOLE") && l.contains("lesson.html"))

@@ -123,17 +123,19 @@ h1{font-size:1.6em;margin:.2em 0}
 button{font:inherit;padding:.35em .9em;border:1px solid #888;border-radius:4px;background:#f6f6f6;cursor:pointer}
 button.on{background:#222;color:#fff;border-color:#222}
 .buttons button{margin-right:.3em}
+.variants{display:flex;flex-wrap:wrap;gap:.3em}
 #where{margin-left:.6em;color:#555}
 .main{display:flex;gap:1.2em;align-items:flex-start}
 #picture{flex:0 0 62%}
 #picture svg{width:100%;height:auto;border:1px solid #ddd}
-#narration{flex:1;font-family:ui-monospace,'DejaVu Sans Mono',monospace;font-size:.86em;white-space:pre-wrap;line-height:1.4}
+#narration{flex:1;font-family:ui-monospace,'DejaVu Sans Mono',monospace;font-size:.86em;line-height:1.4}
+#narration .l{white-space:pre-wrap}
 .settings{color:#555;font-family:system-ui,sans-serif;margin:0 0 .6em}
 .crit{color:#b34700;font-weight:700}.cache{color:#0063a0}.bad{color:#c62828;font-weight:700}
 .good{color:#1b7f3b}.dim{color:#666}.strong{font-weight:700}.sum{margin-top:.8em}
 ";
 
-const JS: &str = "
+const JS: &str = r"
 let v = 0, s = 0, timer = null;
 const frames = document.querySelectorAll('#picture .frame');
 const says = document.querySelectorAll('#narration .say');
@@ -142,7 +144,11 @@ function show() {
   says.forEach(f => { f.hidden = !(+f.dataset.v === v && +f.dataset.s === s); });
   document.querySelectorAll('.variant').forEach(b => b.classList.toggle('on', +b.dataset.v === v));
   document.getElementById('where').textContent = 'step ' + (s + 1) + ' of ' + STEPS[v];
+  history.replaceState(null, '', '#v' + v + '-s' + (s + 1));
 }
+// A step can be linked to: lesson.html#v1-s12 (variant 1, step 12).
+const m = /^#v(\d+)-s(\d+)$/.exec(location.hash);
+if (m && +m[1] < STEPS.length) { v = +m[1]; s = Math.max(0, Math.min(STEPS[v], +m[2]) - 1); }
 function go(d) { s = Math.max(0, Math.min(STEPS[v] - 1, s + d)); show(); }
 function pause() { if (timer) { clearInterval(timer); timer = null; } }
 document.getElementById('step').addEventListener('click', () => { pause(); go(1); });
