@@ -5,6 +5,7 @@
 
 use anyhow::{Context, Result};
 use clap::ValueEnum;
+use evictsim::cluster::SlotMap;
 use evictsim::model::{MemoryModel, PolicyKind};
 use evictsim::report::{self, Format};
 use evictsim::sim::{ClassInfo, RunResult};
@@ -192,14 +193,29 @@ impl ServerArgs {
     }
 }
 
-/// Reads a scenario and applies the command line's overrides.
+/// `--shards N`: a Redis Cluster of N shards with even slot ranges (clap
+/// value parser).
+pub fn shards(s: &str) -> Result<SlotMap, String> {
+    let n: usize = s
+        .trim()
+        .parse()
+        .map_err(|_| format!("expected a number of shards, e.g. 3 (got {s:?})"))?;
+    SlotMap::even(n).map_err(|e| e.to_string())
+}
+
+/// Reads a scenario and applies the command line's overrides (`cluster`
+/// replaces the scenario's `[instance] cluster`).
 pub fn scenario_with_overrides(
     path: &Path,
+    cluster: Option<SlotMap>,
     policies: &[PolicyKind],
     maxmemory: Option<u64>,
     seed: Option<u64>,
 ) -> Result<Scenario> {
-    let mut scenario = Scenario::from_path(path)?;
+    let mut scenario = match cluster {
+        Some(c) => Scenario::from_path_in_cluster(path, c)?,
+        None => Scenario::from_path(path)?,
+    };
     if !policies.is_empty() {
         scenario.policies = policies_or(policies, &[]);
     }

@@ -10,6 +10,7 @@ use hdrhistogram::Histogram;
 use serde::ser::SerializeMap;
 use serde::{Serialize, Serializer};
 
+use super::cluster::{ClusterSummary, ShardSummary};
 use super::summary::Summary;
 use super::{Exporter, ReportError};
 use crate::metrics::{ClassMetrics, Counters, Metrics};
@@ -25,6 +26,7 @@ pub struct JsonExporter;
 impl Exporter for JsonExporter {
     fn serialize(&self, r: &RunResult) -> Result<Vec<u8>, ReportError> {
         let summary = Summary::new(r);
+        let cluster = ClusterSummary::new(r, &summary);
         let name = |i: Option<usize>| i.and_then(|i| r.results.get(i)).map(|p| p.policy.name());
         let doc = JsonRun {
             scenario: &r.scenario,
@@ -48,11 +50,13 @@ impl Exporter for JsonExporter {
                 safest: name(summary.verdict.safest),
                 worst: name(summary.verdict.worst),
             },
+            cluster: cluster.as_ref().and_then(|c| JsonCluster::new(r, c)),
             results: r
                 .results
                 .iter()
                 .zip(&summary.policies)
-                .map(|(run, s)| JsonPolicy {
+                .enumerate()
+                .map(|(i, (run, s))| JsonPolicy {
                     policy: run.policy.name(),
                     reference: run.policy.is_reference(),
                     peak_used_memory: run.metrics.peak_used_memory,
@@ -62,6 +66,8 @@ impl Exporter for JsonExporter {
                     },
                     totals: s.totals,
                     critical_totals: s.critical_totals,
+                    shards: cluster.as_ref().and_then(|c| JsonShard::all(r, c, i)),
+                    hottest_shard: cluster.as_ref().and_then(|c| c.hottest.get(i).copied()),
                 })
                 .collect(),
         };
@@ -83,7 +89,105 @@ struct JsonRun<'a> {
     simulated_ms: u64,
     unbounded_peak_memory: u64,
     verdict: JsonVerdict,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    cluster: Option<JsonCluster>,
     results: Vec<JsonPolicy<'a>>,
+}
+
+/// A Redis Cluster's slots and what each shard received.
+#[derive(Serialize)]
+struct JsonCluster {
+    shards: usize,
+    /// `[from, to, shard]`, inclusive, in slot order.
+    slots: Vec<[u64; 3]>,
+    /// The hottest shard under `hottest_under` (the worst policy, else the
+    /// first).
+    hottest_shard: Option<usize>,
+    hottest_under: Option<&'static str>,
+    layout: Vec<JsonShardLayout>,
+}
+
+#[derive(Serialize)]
+struct JsonShardLayout {
+    shard: usize,
+    slot_count: u32,
+    keys: u64,
+    ops: u64,
+    unbounded_peak_memory: u64,
+}
+
+impl JsonCluster {
+    fn new(r: &RunResult, c: &ClusterSummary) -> Option<Self> {
+        let run = r.cluster.as_ref()?;
+        let under = c.shown;
+        Some(JsonCluster {
+            shards: c.shards,
+            slots: run
+                .slots
+                .ranges()
+                .iter()
+                .map(|s| [u64::from(s.from), u64::from(s.to), u64::from(s.shard)])
+                .collect(),
+            hottest_shard: under.and_then(|i| c.hottest.get(i).copied()),
+            hottest_under: under
+                .and_then(|i| r.results.get(i))
+                .map(|p| p.policy.name()),
+            layout: c
+                .policies
+                .first()
+                .map(|shards| {
+                    shards
+                        .iter()
+                        .map(|sh: &ShardSummary| JsonShardLayout {
+                            shard: sh.shard,
+                            slot_count: sh.slots,
+                            keys: sh.keys,
+                            ops: sh.ops,
+                            unbounded_peak_memory: sh.unbounded_peak_memory,
+                        })
+                        .collect()
+                })
+                .unwrap_or_default(),
+        })
+    }
+}
+
+/// One shard under one policy.
+#[derive(Serialize)]
+struct JsonShard<'a> {
+    shard: usize,
+    peak_used_memory: u64,
+    critical_keys_evicted: u64,
+    lost_critical_reads: u64,
+    classes: JsonClasses<'a>,
+    totals: Counters,
+    critical_totals: Counters,
+}
+
+impl<'a> JsonShard<'a> {
+    /// The shards under the policy at `policy`.
+    fn all(r: &'a RunResult, c: &ClusterSummary, policy: usize) -> Option<Vec<Self>> {
+        let metrics = r.cluster.as_ref()?.results.get(policy)?;
+        let shards = c.policies.get(policy)?;
+        Some(
+            shards
+                .iter()
+                .zip(metrics)
+                .map(|(sh, m)| JsonShard {
+                    shard: sh.shard,
+                    peak_used_memory: sh.summary.peak_used_memory,
+                    critical_keys_evicted: sh.summary.critical_keys_evicted,
+                    lost_critical_reads: sh.summary.lost_critical_reads,
+                    classes: JsonClasses {
+                        infos: &r.classes,
+                        metrics: m,
+                    },
+                    totals: sh.summary.totals,
+                    critical_totals: sh.summary.critical_totals,
+                })
+                .collect(),
+        )
+    }
 }
 
 /// Where the operations came from; a trace's reading in full.
@@ -199,6 +303,11 @@ struct JsonPolicy<'a> {
     classes: JsonClasses<'a>,
     totals: Counters,
     critical_totals: Counters,
+    /// Per shard, for a cluster.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    shards: Option<Vec<JsonShard<'a>>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    hottest_shard: Option<usize>,
 }
 
 /// The classes as a JSON object in the scenario's order (a map type would

@@ -10,6 +10,7 @@
 
 mod atomic;
 pub mod charts;
+mod cluster;
 pub mod crash;
 mod csv;
 mod dir;
@@ -29,6 +30,7 @@ use std::str::FromStr;
 use crate::sim::RunResult;
 
 pub use atomic::write_atomic;
+pub use cluster::{ClusterSummary, ShardSummary};
 pub use csv::CsvExporter;
 pub use dir::{write_dir, WriteError};
 pub use html::HtmlExporter;
@@ -184,6 +186,7 @@ mod tests {
             unbounded_memory: Vec::new(),
             source: Default::default(),
             instance: Default::default(),
+            cluster: None,
         };
         for &f in Format::ALL {
             let out = export(f, &r).unwrap();

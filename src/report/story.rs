@@ -10,7 +10,10 @@
 
 use hdrhistogram::Histogram;
 
+mod cluster;
+
 use super::charts::{all_charts, Chart};
+use super::cluster::ClusterSummary;
 use super::doc::{b, c, t, Block, Document, Row, Span, Table, Tone};
 use super::fmt::{bytes, duration_ms, percent, plural, thousands};
 use super::summary::{PolicySummary, Summary};
@@ -26,6 +29,9 @@ pub(crate) fn document(r: &RunResult, s: &Summary) -> Document {
     blocks.extend(verdict(r, s));
     blocks.extend(question(r));
     blocks.extend(policy_table(r, s));
+    if let Some(cs) = ClusterSummary::new(r, s) {
+        blocks.extend(cluster::section(r, s, &cs));
+    }
     blocks.extend(class_table(r));
     blocks.extend(databases(r));
     blocks.extend(charts(r));
@@ -38,8 +44,13 @@ pub(crate) fn document(r: &RunResult, s: &Summary) -> Document {
 
 fn run_line(r: &RunResult) -> String {
     format!(
-        "maxmemory {} · {} {} over {} of simulated time · seed {} · {} {} compared",
+        "{}maxmemory {}{} · {} {} over {} of simulated time · seed {} · {} {} compared",
+        r.cluster.as_ref().map_or(String::new(), |c| {
+            let n = c.slots.shards() as u64;
+            format!("{n} {} · ", plural(n, "shard", "shards"))
+        }),
         maxmemory(r.maxmemory_bytes),
+        per_shard(r),
         thousands(r.ops),
         plural(r.ops, "operation", "operations"),
         duration_ms(r.simulated_ms),
@@ -47,6 +58,15 @@ fn run_line(r: &RunResult) -> String {
         r.results.len(),
         plural(r.results.len() as u64, "policy", "policies"),
     )
+}
+
+/// " per shard" for a cluster's memory figures, else nothing.
+fn per_shard(r: &RunResult) -> &'static str {
+    if r.cluster.is_some() {
+        " per shard"
+    } else {
+        ""
+    }
 }
 
 fn maxmemory(n: u64) -> String {
@@ -244,8 +264,9 @@ fn danger(r: &RunResult, s: &Summary) -> Vec<Block> {
             para(vec![
                 b(lead),
                 t(format!(
-                    " under this workload at maxmemory {}:",
-                    maxmemory(r.maxmemory_bytes)
+                    " under this workload at maxmemory {}{}:",
+                    maxmemory(r.maxmemory_bytes),
+                    per_shard(r)
                 )),
             ]),
             Block::List {
@@ -400,6 +421,25 @@ fn memory(r: &RunResult) -> Block {
                 bytes(need)
             )),
         ]
+    } else if need > max && r.cluster.is_some() {
+        vec![
+            b(format!(
+                "Memory to lose nothing: {} per shard.",
+                bytes(need)
+            )),
+            t(format!(
+                " With no limit, the fullest shard peaks at {} of used memory; maxmemory is {} \
+                 per shard, {} ({}) short. With maxmemory of at least {} on every shard, no \
+                 policy would evict or refuse anything in this run; the shards' needs are in \
+                 the Shards section. Each host needs headroom above it for fragmentation and \
+                 for the fork of an AOF rewrite or RDB snapshot.",
+                bytes(need),
+                bytes(max),
+                bytes(need - max),
+                percent(need - max, max),
+                bytes(need),
+            )),
+        ]
     } else if need > max {
         vec![
             b(format!("Memory to lose nothing: {}.", bytes(need))),
@@ -419,10 +459,15 @@ fn memory(r: &RunResult) -> Block {
         vec![
             b("Memory:"),
             t(format!(
-                " with no limit this workload peaks at {} of used memory, within \
-                 maxmemory {}.",
+                " with no limit {} peaks at {} of used memory, within maxmemory {}{}.",
+                if r.cluster.is_some() {
+                    "the fullest shard"
+                } else {
+                    "this workload"
+                },
                 bytes(need),
-                bytes(max)
+                bytes(max),
+                per_shard(r),
             )),
         ]
     };
@@ -493,8 +538,9 @@ fn question(r: &RunResult) -> Vec<Block> {
     ];
     if r.unbounded_peak_memory > 0 {
         store.push(t(format!(
-            ", and maxmemory of at least {} so that writes are not refused",
-            bytes(r.unbounded_peak_memory)
+            ", and maxmemory of at least {}{} so that writes are not refused",
+            bytes(r.unbounded_peak_memory),
+            per_shard(r)
         )));
     }
     store.push(t("."));
@@ -528,6 +574,20 @@ fn question(r: &RunResult) -> Vec<Block> {
         ordered: true,
         items,
     });
+    if r.cluster.is_some() {
+        out.push(para(vec![
+            b("A cluster has no other database."),
+            t(" A Redis Cluster has only database 0 and refuses "),
+            c("SELECT"),
+            t(
+                ": a store apart from the cache is a cluster (or an instance) of its own, \
+                 with its own ",
+            ),
+            c("maxmemory-policy"),
+            t("."),
+        ]));
+        return out;
+    }
     out.push(para(vec![
         b("Logical databases don't help."),
         t(" Moving the critical keys to another database ("),
@@ -867,10 +927,14 @@ fn charts(r: &RunResult) -> Vec<Block> {
         out.push(para(vec![t("No chart has data in this run.")]));
     }
     for (n, chart) in charts.into_iter().enumerate() {
-        out.push(para(vec![
-            b(format!("Figure {}.", n + 1)),
-            t(format!(" {}", caption(chart))),
-        ]));
+        let mut words = format!(" {}", caption(chart));
+        if chart == Chart::MemoryOverTime && r.cluster.is_some() {
+            words.push_str(
+                " In a cluster, each line is the fullest shard's memory at each moment, \
+                 against the maxmemory of one shard.",
+            );
+        }
+        out.push(para(vec![b(format!("Figure {}.", n + 1)), t(words)]));
         out.push(Block::Chart(chart));
     }
     out
@@ -901,15 +965,21 @@ fn shell_word(s: &str) -> String {
 /// The command that reruns this report, if a command can.
 pub(crate) fn command(r: &RunResult) -> Option<String> {
     let inst = &r.instance;
+    // An explicit slot map can only come from the scenario file, which the
+    // command reads again; an even one may have come from --shards.
+    let shards = match r.cluster.as_ref().filter(|c| c.slots.is_even()) {
+        Some(c) => format!(" --shards {}", c.slots.shards()),
+        None => String::new(),
+    };
     let mut cmd = match &r.source {
         Provenance::Library => return None,
         Provenance::Scenario { path } => format!(
-            "evictsim run {} --seed {} --maxmemory {}",
+            "evictsim run {} --seed {} --maxmemory {}{shards}",
             shell_word(path),
             r.seed,
             redis_size(r.maxmemory_bytes),
         ),
-        Provenance::Trace(tp) => trace_command(tp, inst, r.seed),
+        Provenance::Trace(tp) => trace_command(tp, inst, r.seed, &shards),
     };
     for run in &r.results {
         cmd.push_str(" --policy ");
@@ -918,9 +988,9 @@ pub(crate) fn command(r: &RunResult) -> Option<String> {
     Some(cmd)
 }
 
-fn trace_command(tp: &TraceProvenance, inst: &InstanceConfig, seed: u64) -> String {
+fn trace_command(tp: &TraceProvenance, inst: &InstanceConfig, seed: u64, shards: &str) -> String {
     let mut cmd = format!(
-        "evictsim replay {} --trace-format {} --maxmemory {}",
+        "evictsim replay {} --trace-format {} --maxmemory {}{shards}",
         shell_word(&tp.path),
         tp.format,
         redis_size(tp.maxmemory),
@@ -986,9 +1056,10 @@ fn settings(r: &RunResult) -> Vec<Block> {
         maxmemory(0)
     } else {
         format!(
-            "{} ({} bytes)",
+            "{} ({} bytes){}",
             bytes(r.maxmemory_bytes),
-            thousands(r.maxmemory_bytes)
+            thousands(r.maxmemory_bytes),
+            per_shard(r)
         )
     };
     let inst = &r.instance;
@@ -1005,6 +1076,23 @@ fn settings(r: &RunResult) -> Vec<Block> {
         row("seed", vec![t(r.seed.to_string())]),
         row("maxmemory", vec![t(mm)]),
     ];
+    if let Some(cl) = &r.cluster {
+        let n = cl.slots.shards() as u64;
+        let ranges: Vec<String> = cl
+            .slots
+            .ranges()
+            .iter()
+            .map(|sr| format!("{sr} on {}", sr.shard))
+            .collect();
+        rows.push(row(
+            "cluster",
+            vec![t(format!(
+                "{n} {}; slots {}",
+                plural(n, "shard", "shards"),
+                ranges.join(", ")
+            ))],
+        ));
+    }
     if let Some(tp) = r.source.trace() {
         if let Some(rate) = tp.sample_rate {
             rows.push(row(
@@ -1059,7 +1147,15 @@ fn settings(r: &RunResult) -> Vec<Block> {
         row("key classes", or_none(classes)),
         row(
             "peak used memory with no limit",
-            vec![t(bytes(r.unbounded_peak_memory))],
+            vec![t(format!(
+                "{}{}",
+                bytes(r.unbounded_peak_memory),
+                if r.cluster.is_some() {
+                    " (the fullest shard)"
+                } else {
+                    ""
+                }
+            ))],
         ),
         row("evictsim version", vec![t(env!("CARGO_PKG_VERSION"))]),
     ]);

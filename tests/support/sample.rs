@@ -134,6 +134,7 @@ pub fn sample() -> RunResult {
             maxmemory: 64 << 20,
             ..Default::default()
         },
+        cluster: None,
     }
 }
 
@@ -247,5 +248,6 @@ pub fn rich(policies: &[PolicyKind]) -> RunResult {
             maxmemory,
             ..Default::default()
         },
+        cluster: None,
     }
 }

@@ -178,6 +178,7 @@ mod tests {
             unbounded_memory: Vec::new(),
             source: Default::default(),
             instance: Default::default(),
+            cluster: None,
         }
     }
 
