@@ -7,7 +7,8 @@
 //! their workload generator) produces [`op::Op`]s with interned keys; [`sim`]
 //! feeds the same stream to one [`model::Instance`] per policy; each instance
 //! counts into [`metrics`]; [`report`] turns the counts into tables, JSON,
-//! CSV and charts. The model never reads files or prints.
+//! CSV and charts. [`sweep`] replays one workload at many `maxmemory`
+//! sizes to plan capacity. The model never reads files or prints.
 //!
 //! # Memory cost of the simulator
 //!
@@ -62,6 +63,7 @@ pub mod report;
 pub mod shards;
 pub mod sim;
 pub mod source;
+pub mod sweep;
 pub mod trace;
 pub mod units;
 pub mod validate;
