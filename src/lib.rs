@@ -7,9 +7,11 @@
 //! their workload generator) produces [`op::Op`]s with interned keys; [`sim`]
 //! feeds the same stream to one [`model::Instance`] per policy; each instance
 //! counts into [`metrics`]; [`report`] turns the counts into tables, JSON,
-//! CSV and charts. The model never reads files or prints. For a Redis
-//! Cluster, [`cluster`] maps each key to its hash slot and shard once, and
-//! [`sim::simulate_cluster`] runs one instance per policy and shard.
+//! CSV and charts. [`sweep`] replays one workload at many `maxmemory`
+//! sizes to plan capacity. The model never reads files or prints. For a
+//! Redis Cluster, [`cluster`] maps each key to its hash slot and shard
+//! once, and [`sim::simulate_cluster`] runs one instance per policy and
+//! shard.
 //!
 //! # Memory cost of the simulator
 //!
@@ -69,6 +71,7 @@ pub mod shards;
 pub mod sim;
 pub mod source;
 pub mod split;
+pub mod sweep;
 pub mod trace;
 pub mod units;
 pub mod validate;

@@ -1,6 +1,9 @@
 //! Runs one stream of operations through one simulated instance per policy
 //! and gathers what each counted; for a Redis Cluster, one instance per
-//! policy and shard, each fed the operations on its shard's keys.
+//! policy and shard, each fed the operations on its shard's keys;
+//! [`simulate_one`] replays operations held in memory through a single
+//! policy's instance, exactly as [`simulate`] would, for callers (a sweep)
+//! that parallelise over runs instead of policies.
 
 use crate::cluster::{KeySlots, ShardTable, SlotMap};
 use crate::metrics::Metrics;
@@ -140,7 +143,7 @@ pub fn simulate(
         instances.par_iter_mut().for_each(|i| i.apply_all(&batch));
         progress(count, last_t);
     }
-    let end = spec.duration_ms.max(last_t);
+    let end = end_ms(spec, last_t);
     instances.par_iter_mut().for_each(|i| i.advance(end));
     let unbounded = instances.pop().expect("the unbounded instance was pushed");
     RunResult {
@@ -306,4 +309,26 @@ where
             results: per_policy,
         }),
     }
+}
+
+/// Replays `ops` through one instance of `policy` configured by `spec`
+/// (its `policies` are not read), in the same batches and up to the same end
+/// of the clock as [`simulate`]: the result equals that policy's entry in
+/// [`simulate`]'s, without the instance with no `maxmemory` beside it.
+pub fn simulate_one(spec: &RunSpec, policy: PolicyKind, ops: &[Op]) -> PolicyRun {
+    let mut instance = AnyInstance::new(policy, &spec.instance, spec.classes.len());
+    for batch in ops.chunks(BATCH) {
+        instance.apply_all(batch);
+    }
+    instance.advance(end_ms(spec, ops.last().map_or(0, |o| o.t_ms)));
+    PolicyRun {
+        policy,
+        metrics: instance.into_metrics(),
+    }
+}
+
+/// Where a run's clock stops: the spec's duration, or the last operation if
+/// the stream runs longer.
+fn end_ms(spec: &RunSpec, last_t: u64) -> u64 {
+    spec.duration_ms.max(last_t)
 }

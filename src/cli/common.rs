@@ -275,6 +275,34 @@ impl Progress {
         ));
     }
 
+    /// A bar over points of work (a sweep's runs) labelled `what`, whose
+    /// total may grow as more work is planned.
+    pub fn points(what: &str, quiet: bool) -> Progress {
+        let started = Instant::now();
+        if quiet || !std::io::stderr().is_terminal() {
+            return Progress {
+                bar: ProgressBar::hidden(),
+                started,
+            };
+        }
+        let bar = ProgressBar::with_draw_target(Some(0), ProgressDrawTarget::stderr());
+        bar.set_style(
+            ProgressStyle::with_template(&format!(
+                "{{spinner}} {what} {{bar:30}} {{pos}}/{{len}} runs  {{elapsed}}  eta {{eta}}"
+            ))
+            .expect("static template")
+            .progress_chars("=> "),
+        );
+        bar.enable_steady_tick(std::time::Duration::from_millis(200));
+        Progress { bar, started }
+    }
+
+    /// Reports `done` points out of `planned` (callable from any thread).
+    pub fn points_done(&self, done: u64, planned: u64) {
+        self.bar.set_length(planned);
+        self.bar.set_position(done);
+    }
+
     /// Removes the display.
     pub fn finish(self) {
         self.bar.finish_and_clear();
@@ -330,4 +358,17 @@ pub fn trace_summary(file: &str, stats: &TraceStats, classes: &[ClassInfo]) -> S
         s += &table;
     }
     s
+}
+
+/// The trace's file name without its compression and format extensions.
+pub fn trace_stem(path: &Path) -> String {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "trace".into());
+    let mut stem = name.as_str();
+    for ext in [".gz", ".zst", ".csv", ".log", ".txt"] {
+        stem = stem.strip_suffix(ext).unwrap_or(stem);
+    }
+    stem.to_string()
 }

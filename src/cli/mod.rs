@@ -13,6 +13,7 @@ mod policies;
 mod replay;
 mod run;
 mod split;
+mod sweep;
 mod validate;
 
 use anyhow::Result;
@@ -29,6 +30,8 @@ Examples:
       --class sessions='session:*' --critical sessions
   evictsim replay w01.oracleGeneral.zst --trace-format oracle-general
       --maxmemory 1gb --read-through --memory-model raw --sample-rate 0.1
+  evictsim sweep scenarios/seed-blog.toml --maxmemory 16mb..160mb --steps 20 --find-safe
+      every policy at 20 sizes, and the smallest maxmemory at which each loses nothing
   evictsim check scenarios/*.toml
   evictsim policies
   evictsim validate tests/fixtures/tiny.toml -p allkeys-lru -p noeviction
@@ -56,6 +59,10 @@ enum Command {
     /// libCacheSim oracleGeneral) under each policy.
     #[command(after_help = replay::EXAMPLES)]
     Replay(replay::Args),
+    /// Run a scenario or a trace at every maxmemory of a range under each
+    /// policy, and find the smallest size at which nothing critical is lost.
+    #[command(after_help = sweep::EXAMPLES)]
+    Sweep(sweep::Args),
     /// Validate scenario files without running them.
     Check(check::Args),
     /// List the policies evictsim models and when each is right.
@@ -88,6 +95,7 @@ impl Cli {
         match self.command {
             Command::Run(a) => run::exec(a),
             Command::Replay(a) => replay::exec(a),
+            Command::Sweep(a) => sweep::exec(a),
             Command::Check(a) => check::exec(a),
             Command::Policies => policies::exec(),
             Command::Validate(a) => validate::exec(a),

@@ -11,7 +11,7 @@ use evictsim::report;
 use evictsim::shards::{Sampled, SpatialSample};
 use evictsim::sim::{self, RunSpec};
 use evictsim::trace::{TraceFormat, TraceOptions, TraceReader};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 pub const EXAMPLES: &str = "\
 Examples:
@@ -84,7 +84,7 @@ pub struct Args {
 pub fn exec(args: Args) -> Result<i32> {
     let output = args
         .output
-        .output(|| PathBuf::from("reports").join(trace_stem(&args.trace)));
+        .output(|| PathBuf::from("reports").join(common::trace_stem(&args.trace)));
     let mut opts = TraceOptions::new(args.trace_format);
     opts.classes = args.class_args.rules()?;
     opts.read_through = args.read_through;
@@ -155,17 +155,4 @@ pub fn exec(args: Args) -> Result<i32> {
     result.source = Provenance::Trace(provenance.with_stats(&stats));
     common::finish(&result, &output)?;
     Ok(0)
-}
-
-/// The trace's file name without its compression and format extensions.
-fn trace_stem(path: &Path) -> String {
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "trace".into());
-    let mut stem = name.as_str();
-    for ext in [".gz", ".zst", ".csv", ".log", ".txt"] {
-        stem = stem.strip_suffix(ext).unwrap_or(stem);
-    }
-    stem.to_string()
 }

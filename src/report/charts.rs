@@ -16,6 +16,7 @@ mod loss;
 mod memory;
 mod rate;
 pub(crate) mod style;
+pub mod sweep;
 
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -170,13 +171,18 @@ pub(crate) fn png_of(
         draw(&root)?;
         root.present().map_err(frame::de)?;
     }
+    encode_png(&pixels)
+}
+
+/// Encodes [`WIDTH`]x[`HEIGHT`] RGB pixels as PNG.
+fn encode_png(pixels: &[u8]) -> Result<Vec<u8>, ChartError> {
     let mut png_bytes = Vec::new();
     {
         let mut enc = png::Encoder::new(&mut png_bytes, WIDTH, HEIGHT);
         enc.set_color(png::ColorType::Rgb);
         enc.set_depth(png::BitDepth::Eight);
         let mut writer = enc.write_header()?;
-        writer.write_image_data(&pixels)?;
+        writer.write_image_data(pixels)?;
         writer.finish()?;
     }
     Ok(png_bytes)

@@ -14,7 +14,7 @@ use super::cluster::{ClusterSummary, ShardSummary};
 use super::summary::Summary;
 use super::{Exporter, ReportError};
 use crate::metrics::{ClassMetrics, Counters, Metrics};
-use crate::model::MemoryModel;
+use crate::model::{InstanceConfig, MemoryModel};
 use crate::provenance::Provenance;
 use crate::sim::{ClassInfo, RunResult};
 use crate::trace::Understood;
@@ -30,17 +30,9 @@ impl Exporter for JsonExporter {
         let name = |i: Option<usize>| i.and_then(|i| r.results.get(i)).map(|p| p.policy.name());
         let doc = JsonRun {
             scenario: &r.scenario,
-            source: JsonSource::new(r),
+            source: JsonSource::new(&r.source, &r.classes),
             command: super::story::command(r),
-            instance: JsonInstance {
-                memory_model: match r.instance.memory_model {
-                    MemoryModel::Redis => "redis",
-                    MemoryModel::Raw => "raw",
-                },
-                samples: r.instance.samples,
-                lfu_log_factor: r.instance.lfu_log_factor,
-                lfu_decay_time: r.instance.lfu_decay_time,
-            },
+            instance: JsonInstance::new(&r.instance),
             seed: r.seed,
             maxmemory_bytes: r.maxmemory_bytes,
             ops: r.ops,
@@ -192,7 +184,7 @@ impl<'a> JsonShard<'a> {
 
 /// Where the operations came from; a trace's reading in full.
 #[derive(Serialize)]
-struct JsonSource<'a> {
+pub(crate) struct JsonSource<'a> {
     kind: &'static str,
     #[serde(skip_serializing_if = "Option::is_none")]
     path: Option<&'a str>,
@@ -237,8 +229,9 @@ impl Serialize for JsonUnderstood<'_> {
 }
 
 impl<'a> JsonSource<'a> {
-    fn new(r: &'a RunResult) -> Self {
-        match &r.source {
+    /// The source of a run (or a sweep) over `classes`.
+    pub(crate) fn new(source: &'a Provenance, classes: &'a [ClassInfo]) -> Self {
+        match source {
             Provenance::Library => JsonSource {
                 kind: "library",
                 path: None,
@@ -270,7 +263,7 @@ impl<'a> JsonSource<'a> {
                     rejected: t.rejected,
                     not_modelled: t.not_modelled,
                     understood: JsonUnderstood {
-                        infos: &r.classes,
+                        infos: classes,
                         understood: &t.understood,
                     },
                 }),
@@ -281,11 +274,26 @@ impl<'a> JsonSource<'a> {
 
 /// The instance settings besides `maxmemory`.
 #[derive(Serialize)]
-struct JsonInstance {
+pub(crate) struct JsonInstance {
     memory_model: &'static str,
     samples: u32,
     lfu_log_factor: u32,
     lfu_decay_time: u32,
+}
+
+impl JsonInstance {
+    /// The settings of `inst` the JSON reports.
+    pub(crate) fn new(inst: &InstanceConfig) -> Self {
+        JsonInstance {
+            memory_model: match inst.memory_model {
+                MemoryModel::Redis => "redis",
+                MemoryModel::Raw => "raw",
+            },
+            samples: inst.samples,
+            lfu_log_factor: inst.lfu_log_factor,
+            lfu_decay_time: inst.lfu_decay_time,
+        }
+    }
 }
 
 #[derive(Serialize)]

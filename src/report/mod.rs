@@ -4,6 +4,8 @@
 //! [`write_atomic`] so a report file is either the old one or the complete
 //! new one, never half of it, and [`write_dir`] for a whole report directory.
 //!
+//! A sweep (one workload at many sizes) has its own reports in [`sweep`].
+//!
 //! Exporters only read what the run counted; the numbers they share come
 //! from [`Summary`], computed once per export. Markdown and HTML share their
 //! words too: both render one document built by `story`.
@@ -22,6 +24,7 @@ mod markdown;
 pub mod split;
 mod story;
 mod summary;
+pub mod sweep;
 mod table;
 pub mod understood;
 
@@ -37,6 +40,7 @@ pub use html::HtmlExporter;
 pub use json::JsonExporter;
 pub use markdown::MarkdownExporter;
 pub use summary::{HitRatio, PolicySummary, Summary, Verdict};
+pub use sweep::{export_sweep, write_sweep_dir, SweepFormat};
 pub use table::TableExporter;
 
 /// Declares the report formats once: each line gives the variant, the name
@@ -131,6 +135,14 @@ pub enum ReportError {
     Chart {
         /// The chart.
         chart: charts::Chart,
+        /// Why.
+        source: charts::ChartError,
+    },
+    /// A sweep's chart could not be rendered; no file was touched.
+    #[error("cannot render the {chart} chart")]
+    SweepChart {
+        /// The chart's file name stem.
+        chart: &'static str,
         /// Why.
         source: charts::ChartError,
     },

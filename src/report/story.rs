@@ -19,7 +19,7 @@ use super::fmt::{bytes, duration_ms, percent, plural, thousands};
 use super::summary::{PolicySummary, Summary};
 use super::understood;
 use crate::metrics::Counters;
-use crate::model::{InstanceConfig, MemoryModel};
+use crate::model::{InstanceConfig, MemoryModel, PolicyKind};
 use crate::provenance::{Provenance, TraceProvenance};
 use crate::sim::{ClassInfo, RunResult};
 
@@ -429,9 +429,10 @@ fn memory(r: &RunResult) -> Block {
             )),
             t(format!(
                 " With no limit, the fullest shard peaks at {} of used memory; maxmemory is {} \
-                 per shard, {} ({}) short. With maxmemory of at least {} on every shard, no \
-                 policy would evict or refuse anything in this run; the shards' needs are in \
-                 the Shards section. Each host needs headroom above it for fragmentation and \
+                 per shard, {} ({}) short. Somewhat above {} on every shard (the peak leaves \
+                 out each command's own arguments, which the eviction check counts) no policy \
+                 would evict or refuse anything in this run; `evictsim sweep --find-safe` \
+                 finds the size. The shards' needs are in the Shards section. Each host needs headroom above it for fragmentation and \
                  for the fork of an AOF rewrite or RDB snapshot.",
                 bytes(need),
                 bytes(max),
@@ -445,8 +446,9 @@ fn memory(r: &RunResult) -> Block {
             b(format!("Memory to lose nothing: {}.", bytes(need))),
             t(format!(
                 " With no limit, this workload peaks at {} of used memory; maxmemory is {}, \
-                 {} ({}) short. With maxmemory of at least {}, no policy would evict or \
-                 refuse anything in this run. The host needs headroom above it for \
+                 {} ({}) short. Somewhat above {} (the peak leaves out each command's \
+                 own arguments, which the eviction check counts) no policy would evict or \
+                 refuse anything in this run; `evictsim sweep --find-safe` finds the size. The host needs headroom above it for \
                  fragmentation and for the fork of an AOF rewrite or RDB snapshot.",
                 bytes(need),
                 bytes(max),
@@ -941,7 +943,7 @@ fn charts(r: &RunResult) -> Vec<Block> {
 }
 
 /// `maxmemory` as Redis's units spell it when exact (`64mb`), else in bytes.
-fn redis_size(n: u64) -> String {
+pub(crate) fn redis_size(n: u64) -> String {
     const UNITS: [(u64, &str); 3] = [(1 << 30, "gb"), (1 << 20, "mb"), (1 << 10, "kb")];
     UNITS
         .iter()
@@ -953,7 +955,7 @@ fn redis_size(n: u64) -> String {
 }
 
 /// Quotes a word for a POSIX shell when it needs it.
-fn shell_word(s: &str) -> String {
+pub(crate) fn shell_word(s: &str) -> String {
     let plain = |ch: char| ch.is_ascii_alphanumeric() || "_./:@%+=,-".contains(ch);
     if !s.is_empty() && s.chars().all(plain) {
         s.to_string()
@@ -964,37 +966,68 @@ fn shell_word(s: &str) -> String {
 
 /// The command that reruns this report, if a command can.
 pub(crate) fn command(r: &RunResult) -> Option<String> {
-    let inst = &r.instance;
     // An explicit slot map can only come from the scenario file, which the
     // command reads again; an even one may have come from --shards.
     let shards = match r.cluster.as_ref().filter(|c| c.slots.is_even()) {
         Some(c) => format!(" --shards {}", c.slots.shards()),
         None => String::new(),
     };
-    let mut cmd = match &r.source {
+    // A trace's command asks for the size the user asked for (a sampled
+    // run's instance has it scaled).
+    let maxmemory = r
+        .source
+        .trace()
+        .map_or(r.maxmemory_bytes, |tp| tp.maxmemory);
+    let policies: Vec<PolicyKind> = r.results.iter().map(|run| run.policy).collect();
+    run_command(
+        &r.source,
+        &r.instance,
+        r.seed,
+        maxmemory,
+        &policies,
+        &shards,
+    )
+}
+
+/// The `run` or `replay` command that runs `policies` at `maxmemory` with
+/// `seed` on `source` (with `shards`, e.g. ` --shards 3`, or empty), if a
+/// command can (a report's, a sweep point's).
+pub(crate) fn run_command(
+    source: &Provenance,
+    inst: &InstanceConfig,
+    seed: u64,
+    maxmemory: u64,
+    policies: &[PolicyKind],
+    shards: &str,
+) -> Option<String> {
+    let mut cmd = match source {
         Provenance::Library => return None,
         Provenance::Scenario { path } => format!(
             "evictsim run {} --seed {} --maxmemory {}{shards}",
             shell_word(path),
-            r.seed,
-            redis_size(r.maxmemory_bytes),
+            seed,
+            redis_size(maxmemory),
         ),
-        Provenance::Trace(tp) => trace_command(tp, inst, r.seed, &shards),
+        Provenance::Trace(tp) => format!(
+            "evictsim replay {} --trace-format {} --maxmemory {}{shards}{} --seed {seed}",
+            shell_word(&tp.path),
+            tp.format,
+            redis_size(maxmemory),
+            trace_options(tp, inst),
+        ),
     };
-    for run in &r.results {
+    for p in policies {
         cmd.push_str(" --policy ");
-        cmd.push_str(run.policy.name());
+        cmd.push_str(p.name());
     }
     Some(cmd)
 }
 
-fn trace_command(tp: &TraceProvenance, inst: &InstanceConfig, seed: u64, shards: &str) -> String {
-    let mut cmd = format!(
-        "evictsim replay {} --trace-format {} --maxmemory {}{shards}",
-        shell_word(&tp.path),
-        tp.format,
-        redis_size(tp.maxmemory),
-    );
+/// How a trace was read, as the options that read it so again (each with
+/// a leading space): class rules, reading flags, instance settings that
+/// differ from Redis's defaults, the sample rate.
+pub(crate) fn trace_options(tp: &TraceProvenance, inst: &InstanceConfig) -> String {
+    let mut cmd = String::new();
     match &tp.classes_file {
         Some(f) => cmd += &format!(" --classes {}", shell_word(f)),
         None => {
@@ -1028,7 +1061,6 @@ fn trace_command(tp: &TraceProvenance, inst: &InstanceConfig, seed: u64, shards:
     if let Some(rate) = tp.sample_rate {
         cmd += &format!(" --sample-rate {rate}");
     }
-    cmd += &format!(" --seed {seed}");
     cmd
 }
 
