@@ -406,3 +406,18 @@ pub fn random_moments(duration_ms: u64, n: usize, seed: u64) -> Vec<u64> {
     v.sort_unstable();
     v
 }
+
+/// What a crash at the end of the scenario's run would lose under its own
+/// persistence, with the instance running `policy`: the answer a run's
+/// report gives to "if it disappeared right now".
+pub fn at_end(sc: &Scenario, policy: PolicyKind) -> crate::sim::CrashAtEnd {
+    let r = crash(sc, policy, &sc.persistence, &[sc.duration_ms]);
+    let p = &r.points[0];
+    crate::sim::CrashAtEnd {
+        persistence: sc.persistence.clone(),
+        policy,
+        t_ms: p.t_ms,
+        process: p.of(CrashKind::Process).1.to_vec(),
+        power: p.of(CrashKind::Power).1.to_vec(),
+    }
+}

@@ -21,6 +21,21 @@ pub struct ClassInfo {
     pub critical: bool,
 }
 
+/// What a crash at the end of a run would lose for good, per class.
+#[derive(Clone, Debug)]
+pub struct CrashAtEnd {
+    /// The persistence settings judged.
+    pub persistence: crate::persistence::Persistence,
+    /// The policy the instance ran.
+    pub policy: PolicyKind,
+    /// The moment (the run's end), in ms.
+    pub t_ms: u64,
+    /// Per class, on a process crash (`kill -9`).
+    pub process: Vec<crate::crash::ClassLoss>,
+    /// Per class, on a power loss.
+    pub power: Vec<crate::crash::ClassLoss>,
+}
+
 /// What one policy did to the workload.
 #[derive(Clone, Debug)]
 pub struct PolicyRun {
@@ -63,6 +78,9 @@ pub struct RunResult {
     /// counts, and every memory figure (`maxmemory_bytes`, peaks, timelines,
     /// `unbounded_*`) is per shard: the fullest shard's.
     pub cluster: Option<ClusterRun>,
+    /// What a crash at the end of the run would lose under the scenario's
+    /// persistence (filled in by `run`; `None` elsewhere).
+    pub crash: Option<CrashAtEnd>,
 }
 
 /// What each shard of a cluster did.
@@ -165,6 +183,7 @@ pub fn simulate(
             })
             .collect(),
         cluster: None,
+        crash: None,
     }
 }
 
@@ -286,6 +305,7 @@ where
         classes: spec.classes.clone(),
         unbounded_peak_memory: unbounded_whole.peak_used_memory,
         unbounded_memory: memory_points(&unbounded_whole),
+        crash: None,
         source: spec.source.clone(),
         instance: spec.instance.clone(),
         results: spec

@@ -134,10 +134,18 @@ fn real_crash(args: &[&str], n: u32, gap_ms: u64) -> Option<u64> {
     server.kill9();
     let again = support::redis::Server::start_raw(&all)?;
     let mut c = again.client();
-    // Loading is synchronous before the server answers commands.
-    match c.cmd(&["DBSIZE"]) {
-        support::redis::Reply::Int(k) => Some(k as u64),
-        other => panic!("DBSIZE: {other:?}"),
+    // The server answers -LOADING while it reads its files back.
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        match c.cmd(&["DBSIZE"]) {
+            support::redis::Reply::Int(k) => return Some(k as u64),
+            support::redis::Reply::Error(e)
+                if e.starts_with("LOADING") && Instant::now() < deadline =>
+            {
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            other => panic!("DBSIZE: {other:?}"),
+        }
     }
 }
 

@@ -81,11 +81,16 @@ pub fn exec(args: Args) -> Result<i32> {
     };
     let progress = Progress::new("simulating", Some(sc.duration_ms), output.quiet);
     let update = |ops, t| progress.update(ops, t);
-    let result = match &sc.cluster {
+    let mut result = match &sc.cluster {
         Some(slots) => sim::simulate_cluster(&spec, slots, Workload::new(&sc), update),
         None => sim::simulate(&spec, Workload::new(&sc), update),
     };
     progress.finish();
+    // The crash answer under the scenario's persistence, with the run's
+    // first policy (one instance; a cluster's shards crash one by one).
+    if let (None, Some(&policy)) = (&sc.cluster, sc.policies.first()) {
+        result.crash = Some(evictsim::crash::at_end(&sc, policy));
+    }
     common::finish(&result, &output)?;
     Ok(0)
 }

@@ -30,6 +30,25 @@ impl Exporter for JsonExporter {
         let name = |i: Option<usize>| i.and_then(|i| r.results.get(i)).map(|p| p.policy.name());
         let doc = JsonRun {
             scenario: &r.scenario,
+            crash_at_end: r.crash.as_ref().map(|c| JsonCrashAtEnd {
+                persistence: c.persistence.describe(),
+                policy: c.policy.name(),
+                t_ms: c.t_ms,
+                classes: r
+                    .classes
+                    .iter()
+                    .zip(c.process.iter().zip(&c.power))
+                    .map(|(info, (p, w))| JsonCrashClass {
+                        class: &info.name,
+                        critical: info.critical,
+                        live_keys: p.live_keys,
+                        lost_keys_process: p.lost_keys,
+                        lost_keys_power: w.lost_keys,
+                        lost_writes_process: p.lost_writes,
+                        lost_writes_power: w.lost_writes,
+                    })
+                    .collect(),
+            }),
             source: JsonSource::new(&r.source, &r.classes),
             command: super::story::command(r),
             instance: JsonInstance::new(&r.instance),
@@ -72,6 +91,8 @@ impl Exporter for JsonExporter {
 #[derive(Serialize)]
 struct JsonRun<'a> {
     scenario: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    crash_at_end: Option<JsonCrashAtEnd<'a>>,
     source: JsonSource<'a>,
     command: Option<String>,
     instance: JsonInstance,
@@ -180,6 +201,26 @@ impl<'a> JsonShard<'a> {
                 .collect(),
         )
     }
+}
+
+/// What a crash at the end of the run would lose (`evictsim crash`'s rules).
+#[derive(Serialize)]
+struct JsonCrashAtEnd<'a> {
+    persistence: String,
+    policy: &'static str,
+    t_ms: u64,
+    classes: Vec<JsonCrashClass<'a>>,
+}
+
+#[derive(Serialize)]
+struct JsonCrashClass<'a> {
+    class: &'a str,
+    critical: bool,
+    live_keys: u64,
+    lost_keys_process: u64,
+    lost_keys_power: u64,
+    lost_writes_process: u64,
+    lost_writes_power: u64,
 }
 
 /// Where the operations came from; a trace's reading in full.

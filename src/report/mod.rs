@@ -199,6 +199,7 @@ mod tests {
             source: Default::default(),
             instance: Default::default(),
             cluster: None,
+            crash: None,
         };
         for &f in Format::ALL {
             let out = export(f, &r).unwrap();

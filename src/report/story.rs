@@ -477,6 +477,69 @@ fn memory(r: &RunResult) -> Block {
 }
 
 /// The question every Redis instance deserves, answered from the classes.
+/// The computed crash answer: what a crash at the end of the run would
+/// lose for good under the scenario's persistence, per critical class.
+fn crash_answer(r: &RunResult, c: &crate::sim::CrashAtEnd) -> Vec<Block> {
+    let lost = |l: &[crate::crash::ClassLoss]| -> Vec<Vec<Span>> {
+        r.classes
+            .iter()
+            .zip(l)
+            .filter(|(info, _)| info.critical)
+            .map(|(info, l)| {
+                vec![
+                    class(info),
+                    t(format!(
+                        " {} of {} keys",
+                        thousands(l.lost_keys),
+                        thousands(l.live_keys)
+                    )),
+                ]
+            })
+            .collect()
+    };
+    let total = |l: &[crate::crash::ClassLoss]| -> u64 {
+        r.classes
+            .iter()
+            .zip(l)
+            .filter(|(info, _)| info.critical)
+            .map(|(_, l)| l.lost_keys)
+            .sum()
+    };
+    let mut spans = vec![
+        b("Computed for this scenario's persistence"),
+        t(format!(" ({}), ", c.persistence.describe())),
+        t("a crash at the end of the run, with the instance under "),
+        c_policy(c.policy),
+        t(", would lose for good: "),
+    ];
+    if total(&c.process) == 0 && total(&c.power) == 0 {
+        spans.push(t("nothing critical, on a process crash or a power loss."));
+    } else {
+        spans.push(t("on a process crash ("));
+        spans.push(c_code("kill -9"));
+        spans.push(t("), "));
+        spans.extend(join(lost(&c.process)));
+        if c.power != c.process {
+            spans.push(t("; on a power loss, "));
+            spans.extend(join(lost(&c.power)));
+        } else {
+            spans.push(t("; the same on a power loss"));
+        }
+        spans.push(t(". "));
+        spans.push(c_code("evictsim crash"));
+        spans.push(t(" gives the spread over the run and what AOF would save."));
+    }
+    vec![para(spans)]
+}
+
+fn c_policy(p: crate::model::PolicyKind) -> Span {
+    c(p.name())
+}
+
+fn c_code(s: &str) -> Span {
+    c(s)
+}
+
 fn question(r: &RunResult) -> Vec<Block> {
     let mut out = vec![h2(
         "If this instance disappeared right now, would anything be permanently lost?",
@@ -527,6 +590,9 @@ fn question(r: &RunResult) -> Vec<Block> {
         yes.push(t(") would only come back cold."));
     }
     out.push(callout(Tone::Danger, vec![para(yes)]));
+    if let Some(c) = &r.crash {
+        out.extend(crash_answer(r, c));
+    }
     out.push(para(vec![t("The standard fixes:")]));
     let mut store = vec![
         b("Make it a store:"),

@@ -135,6 +135,7 @@ pub fn sample() -> RunResult {
             ..Default::default()
         },
         cluster: None,
+        crash: None,
     }
 }
 
@@ -249,5 +250,6 @@ pub fn rich(policies: &[PolicyKind]) -> RunResult {
             ..Default::default()
         },
         cluster: None,
+        crash: None,
     }
 }

@@ -179,6 +179,7 @@ mod tests {
             source: Default::default(),
             instance: Default::default(),
             cluster: None,
+            crash: None,
         }
     }
 
