@@ -54,6 +54,7 @@
 //! assert!(redis.keyspace().used_memory() <= 2_000_000 + 400);
 //! ```
 
+pub mod audit;
 pub mod conf;
 pub mod crash;
 pub mod metrics;

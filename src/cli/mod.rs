@@ -4,6 +4,7 @@
 //! subcommands once; `main` only parses and dispatches. Nothing below the
 //! CLI sees a clap type.
 
+mod audit;
 mod calibrate;
 mod check;
 mod common;
@@ -33,7 +34,9 @@ Examples:
   evictsim validate tests/fixtures/tiny.toml -p allkeys-lru -p noeviction
       replay into a fresh redis-server per policy, compare with the model
   evictsim calibrate
-      used_memory per key on a real redis-server against the model's formula";
+      used_memory per key on a real redis-server against the model's formula
+  evictsim audit /etc/redis/redis.conf --scenario scenarios/seed-blog.toml
+      this redis.conf's posture for the seed's data; exit 3 when something is flagged";
 
 /// Eviction-risk simulator for Redis: under this workload and this
 /// maxmemory, how many critical keys would each maxmemory-policy evict?
@@ -75,6 +78,11 @@ enum Command {
     /// lose for good under the instance's persistence, per class.
     #[command(after_help = crash::EXAMPLES)]
     Crash(crash::Args),
+    /// Read a redis.conf by Redis 7.0's rules and judge its eviction and
+    /// durability posture for the critical classes; flag the dangerous
+    /// combinations (exit 3) and write store.conf and cache.conf.
+    #[command(after_help = audit::EXAMPLES)]
+    Audit(audit::Args),
 }
 
 impl Cli {
@@ -89,6 +97,7 @@ impl Cli {
             Command::Calibrate(a) => calibrate::exec(a),
             Command::Split(a) => split::exec(a),
             Command::Crash(a) => crash::exec(a),
+            Command::Audit(a) => audit::exec(a),
         }
     }
 }

@@ -9,6 +9,7 @@
 //! words too: both render one document built by `story`.
 
 mod atomic;
+pub mod audit;
 pub mod charts;
 pub mod crash;
 mod csv;
