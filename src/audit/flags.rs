@@ -149,7 +149,8 @@ pub(super) fn judge(a: &Audit) -> Vec<Flag> {
             (Some(_), Some(end)) if !critical.is_empty() => {
                 let (_, lost, _) = a.critical_crash(end, CrashKind::Process);
                 format!(
-                    ", losing {} critical keys at the end of the run",
+                    "; killed at the end of the run, it would lose {} critical keys under \
+                     this persistence",
                     thousands(lost)
                 )
             }
