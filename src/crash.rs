@@ -376,14 +376,18 @@ fn measure(
                     }
                 }
             }
-            // Writes after the durable point: the counts now less those at
-            // the last checkpoint at or before it.
+            // Writes after the durable point: none when it is now, else the
+            // counts now less those at the last checkpoint at or before it.
             let before: Option<&Vec<u64>> = d.and_then(|d| {
                 let k = checkpoints.partition_point(|(ct, _)| *ct <= d);
                 k.checked_sub(1).map(|k| &checkpoints[k].1)
             });
             for (c, l) in loss.iter_mut().enumerate() {
-                l.lost_writes = writes[c] - before.map_or(0, |b| b[c]);
+                l.lost_writes = if d.is_some_and(|d| d >= t) {
+                    0
+                } else {
+                    writes[c] - before.map_or(0, |b| b[c])
+                };
             }
             (kind, d, loss)
         })

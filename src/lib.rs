@@ -58,7 +58,9 @@
 //! assert!(redis.keyspace().used_memory() <= 2_000_000 + 400);
 //! ```
 
+pub mod audit;
 pub mod cluster;
+pub mod conf;
 pub mod crash;
 pub mod inspect;
 pub mod metrics;

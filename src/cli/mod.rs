@@ -4,6 +4,7 @@
 //! subcommands once; `main` only parses and dispatches. Nothing below the
 //! CLI sees a clap type.
 
+mod audit;
 mod calibrate;
 mod check;
 mod common;
@@ -37,7 +38,9 @@ Examples:
   evictsim validate tests/fixtures/tiny.toml -p allkeys-lru -p noeviction
       replay into a fresh redis-server per policy, compare with the model
   evictsim calibrate
-      used_memory per key on a real redis-server against the model's formula";
+      used_memory per key on a real redis-server against the model's formula
+  evictsim audit /etc/redis/redis.conf --scenario scenarios/seed-blog.toml
+      this redis.conf's posture for the seed's data; exit 3 when something is flagged";
 
 /// Eviction-risk simulator for Redis: under this workload and this
 /// maxmemory, how many critical keys would each maxmemory-policy evict?
@@ -87,6 +90,11 @@ enum Command {
     /// into patterns, and a scenario skeleton to run.
     #[command(after_help = inspect::EXAMPLES)]
     Inspect(inspect::Args),
+    /// Read a redis.conf by Redis 7.0's rules and judge its eviction and
+    /// durability posture for the critical classes; flag the dangerous
+    /// combinations (exit 3) and write store.conf and cache.conf.
+    #[command(after_help = audit::EXAMPLES)]
+    Audit(audit::Args),
 }
 
 impl Cli {
@@ -103,6 +111,7 @@ impl Cli {
             Command::Split(a) => split::exec(a),
             Command::Crash(a) => crash::exec(a),
             Command::Inspect(a) => inspect::exec(a),
+            Command::Audit(a) => audit::exec(a),
         }
     }
 }

@@ -11,6 +11,7 @@
 //! words too: both render one document built by `story`.
 
 mod atomic;
+pub mod audit;
 pub mod charts;
 mod cluster;
 pub mod crash;
