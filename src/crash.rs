@@ -376,14 +376,18 @@ fn measure(
                     }
                 }
             }
-            // Writes after the durable point: the counts now less those at
-            // the last checkpoint at or before it.
+            // Writes after the durable point: none when it is now, else the
+            // counts now less those at the last checkpoint at or before it.
             let before: Option<&Vec<u64>> = d.and_then(|d| {
                 let k = checkpoints.partition_point(|(ct, _)| *ct <= d);
                 k.checked_sub(1).map(|k| &checkpoints[k].1)
             });
             for (c, l) in loss.iter_mut().enumerate() {
-                l.lost_writes = writes[c] - before.map_or(0, |b| b[c]);
+                l.lost_writes = if d.is_some_and(|d| d >= t) {
+                    0
+                } else {
+                    writes[c] - before.map_or(0, |b| b[c])
+                };
             }
             (kind, d, loss)
         })
@@ -405,4 +409,19 @@ pub fn random_moments(duration_ms: u64, n: usize, seed: u64) -> Vec<u64> {
     let mut v: Vec<u64> = (0..n).map(|_| rng.gen_range(0..=duration_ms)).collect();
     v.sort_unstable();
     v
+}
+
+/// What a crash at the end of the scenario's run would lose under its own
+/// persistence, with the instance running `policy`: the answer a run's
+/// report gives to "if it disappeared right now".
+pub fn at_end(sc: &Scenario, policy: PolicyKind) -> crate::sim::CrashAtEnd {
+    let r = crash(sc, policy, &sc.persistence, &[sc.duration_ms]);
+    let p = &r.points[0];
+    crate::sim::CrashAtEnd {
+        persistence: sc.persistence.clone(),
+        policy,
+        t_ms: p.t_ms,
+        process: p.of(CrashKind::Process).1.to_vec(),
+        power: p.of(CrashKind::Power).1.to_vec(),
+    }
 }

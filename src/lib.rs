@@ -7,7 +7,11 @@
 //! their workload generator) produces [`op::Op`]s with interned keys; [`sim`]
 //! feeds the same stream to one [`model::Instance`] per policy; each instance
 //! counts into [`metrics`]; [`report`] turns the counts into tables, JSON,
-//! CSV and charts. The model never reads files or prints.
+//! CSV and charts. [`sweep`] replays one workload at many `maxmemory`
+//! sizes to plan capacity. The model never reads files or prints. For a
+//! Redis Cluster, [`cluster`] maps each key to its hash slot and shard
+//! once, and [`sim::simulate_cluster`] runs one instance per policy and
+//! shard.
 //!
 //! # Memory cost of the simulator
 //!
@@ -54,6 +58,9 @@
 //! assert!(redis.keyspace().used_memory() <= 2_000_000 + 400);
 //! ```
 
+pub mod audit;
+pub mod cluster;
+pub mod conf;
 pub mod crash;
 pub mod inspect;
 pub mod metrics;
@@ -66,6 +73,7 @@ pub mod shards;
 pub mod sim;
 pub mod source;
 pub mod split;
+pub mod sweep;
 pub mod teach;
 pub mod trace;
 pub mod units;

@@ -200,6 +200,36 @@ impl Timeline {
         let b = self.bucket(t_ms);
         self.evictions[class][b] += 1;
     }
+
+    /// Adds another instance's timeline to this one, bucket by bucket (the
+    /// finer of the two is coarsened first): evictions add up, and used
+    /// memory keeps the higher of the two, so a cluster's timeline shows
+    /// its fullest shard at every moment.
+    pub fn absorb(&mut self, other: &Timeline) {
+        let mut other = other.clone();
+        while self.step_ms < other.step_ms {
+            self.halve();
+        }
+        while other.step_ms < self.step_ms {
+            other.halve();
+        }
+        let len = self.used_memory.len().max(other.used_memory.len());
+        let carry = |v: &mut Vec<u64>| {
+            let last = v.last().copied().unwrap_or(0);
+            v.resize(len, last);
+        };
+        carry(&mut self.used_memory);
+        carry(&mut other.used_memory);
+        for (m, o) in self.used_memory.iter_mut().zip(&other.used_memory) {
+            *m = (*m).max(*o);
+        }
+        for (mine, theirs) in self.evictions.iter_mut().zip(&other.evictions) {
+            mine.resize(len, 0);
+            for (e, o) in mine.iter_mut().zip(theirs) {
+                *e += o;
+            }
+        }
+    }
 }
 
 /// Everything one simulated instance counted over a run.
@@ -228,6 +258,33 @@ impl Metrics {
             db_evicted: Vec::new(),
             db_memory: Vec::new(),
         }
+    }
+
+    /// Adds another instance's metrics to these, as a cluster's are the
+    /// sum of its shards': counters and histograms add up per class; peak
+    /// memory and the memory timeline keep the fullest instance's (see
+    /// [`Timeline::absorb`]).
+    pub fn absorb(&mut self, other: &Metrics) {
+        for (mine, theirs) in self.classes.iter_mut().zip(&other.classes) {
+            mine.counters.add(&theirs.counters);
+            // Same bounds on both sides, so adding cannot fail.
+            let _ = mine.idle_at_eviction_ms.add(&theirs.idle_at_eviction_ms);
+            let _ = mine
+                .ttl_left_at_eviction_ms
+                .add(&theirs.ttl_left_at_eviction_ms);
+        }
+        self.peak_used_memory = self.peak_used_memory.max(other.peak_used_memory);
+        self.timeline.absorb(&other.timeline);
+        let sum = |mine: &mut Vec<u64>, theirs: &[u64]| {
+            if mine.len() < theirs.len() {
+                mine.resize(theirs.len(), 0);
+            }
+            for (m, t) in mine.iter_mut().zip(theirs) {
+                *m += t;
+            }
+        };
+        sum(&mut self.db_evicted, &other.db_evicted);
+        sum(&mut self.db_memory, &other.db_memory);
     }
 
     /// The counters summed over all classes.
@@ -277,6 +334,34 @@ mod tests {
         assert_eq!(t.used_memory[0], 7);
         assert_eq!(t.evictions[0][0], 2);
         assert_eq!(*t.used_memory.last().unwrap(), 9);
+    }
+
+    #[test]
+    fn absorbing_adds_counts_and_keeps_the_fullest_memory() {
+        let mut a = Metrics::new(1);
+        a.classes[0].record_eviction(5, Some(100), true);
+        a.peak_used_memory = 10;
+        a.timeline.record_memory(0, 10);
+        a.timeline.record_eviction(500, 0);
+        let mut b = Metrics::new(1);
+        b.classes[0].record_eviction(7, None, true);
+        b.classes[0].counters.lost_reads = 3;
+        b.peak_used_memory = 30;
+        b.timeline.record_memory(0, 4);
+        b.timeline
+            .record_memory(Timeline::MAX_POINTS as u64 * 1000, 30);
+        b.timeline.record_eviction(700, 0);
+        a.absorb(&b);
+        let c = &a.classes[0];
+        assert_eq!(c.counters.evicted, 2);
+        assert_eq!(c.counters.lost_reads, 3);
+        assert_eq!(c.idle_at_eviction_ms.len(), 2);
+        assert_eq!(c.ttl_left_at_eviction_ms.len(), 1);
+        assert_eq!(a.peak_used_memory, 30);
+        assert_eq!(a.timeline.step_ms, 2000, "coarsened to the other's step");
+        assert_eq!(a.timeline.used_memory[0], 10);
+        assert_eq!(*a.timeline.used_memory.last().unwrap(), 30);
+        assert_eq!(a.timeline.evictions[0][0], 2);
     }
 
     #[test]

@@ -5,9 +5,10 @@
 //! lost) carry over; counts are those of the sample, about `R` times the
 //! full trace's.
 
+use crate::cluster::KeySlots;
 use crate::model::keyspace::mix64;
 use crate::model::{InstanceConfig, MemoryModel};
-use crate::op::Op;
+use crate::op::{KeyId, Op};
 
 /// Keeps the keys whose seeded hash falls under `rate` (0 < rate <= 1).
 #[derive(Clone, Copy, Debug)]
@@ -65,6 +66,38 @@ impl SpatialSample {
             c.maxmemory = base + ((c.maxmemory - base) as f64 * self.rate).round() as u64;
         }
         c
+    }
+}
+
+/// A stream of operations keeping only a sample's keys (all of them with
+/// no sample); it still names its keys' slots, for a clustered replay.
+#[derive(Debug)]
+pub struct Sampled<I> {
+    ops: I,
+    sample: Option<SpatialSample>,
+}
+
+impl<I> Sampled<I> {
+    /// `ops` filtered by `sample`, if there is one.
+    pub fn new(ops: I, sample: Option<SpatialSample>) -> Self {
+        Sampled { ops, sample }
+    }
+}
+
+impl<I: Iterator<Item = Op>> Iterator for Sampled<I> {
+    type Item = Op;
+
+    fn next(&mut self) -> Option<Op> {
+        match &self.sample {
+            None => self.ops.next(),
+            Some(s) => self.ops.by_ref().find(|op| s.keeps(op)),
+        }
+    }
+}
+
+impl<I: KeySlots> KeySlots for Sampled<I> {
+    fn key_slot(&mut self, id: KeyId) -> Option<u16> {
+        self.ops.key_slot(id)
     }
 }
 

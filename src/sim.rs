@@ -1,6 +1,11 @@
 //! Runs one stream of operations through one simulated instance per policy
-//! and gathers what each counted.
+//! and gathers what each counted; for a Redis Cluster, one instance per
+//! policy and shard, each fed the operations on its shard's keys;
+//! [`simulate_one`] replays operations held in memory through a single
+//! policy's instance, exactly as [`simulate`] would, for callers (a sweep)
+//! that parallelise over runs instead of policies.
 
+use crate::cluster::{KeySlots, ShardTable, SlotMap};
 use crate::metrics::Metrics;
 use crate::model::{AnyInstance, InstanceConfig, PolicyKind};
 use crate::op::Op;
@@ -14,6 +19,21 @@ pub struct ClassInfo {
     pub name: String,
     /// Whether losing a key of this class loses data with no other copy.
     pub critical: bool,
+}
+
+/// What a crash at the end of a run would lose for good, per class.
+#[derive(Clone, Debug)]
+pub struct CrashAtEnd {
+    /// The persistence settings judged.
+    pub persistence: crate::persistence::Persistence,
+    /// The policy the instance ran.
+    pub policy: PolicyKind,
+    /// The moment (the run's end), in ms.
+    pub t_ms: u64,
+    /// Per class, on a process crash (`kill -9`).
+    pub process: Vec<crate::crash::ClassLoss>,
+    /// Per class, on a power loss.
+    pub power: Vec<crate::crash::ClassLoss>,
 }
 
 /// What one policy did to the workload.
@@ -53,6 +73,37 @@ pub struct RunResult {
     pub source: Provenance,
     /// The instance settings every policy ran with.
     pub instance: InstanceConfig,
+    /// For a run on a Redis Cluster, the shards and what each did; `None`
+    /// for one instance. In a cluster, `results` hold the whole cluster's
+    /// counts, and every memory figure (`maxmemory_bytes`, peaks, timelines,
+    /// `unbounded_*`) is per shard: the fullest shard's.
+    pub cluster: Option<ClusterRun>,
+    /// What a crash at the end of the run would lose under the scenario's
+    /// persistence (filled in by `run`; `None` elsewhere).
+    pub crash: Option<CrashAtEnd>,
+}
+
+/// What each shard of a cluster did.
+#[derive(Clone, Debug)]
+pub struct ClusterRun {
+    /// Which shard owns which slots.
+    pub slots: SlotMap,
+    /// Per shard, what does not depend on the policy.
+    pub shards: Vec<ShardStats>,
+    /// Per policy (in the order of [`RunResult::results`]), per shard:
+    /// everything that shard's instance counted.
+    pub results: Vec<Vec<Metrics>>,
+}
+
+/// One shard's share of the stream, the same under every policy.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ShardStats {
+    /// Distinct keys with at least one operation on the shard.
+    pub keys: u64,
+    /// Operations on the shard's keys.
+    pub ops: u64,
+    /// Peak `used_memory` of the shard with no `maxmemory`.
+    pub unbounded_peak_memory: u64,
 }
 
 /// What a run needs besides its operations.
@@ -110,7 +161,7 @@ pub fn simulate(
         instances.par_iter_mut().for_each(|i| i.apply_all(&batch));
         progress(count, last_t);
     }
-    let end = spec.duration_ms.max(last_t);
+    let end = end_ms(spec, last_t);
     instances.par_iter_mut().for_each(|i| i.advance(end));
     let unbounded = instances.pop().expect("the unbounded instance was pushed");
     RunResult {
@@ -121,14 +172,7 @@ pub fn simulate(
         simulated_ms: end,
         classes: spec.classes.clone(),
         unbounded_peak_memory: unbounded.metrics().peak_used_memory,
-        unbounded_memory: {
-            let t = &unbounded.metrics().timeline;
-            t.used_memory
-                .iter()
-                .enumerate()
-                .map(|(b, &m)| (b as u64 * t.step_ms, m))
-                .collect()
-        },
+        unbounded_memory: memory_points(unbounded.metrics()),
         source: spec.source.clone(),
         instance: spec.instance.clone(),
         results: instances
@@ -138,5 +182,173 @@ pub fn simulate(
                 metrics: i.into_metrics(),
             })
             .collect(),
+        cluster: None,
+        crash: None,
     }
+}
+
+/// The used memory of a timeline as (ms, bytes) points.
+fn memory_points(m: &Metrics) -> Vec<(u64, u64)> {
+    let t = &m.timeline;
+    t.used_memory
+        .iter()
+        .enumerate()
+        .map(|(b, &m)| (b as u64 * t.step_ms, m))
+        .collect()
+}
+
+/// The settings of one shard's instance: the shared ones, with the seed
+/// varied per shard (shard 0 keeps it, so a one-shard cluster is the
+/// instance itself).
+fn shard_config(cfg: &InstanceConfig, shard: usize) -> InstanceConfig {
+    InstanceConfig {
+        seed: cfg
+            .seed
+            .wrapping_add((shard as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15)),
+        ..cfg.clone()
+    }
+}
+
+/// Replays `ops` through a Redis Cluster of `slots.shards()` shards under
+/// each policy: every shard is its own instance with the spec's settings
+/// (`maxmemory` is per shard, as each node has its own), and each operation
+/// goes to the shard owning its key's slot, found once per key (`ops` names
+/// the slot the first time a key appears). Plus one instance per shard with
+/// no `maxmemory`, for the memory each shard needs to lose nothing.
+/// `progress` is called as in [`simulate`].
+///
+/// The policies' results are the cluster's (counters summed over the
+/// shards; memory the fullest shard's) and [`RunResult::cluster`] holds
+/// each shard's. A one-shard cluster gives exactly what [`simulate`] gives,
+/// plus that.
+pub fn simulate_cluster<S>(
+    spec: &RunSpec,
+    slots: &SlotMap,
+    mut ops: S,
+    mut progress: impl FnMut(u64, u64),
+) -> RunResult
+where
+    S: Iterator<Item = Op> + KeySlots,
+{
+    let (n, shards) = (spec.classes.len(), slots.shards());
+    let unbounded_cfg = InstanceConfig {
+        maxmemory: 0,
+        ..spec.instance.clone()
+    };
+    // Policy-major: instance i runs shard i % shards; the unbounded last.
+    let mut instances: Vec<AnyInstance> = spec
+        .policies
+        .iter()
+        .map(|&p| (p, &spec.instance))
+        .chain(std::iter::once((PolicyKind::NoEviction, &unbounded_cfg)))
+        .flat_map(|(p, cfg)| {
+            (0..shards).map(move |s| AnyInstance::new(p, &shard_config(cfg, s), n))
+        })
+        .collect();
+    let mut table = ShardTable::new(shards);
+    let mut batches: Vec<Vec<Op>> = (0..shards).map(|_| Vec::new()).collect();
+    let (mut count, mut last_t) = (0u64, 0u64);
+    loop {
+        for b in &mut batches {
+            b.clear();
+        }
+        let mut taken = 0;
+        while taken < BATCH {
+            let Some(op) = ops.next() else { break };
+            let shard = table.route(op.key, slots, &mut ops);
+            batches[shard].push(op);
+            last_t = op.t_ms;
+            taken += 1;
+        }
+        if taken == 0 {
+            break;
+        }
+        count += taken as u64;
+        instances
+            .par_iter_mut()
+            .enumerate()
+            .for_each(|(i, inst)| inst.apply_all(&batches[i % shards]));
+        progress(count, last_t);
+    }
+    let end = spec.duration_ms.max(last_t);
+    instances.par_iter_mut().for_each(|i| i.advance(end));
+    let unbounded: Vec<Metrics> = instances
+        .split_off(instances.len() - shards)
+        .into_iter()
+        .map(AnyInstance::into_metrics)
+        .collect();
+    let mut per_policy: Vec<Vec<Metrics>> = Vec::with_capacity(spec.policies.len());
+    let mut instances = instances.into_iter();
+    for _ in &spec.policies {
+        per_policy.push(
+            instances
+                .by_ref()
+                .take(shards)
+                .map(AnyInstance::into_metrics)
+                .collect(),
+        );
+    }
+    let whole = |shards: &[Metrics]| -> Metrics {
+        let mut m = shards[0].clone();
+        for s in &shards[1..] {
+            m.absorb(s);
+        }
+        m
+    };
+    let unbounded_whole = whole(&unbounded);
+    RunResult {
+        scenario: spec.scenario.clone(),
+        seed: spec.seed,
+        maxmemory_bytes: spec.instance.maxmemory,
+        ops: count,
+        simulated_ms: end,
+        classes: spec.classes.clone(),
+        unbounded_peak_memory: unbounded_whole.peak_used_memory,
+        unbounded_memory: memory_points(&unbounded_whole),
+        crash: None,
+        source: spec.source.clone(),
+        instance: spec.instance.clone(),
+        results: spec
+            .policies
+            .iter()
+            .zip(&per_policy)
+            .map(|(&policy, shards)| PolicyRun {
+                policy,
+                metrics: whole(shards),
+            })
+            .collect(),
+        cluster: Some(ClusterRun {
+            slots: slots.clone(),
+            shards: (0..shards)
+                .map(|s| ShardStats {
+                    keys: table.keys()[s],
+                    ops: table.ops()[s],
+                    unbounded_peak_memory: unbounded[s].peak_used_memory,
+                })
+                .collect(),
+            results: per_policy,
+        }),
+    }
+}
+
+/// Replays `ops` through one instance of `policy` configured by `spec`
+/// (its `policies` are not read), in the same batches and up to the same end
+/// of the clock as [`simulate`]: the result equals that policy's entry in
+/// [`simulate`]'s, without the instance with no `maxmemory` beside it.
+pub fn simulate_one(spec: &RunSpec, policy: PolicyKind, ops: &[Op]) -> PolicyRun {
+    let mut instance = AnyInstance::new(policy, &spec.instance, spec.classes.len());
+    for batch in ops.chunks(BATCH) {
+        instance.apply_all(batch);
+    }
+    instance.advance(end_ms(spec, ops.last().map_or(0, |o| o.t_ms)));
+    PolicyRun {
+        policy,
+        metrics: instance.into_metrics(),
+    }
+}
+
+/// Where a run's clock stops: the spec's duration, or the last operation if
+/// the stream runs longer.
+fn end_ms(spec: &RunSpec, last_t: u64) -> u64 {
+    spec.duration_ms.max(last_t)
 }

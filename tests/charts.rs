@@ -153,6 +153,8 @@ fn zero_reads_and_empty_metrics_do_not_panic() {
         classes,
         unbounded_peak_memory: 0,
         unbounded_memory: Vec::new(),
+        cluster: None,
+        crash: None,
     };
     assert_eq!(all_charts(&run), vec![Chart::CriticalLoss]);
     for chart in Chart::ALL {

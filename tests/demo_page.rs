@@ -105,7 +105,10 @@ fn the_lesson_page_steps_in_chromium_with_no_console_message() {
     assert_eq!(r["buttons"], serde_json::json!([true, true, true, true]));
     assert_eq!(r["external"], 0, "nothing loaded from outside");
     let gap = r["gap"].as_i64().unwrap();
-    assert!(gap.abs() < 60, "the narration is {gap} px below the picture's top");
+    assert!(
+        gap.abs() < 60,
+        "the narration is {gap} px below the picture's top"
+    );
     let console: Vec<&str> = log
         .lines()
         .filter(|l| l.contains(":CONSOLE") && l.contains("lesson.html"))

@@ -149,3 +149,68 @@ fn a_sampled_read_through_trace_report_names_the_size_asked_for() {
     assert!(cmd.contains("--sample-rate 0.5"), "{cmd}");
     assert!(a == b, "{cmd} gave another results.json");
 }
+
+/// A cluster's report reruns on the same cluster: `--shards N` for an even
+/// split (from the command line or the file), nothing for an explicit slot
+/// map, which the scenario file holds.
+#[test]
+fn a_cluster_report_reruns_itself() {
+    let dir = tempfile::tempdir().unwrap();
+    let tiny = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/tiny.toml"),
+    )
+    .unwrap()
+    .replace("db = 1\n", "");
+    std::fs::write(dir.path().join("tiny.toml"), &tiny).unwrap();
+    let (cmd, a, b) = rerun(
+        dir.path(),
+        &["run", "tiny.toml", "--shards", "2", "-p", "allkeys-lru"],
+    );
+    assert_eq!(
+        cmd,
+        "evictsim run tiny.toml --seed 7 --maxmemory 1536kb --shards 2 --policy allkeys-lru"
+    );
+    assert!(a == b, "{cmd} gave another results.json");
+
+    let explicit = tiny.replace(
+        "[run]",
+        "cluster = { slots = [[0, 99, 1], [100, 16383, 0]] }\n\n[run]",
+    );
+    std::fs::write(dir.path().join("skewed.toml"), explicit).unwrap();
+    std::fs::remove_dir_all(dir.path().join("first")).unwrap();
+    std::fs::remove_dir_all(dir.path().join("second")).unwrap();
+    let (cmd, a, b) = rerun(dir.path(), &["run", "skewed.toml", "-p", "noeviction"]);
+    assert!(!cmd.contains("--shards"), "the file holds the map: {cmd}");
+    assert!(a == b, "{cmd} gave another results.json");
+    let json: serde_json::Value = serde_json::from_slice(&a).unwrap();
+    assert_eq!(json["cluster"]["slots"][0], serde_json::json!([0, 99, 1]));
+}
+
+#[test]
+fn a_clustered_trace_report_reruns_itself() {
+    let dir = tempfile::tempdir().unwrap();
+    copy_fixture(dir.path(), "mixed-zeros.csv");
+    let (cmd, a, b) = rerun(
+        dir.path(),
+        &[
+            "replay",
+            "mixed-zeros.csv",
+            "--trace-format",
+            "csv",
+            "--maxmemory",
+            "1mb",
+            "--class",
+            "sessions=session:*",
+            "--critical",
+            "sessions",
+            "--shards",
+            "3",
+            "--sample-rate",
+            "0.5",
+            "-p",
+            "allkeys-lru",
+        ],
+    );
+    assert!(cmd.contains("--maxmemory 1mb --shards 3"), "{cmd}");
+    assert!(a == b, "{cmd} gave another results.json");
+}

@@ -1,7 +1,9 @@
 //! One instance or two (`evictsim split`): the split layout of the seed
 //! scenario loses no critical read and refuses no critical write where the
 //! mixed instance under `allkeys-lru` loses both, with the same total
-//! memory; the written `store.conf` and `cache.conf` start real
+//! memory; the written `store.conf` and `cache.conf` are the golden files
+//! (tests/fixtures/golden/split-seed-1m.*.conf, written before the writer
+//! moved to `conf::write`, shared with `audit`) and start real
 //! redis-servers with the settings they say (checked with `CONFIG GET`).
 
 mod support;
@@ -98,6 +100,13 @@ fn the_config_files_start_real_servers_with_their_settings() {
         let conf = out.join(file);
         let text = std::fs::read_to_string(&conf).unwrap();
         assert!(text.starts_with("# Redis "), "commented: {text}");
+        let golden = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join(format!("tests/fixtures/golden/split-seed-1m.{side}.conf"));
+        assert_eq!(
+            support::generated_line(&text),
+            std::fs::read_to_string(golden).unwrap(),
+            "{file} is byte for byte what split wrote before the shared writer"
+        );
         let data = tempfile::tempdir().unwrap();
         let Some(server) = support::redis::Server::start_with_config(
             conf.to_str().unwrap(),

@@ -43,11 +43,15 @@ pub fn exec(args: Args) -> Result<i32> {
         }
         match Scenario::from_path(p) {
             Ok(s) => println!(
-                "ok   {}: {} classes, {} policies, {} simulated",
+                "ok   {}: {} classes, {} policies, {} simulated{}",
                 p.display(),
                 s.classes.len(),
                 s.policies.len(),
-                report::fmt::duration_ms(s.duration_ms)
+                report::fmt::duration_ms(s.duration_ms),
+                match &s.cluster {
+                    Some(c) => format!(", a cluster of {} shards", c.shards()),
+                    None => String::new(),
+                }
             ),
             Err(e) => {
                 bad += 1;

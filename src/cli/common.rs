@@ -5,6 +5,7 @@
 
 use anyhow::{Context, Result};
 use clap::ValueEnum;
+use evictsim::cluster::SlotMap;
 use evictsim::model::{MemoryModel, PolicyKind};
 use evictsim::report::{self, Format};
 use evictsim::sim::{ClassInfo, RunResult};
@@ -192,14 +193,29 @@ impl ServerArgs {
     }
 }
 
-/// Reads a scenario and applies the command line's overrides.
+/// `--shards N`: a Redis Cluster of N shards with even slot ranges (clap
+/// value parser).
+pub fn shards(s: &str) -> Result<SlotMap, String> {
+    let n: usize = s
+        .trim()
+        .parse()
+        .map_err(|_| format!("expected a number of shards, e.g. 3 (got {s:?})"))?;
+    SlotMap::even(n).map_err(|e| e.to_string())
+}
+
+/// Reads a scenario and applies the command line's overrides (`cluster`
+/// replaces the scenario's `[instance] cluster`).
 pub fn scenario_with_overrides(
     path: &Path,
+    cluster: Option<SlotMap>,
     policies: &[PolicyKind],
     maxmemory: Option<u64>,
     seed: Option<u64>,
 ) -> Result<Scenario> {
-    let mut scenario = Scenario::from_path(path)?;
+    let mut scenario = match cluster {
+        Some(c) => Scenario::from_path_in_cluster(path, c)?,
+        None => Scenario::from_path(path)?,
+    };
     if !policies.is_empty() {
         scenario.policies = policies_or(policies, &[]);
     }
@@ -259,6 +275,34 @@ impl Progress {
         ));
     }
 
+    /// A bar over points of work (a sweep's runs) labelled `what`, whose
+    /// total may grow as more work is planned.
+    pub fn points(what: &str, quiet: bool) -> Progress {
+        let started = Instant::now();
+        if quiet || !std::io::stderr().is_terminal() {
+            return Progress {
+                bar: ProgressBar::hidden(),
+                started,
+            };
+        }
+        let bar = ProgressBar::with_draw_target(Some(0), ProgressDrawTarget::stderr());
+        bar.set_style(
+            ProgressStyle::with_template(&format!(
+                "{{spinner}} {what} {{bar:30}} {{pos}}/{{len}} runs  {{elapsed}}  eta {{eta}}"
+            ))
+            .expect("static template")
+            .progress_chars("=> "),
+        );
+        bar.enable_steady_tick(std::time::Duration::from_millis(200));
+        Progress { bar, started }
+    }
+
+    /// Reports `done` points out of `planned` (callable from any thread).
+    pub fn points_done(&self, done: u64, planned: u64) {
+        self.bar.set_length(planned);
+        self.bar.set_position(done);
+    }
+
     /// Removes the display.
     pub fn finish(self) {
         self.bar.finish_and_clear();
@@ -314,4 +358,17 @@ pub fn trace_summary(file: &str, stats: &TraceStats, classes: &[ClassInfo]) -> S
         s += &table;
     }
     s
+}
+
+/// The trace's file name without its compression and format extensions.
+pub fn trace_stem(path: &Path) -> String {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "trace".into());
+    let mut stem = name.as_str();
+    for ext in [".gz", ".zst", ".csv", ".log", ".txt"] {
+        stem = stem.strip_suffix(ext).unwrap_or(stem);
+    }
+    stem.to_string()
 }

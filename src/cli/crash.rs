@@ -84,7 +84,13 @@ fn fsync(s: &str) -> Result<Fsync, String> {
 }
 
 pub fn exec(args: Args) -> Result<i32> {
-    let sc = common::scenario_with_overrides(&args.scenario, &[], args.maxmemory, args.seed)?;
+    let sc = common::scenario_with_overrides(&args.scenario, None, &[], args.maxmemory, args.seed)?;
+    if sc.cluster.is_some() {
+        anyhow::bail!(
+            "{}: crash models one instance; a cluster's shards crash one by one (run it without [instance] cluster)",
+            args.scenario.display()
+        );
+    }
     let mut persistence = sc.persistence.clone();
     if let Some(s) = &args.save {
         persistence.save = parse_save(s)

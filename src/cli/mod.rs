@@ -4,6 +4,7 @@
 //! subcommands once; `main` only parses and dispatches. Nothing below the
 //! CLI sees a clap type.
 
+mod audit;
 mod calibrate;
 mod check;
 mod common;
@@ -14,6 +15,7 @@ mod policies;
 mod replay;
 mod run;
 mod split;
+mod sweep;
 mod validate;
 
 use anyhow::Result;
@@ -30,6 +32,8 @@ Examples:
       --class sessions='session:*' --critical sessions
   evictsim replay w01.oracleGeneral.zst --trace-format oracle-general
       --maxmemory 1gb --read-through --memory-model raw --sample-rate 0.1
+  evictsim sweep scenarios/seed-blog.toml --maxmemory 16mb..160mb --steps 20 --find-safe
+      every policy at 20 sizes, and the smallest maxmemory at which each loses nothing
   evictsim check scenarios/*.toml
   evictsim policies
   evictsim demo 2 --step
@@ -37,7 +41,9 @@ Examples:
   evictsim validate tests/fixtures/tiny.toml -p allkeys-lru -p noeviction
       replay into a fresh redis-server per policy, compare with the model
   evictsim calibrate
-      used_memory per key on a real redis-server against the model's formula";
+      used_memory per key on a real redis-server against the model's formula
+  evictsim audit /etc/redis/redis.conf --scenario scenarios/seed-blog.toml
+      this redis.conf's posture for the seed's data; exit 3 when something is flagged";
 
 /// Eviction-risk simulator for Redis: under this workload and this
 /// maxmemory, how many critical keys would each maxmemory-policy evict?
@@ -59,6 +65,10 @@ enum Command {
     /// libCacheSim oracleGeneral) under each policy.
     #[command(after_help = replay::EXAMPLES)]
     Replay(replay::Args),
+    /// Run a scenario or a trace at every maxmemory of a range under each
+    /// policy, and find the smallest size at which nothing critical is lost.
+    #[command(after_help = sweep::EXAMPLES)]
+    Sweep(sweep::Args),
     /// Validate scenario files without running them.
     Check(check::Args),
     /// List the policies evictsim models and when each is right.
@@ -87,6 +97,11 @@ enum Command {
     /// does and why, and what it costs; as text, a GIF, frames or a page.
     #[command(after_help = demo::EXAMPLES)]
     Demo(demo::Args),
+    /// Read a redis.conf by Redis 7.0's rules and judge its eviction and
+    /// durability posture for the critical classes; flag the dangerous
+    /// combinations (exit 3) and write store.conf and cache.conf.
+    #[command(after_help = audit::EXAMPLES)]
+    Audit(audit::Args),
 }
 
 impl Cli {
@@ -95,6 +110,7 @@ impl Cli {
         match self.command {
             Command::Run(a) => run::exec(a),
             Command::Replay(a) => replay::exec(a),
+            Command::Sweep(a) => sweep::exec(a),
             Command::Check(a) => check::exec(a),
             Command::Policies => policies::exec(),
             Command::Validate(a) => validate::exec(a),
@@ -103,6 +119,7 @@ impl Cli {
             Command::Crash(a) => crash::exec(a),
             Command::Inspect(a) => inspect::exec(a),
             Command::Demo(a) => demo::exec(a),
+            Command::Audit(a) => audit::exec(a),
         }
     }
 }

@@ -4,13 +4,14 @@
 
 use super::common::{self, ClassArgs, MemoryModelArg, OutputArgs, Progress};
 use anyhow::{Context, Result};
+use evictsim::cluster::SlotMap;
 use evictsim::model::{InstanceConfig, PolicyKind};
 use evictsim::provenance::{Provenance, TraceProvenance};
 use evictsim::report;
-use evictsim::shards::SpatialSample;
+use evictsim::shards::{Sampled, SpatialSample};
 use evictsim::sim::{self, RunSpec};
 use evictsim::trace::{TraceFormat, TraceOptions, TraceReader};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 pub const EXAMPLES: &str = "\
 Examples:
@@ -18,7 +19,9 @@ Examples:
       --class sessions='session:*' --critical sessions
   evictsim replay trace.csv --trace-format csv --maxmemory 3mb --classes classes.toml
   evictsim replay w01.oracleGeneral.zst --trace-format oracle-general
-      --maxmemory 1gb --read-through --memory-model raw --sample-rate 0.1";
+      --maxmemory 1gb --read-through --memory-model raw --sample-rate 0.1
+  evictsim replay capture.log --trace-format monitor --maxmemory 64mb --shards 3
+      a Redis Cluster of 3 shards, 64mb each; commands on db != 0 are refused";
 
 /// Arguments of `replay`.
 #[derive(clap::Args, Debug)]
@@ -63,6 +66,12 @@ pub struct Args {
     /// carry over; counts are the sample's.
     #[arg(long, value_name = "R")]
     sample_rate: Option<f64>,
+    /// Replay on a Redis Cluster of N shards (1 to 255), slots split evenly
+    /// as `redis-cli --cluster create` does, each shard with its own
+    /// maxmemory; commands on a database other than 0 are refused, as a
+    /// cluster refuses SELECT.
+    #[arg(long, value_name = "N", value_parser = common::shards)]
+    shards: Option<SlotMap>,
     /// Stop at the first malformed line, or an op the format does not know
     /// (FILE:LINE: reason), instead of skipping and counting it.
     #[arg(long)]
@@ -75,11 +84,15 @@ pub struct Args {
 pub fn exec(args: Args) -> Result<i32> {
     let output = args
         .output
-        .output(|| PathBuf::from("reports").join(trace_stem(&args.trace)));
+        .output(|| PathBuf::from("reports").join(common::trace_stem(&args.trace)));
     let mut opts = TraceOptions::new(args.trace_format);
     opts.classes = args.class_args.rules()?;
     opts.read_through = args.read_through;
     opts.strict = args.strict;
+    if args.shards.is_some() {
+        // A cluster node has only database 0: the rest is refused, and counted.
+        opts.databases = 1;
+    }
     let provenance = TraceProvenance::new(
         args.trace.display().to_string(),
         &opts,
@@ -127,10 +140,12 @@ pub fn exec(args: Args) -> Result<i32> {
         }
     }
     let progress = Progress::new("replaying", None, output.quiet);
-    let ops = reader
-        .by_ref()
-        .filter(|op| sample.as_ref().is_none_or(|s| s.keeps(op)));
-    let mut result = sim::simulate(&spec, ops, |ops, t| progress.update(ops, t));
+    let ops = Sampled::new(reader.by_ref(), sample);
+    let update = |ops, t| progress.update(ops, t);
+    let mut result = match &args.shards {
+        Some(slots) => sim::simulate_cluster(&spec, slots, ops, update),
+        None => sim::simulate(&spec, ops, update),
+    };
     progress.finish();
     let stats = reader.finish()?;
     if !output.quiet {
@@ -140,17 +155,4 @@ pub fn exec(args: Args) -> Result<i32> {
     result.source = Provenance::Trace(provenance.with_stats(&stats));
     common::finish(&result, &output)?;
     Ok(0)
-}
-
-/// The trace's file name without its compression and format extensions.
-fn trace_stem(path: &Path) -> String {
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "trace".into());
-    let mut stem = name.as_str();
-    for ext in [".gz", ".zst", ".csv", ".log", ".txt"] {
-        stem = stem.strip_suffix(ext).unwrap_or(stem);
-    }
-    stem.to_string()
 }

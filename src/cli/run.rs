@@ -4,6 +4,7 @@
 
 use super::common::{self, OutputArgs, Progress};
 use anyhow::{Context, Result};
+use evictsim::cluster::SlotMap;
 use evictsim::model::PolicyKind;
 use evictsim::provenance::Provenance;
 use evictsim::sim::{self, RunSpec};
@@ -18,7 +19,9 @@ Examples:
   evictsim run scenarios/seed-blog.toml --policy allkeys-lru --policy noeviction --maxmemory 48mb
   evictsim run scenarios/pure-cache.toml --format json > results.json
   evictsim run scenarios/seed-blog.toml --emit-trace seed-blog.csv.gz
-      also write the operation stream, to replay elsewhere";
+      also write the operation stream, to replay elsewhere
+  evictsim run scenarios/cluster-hot-tenant.toml --shards 6
+      a Redis Cluster of 6 shards, each with the scenario's maxmemory";
 
 /// Arguments of `run`.
 #[derive(clap::Args, Debug)]
@@ -37,6 +40,11 @@ pub struct Args {
     /// Override the scenario's seed.
     #[arg(long)]
     seed: Option<u64>,
+    /// Run on a Redis Cluster of N shards (1 to 255), slots split evenly as
+    /// `redis-cli --cluster create` does, each shard with its own
+    /// maxmemory (replaces the scenario's [instance] cluster).
+    #[arg(long, value_name = "N", value_parser = common::shards)]
+    shards: Option<SlotMap>,
     /// Output options.
     #[command(flatten)]
     output: OutputArgs,
@@ -47,8 +55,13 @@ pub struct Args {
 }
 
 pub fn exec(args: Args) -> Result<i32> {
-    let sc =
-        common::scenario_with_overrides(&args.scenario, &args.policies, args.maxmemory, args.seed)?;
+    let sc = common::scenario_with_overrides(
+        &args.scenario,
+        args.shards,
+        &args.policies,
+        args.maxmemory,
+        args.seed,
+    )?;
     let output = args
         .output
         .output(|| PathBuf::from("reports").join(&sc.name));
@@ -67,8 +80,17 @@ pub fn exec(args: Args) -> Result<i32> {
         },
     };
     let progress = Progress::new("simulating", Some(sc.duration_ms), output.quiet);
-    let result = sim::simulate(&spec, Workload::new(&sc), |ops, t| progress.update(ops, t));
+    let update = |ops, t| progress.update(ops, t);
+    let mut result = match &sc.cluster {
+        Some(slots) => sim::simulate_cluster(&spec, slots, Workload::new(&sc), update),
+        None => sim::simulate(&spec, Workload::new(&sc), update),
+    };
     progress.finish();
+    // The crash answer under the scenario's persistence, with the run's
+    // first policy (one instance; a cluster's shards crash one by one).
+    if let (None, Some(&policy)) = (&sc.cluster, sc.policies.first()) {
+        result.crash = Some(evictsim::crash::at_end(&sc, policy));
+    }
     common::finish(&result, &output)?;
     Ok(0)
 }

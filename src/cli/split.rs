@@ -58,8 +58,19 @@ pub struct Args {
 }
 
 pub fn exec(args: Args) -> Result<i32> {
-    let sc =
-        common::scenario_with_overrides(&args.scenario, &args.policies, args.maxmemory, args.seed)?;
+    let sc = common::scenario_with_overrides(
+        &args.scenario,
+        None,
+        &args.policies,
+        args.maxmemory,
+        args.seed,
+    )?;
+    if sc.cluster.is_some() {
+        anyhow::bail!(
+            "{}: split compares one instance with two; run it without [instance] cluster",
+            args.scenario.display()
+        );
+    }
     let opts = SplitOptions {
         store_headroom_pct: args.store_headroom,
         cache_maxmemory: args.cache_maxmemory,

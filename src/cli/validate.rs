@@ -118,8 +118,21 @@ fn options(args: Args) -> Result<(ValidateOptions, Vec<String>)> {
     let mut skipped = Vec::new();
     let (source, policies) = match (&args.scenario, &args.trace) {
         (Some(path), _) => {
-            let scenario =
-                common::scenario_with_overrides(path, &args.policies, args.maxmemory, args.seed)?;
+            let scenario = common::scenario_with_overrides(
+                path,
+                None,
+                &args.policies,
+                args.maxmemory,
+                args.seed,
+            )?;
+            if let Some(c) = &scenario.cluster {
+                bail!(
+                    "{}: validate replays into one redis-server, not a Redis Cluster of {} \
+                     shards: remove [instance] cluster to validate one shard's model",
+                    path.display(),
+                    c.shards()
+                );
+            }
             // The scenario's list may hold policies Redis 7.0 lacks: leave them out.
             let policies = if explicit {
                 scenario.policies.clone()

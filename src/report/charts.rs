@@ -16,6 +16,7 @@ mod loss;
 mod memory;
 mod rate;
 pub(crate) mod style;
+pub mod sweep;
 
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -163,14 +164,18 @@ pub(crate) fn svg_of(
 pub(crate) fn png_of(
     draw: impl FnOnce(&DrawingArea<BitMapBackend<'_>, Shift>) -> Result<(), ChartError>,
 ) -> Result<Vec<u8>, ChartError> {
-    let pixels = rgb_of(draw)?;
+    encode_png(&rgb_of(draw)?)
+}
+
+/// Encodes [`WIDTH`]x[`HEIGHT`] RGB pixels as PNG.
+fn encode_png(pixels: &[u8]) -> Result<Vec<u8>, ChartError> {
     let mut png_bytes = Vec::new();
     {
         let mut enc = png::Encoder::new(&mut png_bytes, WIDTH, HEIGHT);
         enc.set_color(png::ColorType::Rgb);
         enc.set_depth(png::BitDepth::Eight);
         let mut writer = enc.write_header()?;
-        writer.write_image_data(&pixels)?;
+        writer.write_image_data(pixels)?;
         writer.finish()?;
     }
     Ok(png_bytes)

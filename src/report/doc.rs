@@ -109,6 +109,14 @@ pub(crate) enum Block {
     Code(String),
     /// A chart: an image beside the Markdown, an inline SVG in the HTML.
     Chart(Chart),
+    /// An image file beside the report (a sweep's chart), by its
+    /// description and file name.
+    Image {
+        /// What the image shows.
+        alt: String,
+        /// Its file name, relative to the report.
+        file: String,
+    },
 }
 
 /// A whole report: a title and its blocks.

@@ -117,6 +117,11 @@ fn block(out: &mut String, b: &Block, svgs: &[(Chart, String)]) {
             }
             None => out.push_str("<p class=\"note\">This chart was not rendered.</p>\n"),
         },
+        Block::Image { alt, file } => out.push_str(&format!(
+            "<figure class=\"chart\"><img src=\"{}\" alt=\"{}\"></figure>\n",
+            escape(file),
+            escape(alt)
+        )),
     }
 }
 

@@ -10,10 +10,11 @@ use hdrhistogram::Histogram;
 use serde::ser::SerializeMap;
 use serde::{Serialize, Serializer};
 
+use super::cluster::{ClusterSummary, ShardSummary};
 use super::summary::Summary;
 use super::{Exporter, ReportError};
 use crate::metrics::{ClassMetrics, Counters, Metrics};
-use crate::model::MemoryModel;
+use crate::model::{InstanceConfig, MemoryModel};
 use crate::provenance::Provenance;
 use crate::sim::{ClassInfo, RunResult};
 use crate::trace::Understood;
@@ -25,20 +26,32 @@ pub struct JsonExporter;
 impl Exporter for JsonExporter {
     fn serialize(&self, r: &RunResult) -> Result<Vec<u8>, ReportError> {
         let summary = Summary::new(r);
+        let cluster = ClusterSummary::new(r, &summary);
         let name = |i: Option<usize>| i.and_then(|i| r.results.get(i)).map(|p| p.policy.name());
         let doc = JsonRun {
             scenario: &r.scenario,
-            source: JsonSource::new(r),
+            crash_at_end: r.crash.as_ref().map(|c| JsonCrashAtEnd {
+                persistence: c.persistence.describe(),
+                policy: c.policy.name(),
+                t_ms: c.t_ms,
+                classes: r
+                    .classes
+                    .iter()
+                    .zip(c.process.iter().zip(&c.power))
+                    .map(|(info, (p, w))| JsonCrashClass {
+                        class: &info.name,
+                        critical: info.critical,
+                        live_keys: p.live_keys,
+                        lost_keys_process: p.lost_keys,
+                        lost_keys_power: w.lost_keys,
+                        lost_writes_process: p.lost_writes,
+                        lost_writes_power: w.lost_writes,
+                    })
+                    .collect(),
+            }),
+            source: JsonSource::new(&r.source, &r.classes),
             command: super::story::command(r),
-            instance: JsonInstance {
-                memory_model: match r.instance.memory_model {
-                    MemoryModel::Redis => "redis",
-                    MemoryModel::Raw => "raw",
-                },
-                samples: r.instance.samples,
-                lfu_log_factor: r.instance.lfu_log_factor,
-                lfu_decay_time: r.instance.lfu_decay_time,
-            },
+            instance: JsonInstance::new(&r.instance),
             seed: r.seed,
             maxmemory_bytes: r.maxmemory_bytes,
             ops: r.ops,
@@ -48,11 +61,13 @@ impl Exporter for JsonExporter {
                 safest: name(summary.verdict.safest),
                 worst: name(summary.verdict.worst),
             },
+            cluster: cluster.as_ref().and_then(|c| JsonCluster::new(r, c)),
             results: r
                 .results
                 .iter()
                 .zip(&summary.policies)
-                .map(|(run, s)| JsonPolicy {
+                .enumerate()
+                .map(|(i, (run, s))| JsonPolicy {
                     policy: run.policy.name(),
                     reference: run.policy.is_reference(),
                     peak_used_memory: run.metrics.peak_used_memory,
@@ -62,6 +77,8 @@ impl Exporter for JsonExporter {
                     },
                     totals: s.totals,
                     critical_totals: s.critical_totals,
+                    shards: cluster.as_ref().and_then(|c| JsonShard::all(r, c, i)),
+                    hottest_shard: cluster.as_ref().and_then(|c| c.hottest.get(i).copied()),
                 })
                 .collect(),
         };
@@ -74,6 +91,8 @@ impl Exporter for JsonExporter {
 #[derive(Serialize)]
 struct JsonRun<'a> {
     scenario: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    crash_at_end: Option<JsonCrashAtEnd<'a>>,
     source: JsonSource<'a>,
     command: Option<String>,
     instance: JsonInstance,
@@ -83,12 +102,130 @@ struct JsonRun<'a> {
     simulated_ms: u64,
     unbounded_peak_memory: u64,
     verdict: JsonVerdict,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    cluster: Option<JsonCluster>,
     results: Vec<JsonPolicy<'a>>,
+}
+
+/// A Redis Cluster's slots and what each shard received.
+#[derive(Serialize)]
+struct JsonCluster {
+    shards: usize,
+    /// `[from, to, shard]`, inclusive, in slot order.
+    slots: Vec<[u64; 3]>,
+    /// The hottest shard under `hottest_under` (the worst policy, else the
+    /// first).
+    hottest_shard: Option<usize>,
+    hottest_under: Option<&'static str>,
+    layout: Vec<JsonShardLayout>,
+}
+
+#[derive(Serialize)]
+struct JsonShardLayout {
+    shard: usize,
+    slot_count: u32,
+    keys: u64,
+    ops: u64,
+    unbounded_peak_memory: u64,
+}
+
+impl JsonCluster {
+    fn new(r: &RunResult, c: &ClusterSummary) -> Option<Self> {
+        let run = r.cluster.as_ref()?;
+        let under = c.shown;
+        Some(JsonCluster {
+            shards: c.shards,
+            slots: run
+                .slots
+                .ranges()
+                .iter()
+                .map(|s| [u64::from(s.from), u64::from(s.to), u64::from(s.shard)])
+                .collect(),
+            hottest_shard: under.and_then(|i| c.hottest.get(i).copied()),
+            hottest_under: under
+                .and_then(|i| r.results.get(i))
+                .map(|p| p.policy.name()),
+            layout: c
+                .policies
+                .first()
+                .map(|shards| {
+                    shards
+                        .iter()
+                        .map(|sh: &ShardSummary| JsonShardLayout {
+                            shard: sh.shard,
+                            slot_count: sh.slots,
+                            keys: sh.keys,
+                            ops: sh.ops,
+                            unbounded_peak_memory: sh.unbounded_peak_memory,
+                        })
+                        .collect()
+                })
+                .unwrap_or_default(),
+        })
+    }
+}
+
+/// One shard under one policy.
+#[derive(Serialize)]
+struct JsonShard<'a> {
+    shard: usize,
+    peak_used_memory: u64,
+    critical_keys_evicted: u64,
+    lost_critical_reads: u64,
+    classes: JsonClasses<'a>,
+    totals: Counters,
+    critical_totals: Counters,
+}
+
+impl<'a> JsonShard<'a> {
+    /// The shards under the policy at `policy`.
+    fn all(r: &'a RunResult, c: &ClusterSummary, policy: usize) -> Option<Vec<Self>> {
+        let metrics = r.cluster.as_ref()?.results.get(policy)?;
+        let shards = c.policies.get(policy)?;
+        Some(
+            shards
+                .iter()
+                .zip(metrics)
+                .map(|(sh, m)| JsonShard {
+                    shard: sh.shard,
+                    peak_used_memory: sh.summary.peak_used_memory,
+                    critical_keys_evicted: sh.summary.critical_keys_evicted,
+                    lost_critical_reads: sh.summary.lost_critical_reads,
+                    classes: JsonClasses {
+                        infos: &r.classes,
+                        metrics: m,
+                    },
+                    totals: sh.summary.totals,
+                    critical_totals: sh.summary.critical_totals,
+                })
+                .collect(),
+        )
+    }
+}
+
+/// What a crash at the end of the run would lose (`evictsim crash`'s rules).
+#[derive(Serialize)]
+struct JsonCrashAtEnd<'a> {
+    persistence: String,
+    policy: &'static str,
+    t_ms: u64,
+    classes: Vec<JsonCrashClass<'a>>,
+}
+
+#[derive(Serialize)]
+struct JsonCrashClass<'a> {
+    class: &'a str,
+    critical: bool,
+    live_keys: u64,
+    lost_keys_process: u64,
+    lost_keys_power: u64,
+    lost_writes_process: u64,
+    lost_writes_power: u64,
 }
 
 /// Where the operations came from; a trace's reading in full.
 #[derive(Serialize)]
-struct JsonSource<'a> {
+pub(crate) struct JsonSource<'a> {
     kind: &'static str,
     #[serde(skip_serializing_if = "Option::is_none")]
     path: Option<&'a str>,
@@ -133,8 +270,9 @@ impl Serialize for JsonUnderstood<'_> {
 }
 
 impl<'a> JsonSource<'a> {
-    fn new(r: &'a RunResult) -> Self {
-        match &r.source {
+    /// The source of a run (or a sweep) over `classes`.
+    pub(crate) fn new(source: &'a Provenance, classes: &'a [ClassInfo]) -> Self {
+        match source {
             Provenance::Library => JsonSource {
                 kind: "library",
                 path: None,
@@ -166,7 +304,7 @@ impl<'a> JsonSource<'a> {
                     rejected: t.rejected,
                     not_modelled: t.not_modelled,
                     understood: JsonUnderstood {
-                        infos: &r.classes,
+                        infos: classes,
                         understood: &t.understood,
                     },
                 }),
@@ -177,11 +315,26 @@ impl<'a> JsonSource<'a> {
 
 /// The instance settings besides `maxmemory`.
 #[derive(Serialize)]
-struct JsonInstance {
+pub(crate) struct JsonInstance {
     memory_model: &'static str,
     samples: u32,
     lfu_log_factor: u32,
     lfu_decay_time: u32,
+}
+
+impl JsonInstance {
+    /// The settings of `inst` the JSON reports.
+    pub(crate) fn new(inst: &InstanceConfig) -> Self {
+        JsonInstance {
+            memory_model: match inst.memory_model {
+                MemoryModel::Redis => "redis",
+                MemoryModel::Raw => "raw",
+            },
+            samples: inst.samples,
+            lfu_log_factor: inst.lfu_log_factor,
+            lfu_decay_time: inst.lfu_decay_time,
+        }
+    }
 }
 
 #[derive(Serialize)]
@@ -199,6 +352,11 @@ struct JsonPolicy<'a> {
     classes: JsonClasses<'a>,
     totals: Counters,
     critical_totals: Counters,
+    /// Per shard, for a cluster.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    shards: Option<Vec<JsonShard<'a>>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    hottest_shard: Option<usize>,
 }
 
 /// The classes as a JSON object in the scenario's order (a map type would

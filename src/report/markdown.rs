@@ -66,6 +66,7 @@ fn block(parts: &mut Vec<String>, b: &Block) {
             escape(chart.title()),
             chart.file_stem()
         )),
+        Block::Image { alt, file } => parts.push(format!("![{}]({file})\n", escape(alt))),
     }
 }
 

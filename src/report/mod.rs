@@ -4,12 +4,16 @@
 //! [`write_atomic`] so a report file is either the old one or the complete
 //! new one, never half of it, and [`write_dir`] for a whole report directory.
 //!
+//! A sweep (one workload at many sizes) has its own reports in [`sweep`].
+//!
 //! Exporters only read what the run counted; the numbers they share come
 //! from [`Summary`], computed once per export. Markdown and HTML share their
 //! words too: both render one document built by `story`.
 
 mod atomic;
+pub mod audit;
 pub mod charts;
+mod cluster;
 pub mod crash;
 mod csv;
 mod dir;
@@ -21,6 +25,7 @@ mod markdown;
 pub mod split;
 mod story;
 mod summary;
+pub mod sweep;
 mod table;
 pub mod understood;
 
@@ -29,12 +34,14 @@ use std::str::FromStr;
 use crate::sim::RunResult;
 
 pub use atomic::write_atomic;
+pub use cluster::{ClusterSummary, ShardSummary};
 pub use csv::CsvExporter;
 pub use dir::{write_dir, WriteError};
 pub use html::HtmlExporter;
 pub use json::JsonExporter;
 pub use markdown::MarkdownExporter;
 pub use summary::{HitRatio, PolicySummary, Summary, Verdict};
+pub use sweep::{export_sweep, write_sweep_dir, SweepFormat};
 pub use table::TableExporter;
 
 /// Declares the report formats once: each line gives the variant, the name
@@ -132,6 +139,14 @@ pub enum ReportError {
         /// Why.
         source: charts::ChartError,
     },
+    /// A sweep's chart could not be rendered; no file was touched.
+    #[error("cannot render the {chart} chart")]
+    SweepChart {
+        /// The chart's file name stem.
+        chart: &'static str,
+        /// Why.
+        source: charts::ChartError,
+    },
 }
 
 /// One report format.
@@ -184,6 +199,8 @@ mod tests {
             unbounded_memory: Vec::new(),
             source: Default::default(),
             instance: Default::default(),
+            cluster: None,
+            crash: None,
         };
         for &f in Format::ALL {
             let out = export(f, &r).unwrap();

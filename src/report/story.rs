@@ -10,13 +10,16 @@
 
 use hdrhistogram::Histogram;
 
+mod cluster;
+
 use super::charts::{all_charts, Chart};
+use super::cluster::ClusterSummary;
 use super::doc::{b, c, t, Block, Document, Row, Span, Table, Tone};
 use super::fmt::{bytes, duration_ms, percent, plural, thousands};
 use super::summary::{PolicySummary, Summary};
 use super::understood;
 use crate::metrics::Counters;
-use crate::model::{InstanceConfig, MemoryModel};
+use crate::model::{InstanceConfig, MemoryModel, PolicyKind};
 use crate::provenance::{Provenance, TraceProvenance};
 use crate::sim::{ClassInfo, RunResult};
 
@@ -26,6 +29,9 @@ pub(crate) fn document(r: &RunResult, s: &Summary) -> Document {
     blocks.extend(verdict(r, s));
     blocks.extend(question(r));
     blocks.extend(policy_table(r, s));
+    if let Some(cs) = ClusterSummary::new(r, s) {
+        blocks.extend(cluster::section(r, s, &cs));
+    }
     blocks.extend(class_table(r));
     blocks.extend(databases(r));
     blocks.extend(charts(r));
@@ -38,8 +44,13 @@ pub(crate) fn document(r: &RunResult, s: &Summary) -> Document {
 
 fn run_line(r: &RunResult) -> String {
     format!(
-        "maxmemory {} · {} {} over {} of simulated time · seed {} · {} {} compared",
+        "{}maxmemory {}{} · {} {} over {} of simulated time · seed {} · {} {} compared",
+        r.cluster.as_ref().map_or(String::new(), |c| {
+            let n = c.slots.shards() as u64;
+            format!("{n} {} · ", plural(n, "shard", "shards"))
+        }),
         maxmemory(r.maxmemory_bytes),
+        per_shard(r),
         thousands(r.ops),
         plural(r.ops, "operation", "operations"),
         duration_ms(r.simulated_ms),
@@ -47,6 +58,15 @@ fn run_line(r: &RunResult) -> String {
         r.results.len(),
         plural(r.results.len() as u64, "policy", "policies"),
     )
+}
+
+/// " per shard" for a cluster's memory figures, else nothing.
+fn per_shard(r: &RunResult) -> &'static str {
+    if r.cluster.is_some() {
+        " per shard"
+    } else {
+        ""
+    }
 }
 
 fn maxmemory(n: u64) -> String {
@@ -244,8 +264,9 @@ fn danger(r: &RunResult, s: &Summary) -> Vec<Block> {
             para(vec![
                 b(lead),
                 t(format!(
-                    " under this workload at maxmemory {}:",
-                    maxmemory(r.maxmemory_bytes)
+                    " under this workload at maxmemory {}{}:",
+                    maxmemory(r.maxmemory_bytes),
+                    per_shard(r)
                 )),
             ]),
             Block::List {
@@ -400,13 +421,34 @@ fn memory(r: &RunResult) -> Block {
                 bytes(need)
             )),
         ]
+    } else if need > max && r.cluster.is_some() {
+        vec![
+            b(format!(
+                "Memory to lose nothing: {} per shard.",
+                bytes(need)
+            )),
+            t(format!(
+                " With no limit, the fullest shard peaks at {} of used memory; maxmemory is {} \
+                 per shard, {} ({}) short. Somewhat above {} on every shard (the peak leaves \
+                 out each command's own arguments, which the eviction check counts) no policy \
+                 would evict or refuse anything in this run; `evictsim sweep --find-safe` \
+                 finds the size. The shards' needs are in the Shards section. Each host needs headroom above it for fragmentation and \
+                 for the fork of an AOF rewrite or RDB snapshot.",
+                bytes(need),
+                bytes(max),
+                bytes(need - max),
+                percent(need - max, max),
+                bytes(need),
+            )),
+        ]
     } else if need > max {
         vec![
             b(format!("Memory to lose nothing: {}.", bytes(need))),
             t(format!(
                 " With no limit, this workload peaks at {} of used memory; maxmemory is {}, \
-                 {} ({}) short. With maxmemory of at least {}, no policy would evict or \
-                 refuse anything in this run. The host needs headroom above it for \
+                 {} ({}) short. Somewhat above {} (the peak leaves out each command's \
+                 own arguments, which the eviction check counts) no policy would evict or \
+                 refuse anything in this run; `evictsim sweep --find-safe` finds the size. The host needs headroom above it for \
                  fragmentation and for the fork of an AOF rewrite or RDB snapshot.",
                 bytes(need),
                 bytes(max),
@@ -419,10 +461,15 @@ fn memory(r: &RunResult) -> Block {
         vec![
             b("Memory:"),
             t(format!(
-                " with no limit this workload peaks at {} of used memory, within \
-                 maxmemory {}.",
+                " with no limit {} peaks at {} of used memory, within maxmemory {}{}.",
+                if r.cluster.is_some() {
+                    "the fullest shard"
+                } else {
+                    "this workload"
+                },
                 bytes(need),
-                bytes(max)
+                bytes(max),
+                per_shard(r),
             )),
         ]
     };
@@ -430,6 +477,69 @@ fn memory(r: &RunResult) -> Block {
 }
 
 /// The question every Redis instance deserves, answered from the classes.
+/// The computed crash answer: what a crash at the end of the run would
+/// lose for good under the scenario's persistence, per critical class.
+fn crash_answer(r: &RunResult, c: &crate::sim::CrashAtEnd) -> Vec<Block> {
+    let lost = |l: &[crate::crash::ClassLoss]| -> Vec<Vec<Span>> {
+        r.classes
+            .iter()
+            .zip(l)
+            .filter(|(info, _)| info.critical)
+            .map(|(info, l)| {
+                vec![
+                    class(info),
+                    t(format!(
+                        " {} of {} keys",
+                        thousands(l.lost_keys),
+                        thousands(l.live_keys)
+                    )),
+                ]
+            })
+            .collect()
+    };
+    let total = |l: &[crate::crash::ClassLoss]| -> u64 {
+        r.classes
+            .iter()
+            .zip(l)
+            .filter(|(info, _)| info.critical)
+            .map(|(_, l)| l.lost_keys)
+            .sum()
+    };
+    let mut spans = vec![
+        b("Computed for this scenario's persistence"),
+        t(format!(" ({}), ", c.persistence.describe())),
+        t("a crash at the end of the run, with the instance under "),
+        c_policy(c.policy),
+        t(", would lose for good: "),
+    ];
+    if total(&c.process) == 0 && total(&c.power) == 0 {
+        spans.push(t("nothing critical, on a process crash or a power loss."));
+    } else {
+        spans.push(t("on a process crash ("));
+        spans.push(c_code("kill -9"));
+        spans.push(t("), "));
+        spans.extend(join(lost(&c.process)));
+        if c.power != c.process {
+            spans.push(t("; on a power loss, "));
+            spans.extend(join(lost(&c.power)));
+        } else {
+            spans.push(t("; the same on a power loss"));
+        }
+        spans.push(t(". "));
+        spans.push(c_code("evictsim crash"));
+        spans.push(t(" gives the spread over the run and what AOF would save."));
+    }
+    vec![para(spans)]
+}
+
+fn c_policy(p: crate::model::PolicyKind) -> Span {
+    c(p.name())
+}
+
+fn c_code(s: &str) -> Span {
+    c(s)
+}
+
 fn question(r: &RunResult) -> Vec<Block> {
     let mut out = vec![h2(
         "If this instance disappeared right now, would anything be permanently lost?",
@@ -480,6 +590,9 @@ fn question(r: &RunResult) -> Vec<Block> {
         yes.push(t(") would only come back cold."));
     }
     out.push(callout(Tone::Danger, vec![para(yes)]));
+    if let Some(c) = &r.crash {
+        out.extend(crash_answer(r, c));
+    }
     out.push(para(vec![t("The standard fixes:")]));
     let mut store = vec![
         b("Make it a store:"),
@@ -493,8 +606,9 @@ fn question(r: &RunResult) -> Vec<Block> {
     ];
     if r.unbounded_peak_memory > 0 {
         store.push(t(format!(
-            ", and maxmemory of at least {} so that writes are not refused",
-            bytes(r.unbounded_peak_memory)
+            ", and maxmemory of at least {}{} so that writes are not refused",
+            bytes(r.unbounded_peak_memory),
+            per_shard(r)
         )));
     }
     store.push(t("."));
@@ -528,6 +642,20 @@ fn question(r: &RunResult) -> Vec<Block> {
         ordered: true,
         items,
     });
+    if r.cluster.is_some() {
+        out.push(para(vec![
+            b("A cluster has no other database."),
+            t(" A Redis Cluster has only database 0 and refuses "),
+            c("SELECT"),
+            t(
+                ": a store apart from the cache is a cluster (or an instance) of its own, \
+                 with its own ",
+            ),
+            c("maxmemory-policy"),
+            t("."),
+        ]));
+        return out;
+    }
     out.push(para(vec![
         b("Logical databases don't help."),
         t(" Moving the critical keys to another database ("),
@@ -867,17 +995,21 @@ fn charts(r: &RunResult) -> Vec<Block> {
         out.push(para(vec![t("No chart has data in this run.")]));
     }
     for (n, chart) in charts.into_iter().enumerate() {
-        out.push(para(vec![
-            b(format!("Figure {}.", n + 1)),
-            t(format!(" {}", caption(chart))),
-        ]));
+        let mut words = format!(" {}", caption(chart));
+        if chart == Chart::MemoryOverTime && r.cluster.is_some() {
+            words.push_str(
+                " In a cluster, each line is the fullest shard's memory at each moment, \
+                 against the maxmemory of one shard.",
+            );
+        }
+        out.push(para(vec![b(format!("Figure {}.", n + 1)), t(words)]));
         out.push(Block::Chart(chart));
     }
     out
 }
 
 /// `maxmemory` as Redis's units spell it when exact (`64mb`), else in bytes.
-fn redis_size(n: u64) -> String {
+pub(crate) fn redis_size(n: u64) -> String {
     const UNITS: [(u64, &str); 3] = [(1 << 30, "gb"), (1 << 20, "mb"), (1 << 10, "kb")];
     UNITS
         .iter()
@@ -889,7 +1021,7 @@ fn redis_size(n: u64) -> String {
 }
 
 /// Quotes a word for a POSIX shell when it needs it.
-fn shell_word(s: &str) -> String {
+pub(crate) fn shell_word(s: &str) -> String {
     let plain = |ch: char| ch.is_ascii_alphanumeric() || "_./:@%+=,-".contains(ch);
     if !s.is_empty() && s.chars().all(plain) {
         s.to_string()
@@ -900,31 +1032,68 @@ fn shell_word(s: &str) -> String {
 
 /// The command that reruns this report, if a command can.
 pub(crate) fn command(r: &RunResult) -> Option<String> {
-    let inst = &r.instance;
-    let mut cmd = match &r.source {
+    // An explicit slot map can only come from the scenario file, which the
+    // command reads again; an even one may have come from --shards.
+    let shards = match r.cluster.as_ref().filter(|c| c.slots.is_even()) {
+        Some(c) => format!(" --shards {}", c.slots.shards()),
+        None => String::new(),
+    };
+    // A trace's command asks for the size the user asked for (a sampled
+    // run's instance has it scaled).
+    let maxmemory = r
+        .source
+        .trace()
+        .map_or(r.maxmemory_bytes, |tp| tp.maxmemory);
+    let policies: Vec<PolicyKind> = r.results.iter().map(|run| run.policy).collect();
+    run_command(
+        &r.source,
+        &r.instance,
+        r.seed,
+        maxmemory,
+        &policies,
+        &shards,
+    )
+}
+
+/// The `run` or `replay` command that runs `policies` at `maxmemory` with
+/// `seed` on `source` (with `shards`, e.g. ` --shards 3`, or empty), if a
+/// command can (a report's, a sweep point's).
+pub(crate) fn run_command(
+    source: &Provenance,
+    inst: &InstanceConfig,
+    seed: u64,
+    maxmemory: u64,
+    policies: &[PolicyKind],
+    shards: &str,
+) -> Option<String> {
+    let mut cmd = match source {
         Provenance::Library => return None,
         Provenance::Scenario { path } => format!(
-            "evictsim run {} --seed {} --maxmemory {}",
+            "evictsim run {} --seed {} --maxmemory {}{shards}",
             shell_word(path),
-            r.seed,
-            redis_size(r.maxmemory_bytes),
+            seed,
+            redis_size(maxmemory),
         ),
-        Provenance::Trace(tp) => trace_command(tp, inst, r.seed),
+        Provenance::Trace(tp) => format!(
+            "evictsim replay {} --trace-format {} --maxmemory {}{shards}{} --seed {seed}",
+            shell_word(&tp.path),
+            tp.format,
+            redis_size(maxmemory),
+            trace_options(tp, inst),
+        ),
     };
-    for run in &r.results {
+    for p in policies {
         cmd.push_str(" --policy ");
-        cmd.push_str(run.policy.name());
+        cmd.push_str(p.name());
     }
     Some(cmd)
 }
 
-fn trace_command(tp: &TraceProvenance, inst: &InstanceConfig, seed: u64) -> String {
-    let mut cmd = format!(
-        "evictsim replay {} --trace-format {} --maxmemory {}",
-        shell_word(&tp.path),
-        tp.format,
-        redis_size(tp.maxmemory),
-    );
+/// How a trace was read, as the options that read it so again (each with
+/// a leading space): class rules, reading flags, instance settings that
+/// differ from Redis's defaults, the sample rate.
+pub(crate) fn trace_options(tp: &TraceProvenance, inst: &InstanceConfig) -> String {
+    let mut cmd = String::new();
     match &tp.classes_file {
         Some(f) => cmd += &format!(" --classes {}", shell_word(f)),
         None => {
@@ -958,7 +1127,6 @@ fn trace_command(tp: &TraceProvenance, inst: &InstanceConfig, seed: u64) -> Stri
     if let Some(rate) = tp.sample_rate {
         cmd += &format!(" --sample-rate {rate}");
     }
-    cmd += &format!(" --seed {seed}");
     cmd
 }
 
@@ -986,9 +1154,10 @@ fn settings(r: &RunResult) -> Vec<Block> {
         maxmemory(0)
     } else {
         format!(
-            "{} ({} bytes)",
+            "{} ({} bytes){}",
             bytes(r.maxmemory_bytes),
-            thousands(r.maxmemory_bytes)
+            thousands(r.maxmemory_bytes),
+            per_shard(r)
         )
     };
     let inst = &r.instance;
@@ -1005,6 +1174,23 @@ fn settings(r: &RunResult) -> Vec<Block> {
         row("seed", vec![t(r.seed.to_string())]),
         row("maxmemory", vec![t(mm)]),
     ];
+    if let Some(cl) = &r.cluster {
+        let n = cl.slots.shards() as u64;
+        let ranges: Vec<String> = cl
+            .slots
+            .ranges()
+            .iter()
+            .map(|sr| format!("{sr} on {}", sr.shard))
+            .collect();
+        rows.push(row(
+            "cluster",
+            vec![t(format!(
+                "{n} {}; slots {}",
+                plural(n, "shard", "shards"),
+                ranges.join(", ")
+            ))],
+        ));
+    }
     if let Some(tp) = r.source.trace() {
         if let Some(rate) = tp.sample_rate {
             rows.push(row(
@@ -1059,7 +1245,15 @@ fn settings(r: &RunResult) -> Vec<Block> {
         row("key classes", or_none(classes)),
         row(
             "peak used memory with no limit",
-            vec![t(bytes(r.unbounded_peak_memory))],
+            vec![t(format!(
+                "{}{}",
+                bytes(r.unbounded_peak_memory),
+                if r.cluster.is_some() {
+                    " (the fullest shard)"
+                } else {
+                    ""
+                }
+            ))],
         ),
         row("evictsim version", vec![t(env!("CARGO_PKG_VERSION"))]),
     ]);

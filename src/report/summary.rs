@@ -6,9 +6,9 @@
 
 use std::cmp::Ordering;
 
-use crate::metrics::Counters;
+use crate::metrics::{Counters, Metrics};
 use crate::model::PolicyKind;
-use crate::sim::RunResult;
+use crate::sim::{ClassInfo, RunResult};
 
 /// Hits out of reads, kept as two integers so comparisons are exact.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -63,6 +63,41 @@ pub struct PolicySummary {
 }
 
 impl PolicySummary {
+    /// What `metrics` (one instance's, or a cluster's or one shard's) count
+    /// under `policy`, in the reports' terms; classes missing on either
+    /// side are ignored.
+    pub fn new(policy: PolicyKind, metrics: &Metrics, classes: &[ClassInfo]) -> PolicySummary {
+        let mut critical = Counters::default();
+        let mut cache = Counters::default();
+        for (info, class) in classes.iter().zip(&metrics.classes) {
+            let side = if info.critical {
+                &mut critical
+            } else {
+                &mut cache
+            };
+            side.add(&class.counters);
+        }
+        let totals = metrics.totals();
+        PolicySummary {
+            policy,
+            critical_evictions: critical.evicted_live(),
+            critical_keys_evicted: critical.evicted_distinct,
+            lost_critical_reads: critical.lost_reads,
+            refused_writes: totals.oom_rejected,
+            hit_ratio: HitRatio {
+                hits: totals.hits,
+                reads: totals.reads,
+            },
+            cache_hit_ratio: HitRatio {
+                hits: cache.hits,
+                reads: cache.reads,
+            },
+            peak_used_memory: metrics.peak_used_memory,
+            totals,
+            critical_totals: critical,
+        }
+    }
+
     /// Whether the policy neither evicted a critical key nor lost a critical read.
     pub fn loses_nothing(&self) -> bool {
         self.lost_critical_reads == 0 && self.critical_evictions == 0
@@ -140,37 +175,7 @@ impl Summary {
         let policies: Vec<PolicySummary> = r
             .results
             .iter()
-            .map(|run| {
-                let mut critical = Counters::default();
-                let mut cache = Counters::default();
-                for (info, class) in r.classes.iter().zip(&run.metrics.classes) {
-                    let side = if info.critical {
-                        &mut critical
-                    } else {
-                        &mut cache
-                    };
-                    side.add(&class.counters);
-                }
-                let totals = run.metrics.totals();
-                PolicySummary {
-                    policy: run.policy,
-                    critical_evictions: critical.evicted_live(),
-                    critical_keys_evicted: critical.evicted_distinct,
-                    lost_critical_reads: critical.lost_reads,
-                    refused_writes: totals.oom_rejected,
-                    hit_ratio: HitRatio {
-                        hits: totals.hits,
-                        reads: totals.reads,
-                    },
-                    cache_hit_ratio: HitRatio {
-                        hits: cache.hits,
-                        reads: cache.reads,
-                    },
-                    peak_used_memory: run.metrics.peak_used_memory,
-                    totals,
-                    critical_totals: critical,
-                }
-            })
+            .map(|run| PolicySummary::new(run.policy, &run.metrics, &r.classes))
             .collect();
         let verdict = Verdict::judge(&policies);
         Summary { policies, verdict }

@@ -1,10 +1,13 @@
 //! The report a person reads in a terminal: a header line saying what was
 //! run, one table row per policy, and footer lines naming the safest and the
-//! worst policy in words and the memory needed to lose nothing. No colours,
-//! no terminal-width probing, so the output is the same piped or not.
+//! worst policy in words and the memory needed to lose nothing. For a Redis
+//! Cluster, a second table gives the shards under the worst policy and
+//! names the hottest. No colours, no terminal-width probing, so the output
+//! is the same piped or not.
 
 use comfy_table::{presets::UTF8_FULL_CONDENSED, CellAlignment, ContentArrangement, Table};
 
+use super::cluster::ClusterSummary;
 use super::fmt::{bytes, duration_ms, plural, thousands};
 use super::summary::{PolicySummary, Summary};
 use super::{Exporter, ReportError};
@@ -17,22 +20,34 @@ pub struct TableExporter;
 impl Exporter for TableExporter {
     fn serialize(&self, r: &RunResult) -> Result<Vec<u8>, ReportError> {
         let summary = Summary::new(r);
+        let cluster = ClusterSummary::new(r, &summary);
         let mut out = format!(
-            "{} {}, maxmemory {}, {} ops over {}, seed {}\n",
+            "{} {}, {}maxmemory {}{}, {} ops over {}, seed {}\n",
             if r.source.trace().is_some() {
                 "trace"
             } else {
                 "scenario"
             },
             r.scenario,
+            cluster.as_ref().map_or(String::new(), |c| {
+                format!(
+                    "{} {}, ",
+                    c.shards,
+                    plural(c.shards as u64, "shard", "shards")
+                )
+            }),
             bytes(r.maxmemory_bytes),
+            if cluster.is_some() { " per shard" } else { "" },
             thousands(r.ops),
             duration_ms(r.simulated_ms),
             r.seed,
         );
         out.push_str(&table(&summary).to_string());
         out.push('\n');
-        out.push_str(&footer(r, &summary));
+        out.push_str(&footer(r, &summary, cluster.is_some()));
+        if let Some(c) = &cluster {
+            out.push_str(&shards(&summary, c));
+        }
         Ok(out.into_bytes())
     }
 }
@@ -74,7 +89,7 @@ fn table(summary: &Summary) -> Table {
     t
 }
 
-fn footer(r: &RunResult, summary: &Summary) -> String {
+fn footer(r: &RunResult, summary: &Summary, cluster: bool) -> String {
     let mut out = String::new();
     match summary.safest() {
         None => out.push_str("no policy was run\n"),
@@ -96,14 +111,103 @@ fn footer(r: &RunResult, summary: &Summary) -> String {
         }
         None => {}
     }
-    out.push_str(&format!(
-        "to lose nothing: {} of memory (peak used with no maxmemory)\n",
-        bytes(r.unbounded_peak_memory)
-    ));
+    if cluster {
+        out.push_str(&format!(
+            "to lose nothing: {} of memory per shard (the fullest shard's peak with no maxmemory)\n",
+            bytes(r.unbounded_peak_memory)
+        ));
+    } else {
+        out.push_str(&format!(
+            "to lose nothing: {} of memory (peak used with no maxmemory)\n",
+            bytes(r.unbounded_peak_memory)
+        ));
+    }
     if summary.policies.iter().any(|p| p.policy.is_reference()) {
         out.push_str("(ref): evictsim's exact LRU, which no server has; not judged\n");
     }
     out
+}
+
+/// The shards under the shown policy, and the hottest named.
+fn shards(summary: &Summary, c: &ClusterSummary) -> String {
+    let Some((pi, shards)) = c.shown_shards() else {
+        return String::new();
+    };
+    let policy = summary.policies[pi].policy;
+    let why = if summary.verdict.worst == Some(pi) {
+        "the worst policy"
+    } else {
+        "no policy lost critical data; the first listed"
+    };
+    let mut t = Table::new();
+    t.load_preset(UTF8_FULL_CONDENSED)
+        .force_no_tty()
+        .set_content_arrangement(ContentArrangement::Disabled)
+        .set_header(vec![
+            "shard",
+            "slots",
+            "keys",
+            "ops",
+            "peak\nmemory",
+            "evictions",
+            "critical keys\nevicted",
+            "lost critical\nreads",
+            "refused\nwrites",
+            "no-limit\npeak",
+        ]);
+    for sh in shards {
+        let p = &sh.summary;
+        t.add_row(vec![
+            sh.shard.to_string(),
+            sh.ranges.clone(),
+            thousands(sh.keys),
+            thousands(sh.ops),
+            bytes(p.peak_used_memory),
+            thousands(p.totals.evicted),
+            thousands(p.critical_keys_evicted),
+            thousands(p.lost_critical_reads),
+            thousands(p.refused_writes),
+            bytes(sh.unbounded_peak_memory),
+        ]);
+    }
+    for i in 2..10 {
+        if let Some(col) = t.column_mut(i) {
+            col.set_cell_alignment(CellAlignment::Right);
+        }
+    }
+    let mut out = format!("shards under {policy} ({why}):\n{t}\n");
+    if let Some(hot) = c.hottest_of(pi) {
+        out.push_str(&format!(
+            "hottest shard: {} (slots {}): {}\n",
+            hot.shard,
+            hot.ranges,
+            heat(hot)
+        ));
+    }
+    out
+}
+
+/// What makes a shard hot, in a few words.
+fn heat(sh: &super::cluster::ShardSummary) -> String {
+    let p = &sh.summary;
+    let mut parts = Vec::new();
+    if p.critical_keys_evicted > 0 || p.lost_critical_reads > 0 {
+        parts.push(losses(p));
+    }
+    parts.push(format!(
+        "{} {}",
+        thousands(p.totals.evicted),
+        plural(p.totals.evicted, "eviction", "evictions")
+    ));
+    if p.refused_writes > 0 {
+        parts.push(refused(p));
+    }
+    parts.push(format!(
+        "peak {}, {} with no limit",
+        bytes(p.peak_used_memory),
+        bytes(sh.unbounded_peak_memory)
+    ));
+    parts.join(", ")
 }
 
 fn refused(p: &PolicySummary) -> String {

@@ -162,6 +162,18 @@ impl ClassSpec {
         }
     }
 
+    /// The TTL its keys carry, in ms (a counter's is its window), or `None`
+    /// when they carry none: what a `volatile-*` policy may evict.
+    pub fn ttl_ms(&self) -> Option<u64> {
+        match &self.kind {
+            ClassKind::Cache(c) => c.ttl_ms,
+            ClassKind::Session(s) => s.ttl_ms,
+            ClassKind::Queue(q) => q.ttl_ms,
+            ClassKind::Counter(c) => Some(c.window_ms),
+            ClassKind::Static(s) => s.ttl_ms,
+        }
+    }
+
     /// Expected number of keys created per second by a growing class (0 for
     /// fixed-size classes).
     pub fn creations_per_sec(&self) -> f64 {

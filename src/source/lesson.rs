@@ -97,7 +97,7 @@ impl Lesson {
             |s| s.to_string_lossy().into_owned(),
         );
         let field = Field::root(display_name, &root);
-        let scenario = read_scenario(&field, name)?;
+        let scenario = read_scenario(&field, name, None)?;
         let top = field.table_unchecked()?;
         let lf = top.require(
             "lesson",

@@ -19,11 +19,18 @@
 //! value = { dist = "lognormal", median = 800, sigma = 1.0 }
 //! ttl = "1h"
 //! ```
+//!
+//! `[instance] cluster = { shards = 3 }` makes the instance a Redis Cluster
+//! of that many shards, each with the instance's settings (`maxmemory` is
+//! per shard); `slots = [[from, to, shard], ...]` gives the slots
+//! explicitly instead of `redis-cli`'s even split. A cluster has only
+//! database 0, so every class must be in it.
 
 use super::class::{read_class, ClassSpec};
 use super::error::ScenarioError;
 use super::fields::{Field, Table};
 use super::tree;
+use crate::cluster::{SlotMap, MAX_SHARDS, SLOTS};
 use crate::model::{InstanceConfig, MemoryModel, PolicyKind};
 use crate::op::ClassId;
 use crate::persistence::{parse_save, Fsync, Persistence};
@@ -50,28 +57,29 @@ pub struct Scenario {
     pub classes: Vec<ClassSpec>,
     /// RDB and AOF settings (Redis 7.0's defaults when absent).
     pub persistence: Persistence,
+    /// A Redis Cluster's slots and shards (`[instance] cluster`), or `None`
+    /// for one instance. Every shard runs with `instance`.
+    pub cluster: Option<SlotMap>,
 }
 
 impl Scenario {
     /// Reads and validates the scenario file at `path`.
     pub fn from_path(path: &Path) -> Result<Scenario, ScenarioError> {
-        let file = path.display().to_string();
-        let text = std::fs::read_to_string(path).map_err(|reason| ScenarioError::Read {
-            file: file.clone(),
-            reason,
-        })?;
-        Scenario::from_str(&text, &file)
+        read_file(path, None)
+    }
+
+    /// Reads and validates the scenario file at `path` as if its
+    /// `[instance] cluster` gave `cluster` (what `--shards` asks for): its
+    /// classes must then all be in database 0.
+    pub fn from_path_in_cluster(path: &Path, cluster: SlotMap) -> Result<Scenario, ScenarioError> {
+        read_file(path, Some(cluster))
     }
 
     /// Reads and validates a scenario from `text`; `display_name` (a file
     /// name) appears in errors and its stem becomes the scenario's name.
     pub fn from_str(text: &str, display_name: &str) -> Result<Scenario, ScenarioError> {
         let root = tree::parse(text, display_name)?;
-        let name = Path::new(display_name).file_stem().map_or_else(
-            || display_name.to_string(),
-            |s| s.to_string_lossy().into_owned(),
-        );
-        read_scenario(&Field::root(display_name, &root), name)
+        read_scenario(&Field::root(display_name, &root), stem(display_name), None)
     }
 
     /// The classes as the reports show them, in class order.
@@ -86,8 +94,27 @@ impl Scenario {
     }
 }
 
+/// Reads the file at `path`; `cluster` replaces its `[instance] cluster`.
+fn read_file(path: &Path, cluster: Option<SlotMap>) -> Result<Scenario, ScenarioError> {
+    let file = path.display().to_string();
+    let text = std::fs::read_to_string(path).map_err(|reason| ScenarioError::Read {
+        file: file.clone(),
+        reason,
+    })?;
+    let root = tree::parse(&text, &file)?;
+    read_scenario(&Field::root(&file, &root), stem(&file), cluster)
+}
+
+/// A scenario's name: its file's stem.
+fn stem(display_name: &str) -> String {
+    Path::new(display_name).file_stem().map_or_else(
+        || display_name.to_string(),
+        |s| s.to_string_lossy().into_owned(),
+    )
+}
+
 /// Fields of `[instance]`.
-const INSTANCE_FIELDS: [&str; 13] = [
+const INSTANCE_FIELDS: [&str; 14] = [
     "maxmemory",
     "policies",
     "maxmemory_samples",
@@ -101,10 +128,15 @@ const INSTANCE_FIELDS: [&str; 13] = [
     "save",
     "appendonly",
     "appendfsync",
+    "cluster",
 ];
 
-/// Reads the whole document.
-pub(super) fn read_scenario(root: &Field, name: String) -> Result<Scenario, ScenarioError> {
+/// Reads the whole document; `cluster` replaces `[instance] cluster`.
+pub(super) fn read_scenario(
+    root: &Field,
+    name: String,
+    cluster: Option<SlotMap>,
+) -> Result<Scenario, ScenarioError> {
     // `[lesson]` is read by `evictsim demo` (`teach::Lesson`); a run
     // ignores it, so a lesson is also a scenario.
     let top = root.table(&["instance", "run", "class", "lesson"])?;
@@ -113,6 +145,15 @@ pub(super) fn read_scenario(root: &Field, name: String) -> Result<Scenario, Scen
         .table(&INSTANCE_FIELDS)?;
     let (mut instance, policies) = read_instance(&it)?;
     let persistence = read_persistence(&it)?;
+    let cluster = match (cluster, it.get("cluster")) {
+        (Some(c), Some(f)) => {
+            read_cluster(&f)?;
+            Some(c)
+        }
+        (Some(c), None) => Some(c),
+        (None, Some(f)) => Some(read_cluster(&f)?),
+        (None, None) => None,
+    };
     let run = top
         .require("run", "a [run] table with at least duration")?
         .table(&["duration", "seed"])?;
@@ -147,6 +188,17 @@ pub(super) fn read_scenario(root: &Field, name: String) -> Result<Scenario, Scen
     for item in &items {
         let class = read_class(item, instance.databases)?;
         let t = item.table_unchecked()?;
+        if let (Some(c), Some(df)) = (&cluster, t.get("db")) {
+            if class.db != 0 {
+                return Err(df.err(format!(
+                    "must be 0 on a Redis Cluster ({} shards; got {}): a cluster has only \
+                     database 0 and refuses SELECT. Put the class in db 0 and choose its \
+                     keys' slot with a {{hash tag}} in its key instead",
+                    c.shards(),
+                    class.db
+                )));
+            }
+        }
         if let Some(i) = classes.iter().position(|c| c.name == class.name) {
             let nf = t.require("name", "")?;
             return Err(nf.err(format!(
@@ -180,6 +232,7 @@ pub(super) fn read_scenario(root: &Field, name: String) -> Result<Scenario, Scen
         seed,
         classes,
         persistence,
+        cluster,
     })
 }
 
@@ -214,6 +267,44 @@ pub(super) fn read_persistence(t: &Table) -> Result<Persistence, ScenarioError> 
         };
     }
     Ok(p)
+}
+
+/// Reads `[instance] cluster`: `shards = N` (even slot ranges, as
+/// `redis-cli --cluster create` makes them), and optionally `slots =
+/// [[from, to, shard], ...]`.
+fn read_cluster(f: &Field) -> Result<SlotMap, ScenarioError> {
+    let t = f.table(&["shards", "slots"])?;
+    let shards = match t.get("shards") {
+        Some(sf) => {
+            let n = sf.uint(u64::MAX >> 1)?;
+            if n == 0 || n > MAX_SHARDS as u64 {
+                return Err(sf.err(format!("must be from 1 to {MAX_SHARDS} (got {n})")));
+            }
+            Some(n as usize)
+        }
+        None => None,
+    };
+    let Some(slots) = t.get("slots") else {
+        let n = shards.ok_or_else(|| t.err("shards", "missing (the number of shards, e.g. 3)"))?;
+        return SlotMap::even(n).map_err(|e| t.err("shards", e.to_string()));
+    };
+    let mut ranges = Vec::new();
+    for item in slots.array()? {
+        let parts = item.array()?;
+        let [from, to, shard] = parts.as_slice() else {
+            return Err(item.err("expected [from, to, shard], e.g. [0, 5460, 0]"));
+        };
+        let last = SLOTS as u64 - 1;
+        let (from, to) = (from.uint(last)?, to.uint(last)?);
+        if to < from {
+            return Err(item.err(format!("range {from}-{to} ends before it starts")));
+        }
+        let limit = shards.map_or(MAX_SHARDS as u64 - 1, |n| n as u64 - 1);
+        let shard_no = shard.uint(limit)?;
+        ranges.push((from, to, shard_no));
+    }
+    let n = shards.unwrap_or_else(|| ranges.iter().map(|r| r.2 as usize + 1).max().unwrap_or(1));
+    SlotMap::from_ranges(n, &ranges).map_err(|e| slots.err(e.to_string()))
 }
 
 /// Reads `[instance]` into a config and the policies to compare.

@@ -5,7 +5,9 @@
 //! `{id:0N}` (zero-padded to N digits), `{hex:N}` (N hex digits derived from
 //! the number, 16 to 64: 16 or more never collide) and `{uuid}` (a
 //! version-4-shaped UUID derived from the number). `{{` and `}}` are literal
-//! braces. The model only needs the length; names are rendered for traces.
+//! braces: `session:{{tenant42}}:{hex:16}` names `session:{tenant42}:...`,
+//! whose Redis Cluster hash tag puts every such key on one slot. The model
+//! only needs the length; names are rendered for traces and cluster slots.
 
 use super::hash::mix64;
 use std::fmt::Write;
@@ -178,7 +180,8 @@ impl KeyTemplate {
 fn placeholder(inner: &str) -> Result<Part, TemplateError> {
     let unknown = || {
         TemplateError(format!(
-            "unknown placeholder {{{inner}}} (expected {{id}}, {{id:0N}}, {{hex:N}} or {{uuid}})"
+            "unknown placeholder {{{inner}}} (expected {{id}}, {{id:0N}}, {{hex:N}} or {{uuid}}; \
+             for literal braces, such as a Redis Cluster hash tag, write {{{{{inner}}}}})"
         ))
     };
     let (name, arg) = match inner.split_once(':') {
@@ -249,6 +252,8 @@ mod tests {
         assert_eq!(name("job:{id}", 0), "job:0");
         assert_eq!(name("job:{id}", 12345), "job:12345");
         assert_eq!(name("{{x}}:{id:02}", 123), "{x}:123");
+        assert_eq!(name("s:{{t42}}:{id}", 7), "s:{t42}:7");
+        assert_eq!(name("{{{id}}}", 7), "{7}");
     }
 
     #[test]
@@ -299,6 +304,8 @@ mod tests {
         ] {
             assert!(KeyTemplate::parse(bad).is_err(), "{bad}");
         }
+        let hint = KeyTemplate::parse("session:{tenant42}:{hex:16}").unwrap_err();
+        assert!(hint.to_string().contains("write {{tenant42}}"), "{hint}");
         let long = format!("{}{{id}}", "x".repeat(MAX_KEY_LEN));
         assert!(KeyTemplate::parse(&long).is_err());
     }

@@ -10,6 +10,7 @@
 
 use super::generate::{ClassCtx, DynamicKeys, Gen};
 use super::scenario::Scenario;
+use crate::cluster::{key_hash_slot, KeySlots};
 use crate::op::{ClassId, KeyId, Op};
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
@@ -25,6 +26,8 @@ pub struct Workload {
     fixed: Vec<(KeyId, ClassId)>,
     /// Keys created during the run.
     dynamic: DynamicKeys,
+    /// A key's name, rendered to hash it ([`KeySlots`]).
+    name_buf: String,
 }
 
 impl Workload {
@@ -58,6 +61,7 @@ impl Workload {
                 first: KeyId::try_from(base).unwrap_or(KeyId::MAX),
                 ..DynamicKeys::default()
             },
+            name_buf: String::new(),
         }
     }
 
@@ -101,6 +105,20 @@ impl Workload {
         let mut s = String::new();
         self.write_key_name(id, &mut s);
         s
+    }
+}
+
+/// A key's slot is the hash of its rendered name, so a `{hash tag}` in a
+/// class's key template puts all its keys on one slot.
+impl KeySlots for Workload {
+    fn key_slot(&mut self, id: KeyId) -> Option<u16> {
+        let mut name = std::mem::take(&mut self.name_buf);
+        name.clear();
+        let slot = self
+            .write_key_name(id, &mut name)
+            .then(|| key_hash_slot(name.as_bytes()));
+        self.name_buf = name;
+        slot
     }
 }
 

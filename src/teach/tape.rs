@@ -536,15 +536,17 @@ fn describe(
         let mut l = Line::new().with(Style::Plain, "  evicts ");
         l.push(vstyle, vname.clone());
         let (last, exp) = resident_before.get(&victim).copied().unwrap_or((now, 0));
-        let mut facts = vec![format!("idle {}", secs(now.saturating_sub(last)))];
-        // LFU and TTL choose by another score than idleness: say it first.
-        if matches!(
-            policy,
-            PolicyKind::AllKeysLfu | PolicyKind::VolatileLfu | PolicyKind::VolatileTtl
-        ) {
-            if let Some(c) = t.pool.iter().rev().find(|c| (c.db, c.key) == t.victim) {
-                facts.insert(0, score_words(policy, c.score, now));
-            }
+        // The score the pool holds for the victim (what Redis chose it by,
+        // on its 1-second clock) comes first, in the same words as the
+        // pool's line; a policy that does not choose by idleness adds the
+        // key's idle time.
+        let idle = format!("idle {}", secs(now.saturating_sub(last)));
+        let mut facts = match t.pool.iter().rev().find(|c| (c.db, c.key) == t.victim) {
+            Some(c) => vec![score_words(policy, c.score, now)],
+            None => vec![idle.clone()],
+        };
+        if !facts[0].starts_with("idle ") {
+            facts.push(idle);
         }
         if exp != 0 && classes[vclass].critical && policy != PolicyKind::VolatileTtl {
             facts.push(format!(

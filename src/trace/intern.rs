@@ -7,6 +7,7 @@
 //! 12-byte [`KeyMeta`], about 70 bytes and the name's length per key.
 
 use super::classes::ClassRules;
+use crate::cluster::key_hash_slot;
 use crate::op::{ClassId, KeyId};
 use std::collections::HashMap;
 
@@ -24,6 +25,9 @@ pub(crate) struct KeyMeta {
     pub(crate) last_len: u32,
     /// Whether the trace has written the key (grown it) before.
     pub(crate) written: bool,
+    /// The key's Redis Cluster hash slot (of its name, or its `{hash tag}`),
+    /// hashed once here so a clustered replay routes without hashing.
+    pub(crate) slot: u16,
 }
 
 /// (db, name) → [`KeyId`], plus each key's [`KeyMeta`].
@@ -66,6 +70,7 @@ impl Interner {
             db,
             last_len: 0,
             written: false,
+            slot: key_hash_slot(name),
         });
         self.names[i].insert(name.into(), id);
         Some(id)
@@ -90,6 +95,7 @@ impl Interner {
             db,
             last_len: 0,
             written: false,
+            slot: key_hash_slot(name.as_bytes()),
         });
         self.numbers.insert((db, number), id);
         Some(id)
@@ -104,6 +110,11 @@ impl Interner {
     /// The facts about an interned key.
     pub(crate) fn meta(&self, id: KeyId) -> &KeyMeta {
         &self.meta[id as usize]
+    }
+
+    /// The facts about key `id`, if it has been interned.
+    pub(crate) fn get(&self, id: KeyId) -> Option<&KeyMeta> {
+        self.meta.get(id as usize)
     }
 
     /// The facts about an interned key, to update.
@@ -146,6 +157,14 @@ mod tests {
         assert_eq!(i.meta(2).class, 1);
         assert_eq!(i.meta(2).key_len, u16::MAX);
         assert_eq!(i.meta(3).key_len, 5);
+        assert_eq!(i.meta(0).slot, crate::cluster::key_hash_slot(b"s1"));
+        assert_eq!(i.meta(3).slot, crate::cluster::key_hash_slot(b"12345"));
+        assert!(i.get(4).is_none());
+        assert_eq!(
+            std::mem::size_of::<KeyMeta>(),
+            12,
+            "the slot fits the padding"
+        );
         assert_eq!(
             i.names(),
             vec![

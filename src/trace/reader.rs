@@ -211,6 +211,13 @@ impl TraceReader {
     }
 }
 
+/// Each key's slot was hashed from its name when it was interned.
+impl crate::cluster::KeySlots for TraceReader {
+    fn key_slot(&mut self, id: crate::op::KeyId) -> Option<u16> {
+        self.sink.interner.get(id).map(|m| m.slot)
+    }
+}
+
 impl Iterator for TraceReader {
     type Item = crate::op::Op;
 

@@ -37,20 +37,26 @@ impl Server {
         let defaults = ["--save", "", "--appendonly", "no"];
         let mut args: Vec<&str> = defaults.to_vec();
         args.extend_from_slice(extra);
-        Server::launch(None, &args)
+        Server::launch(None, None, &args)
     }
 
     /// Starts redis-server from the config file `conf`, overriding only its
     /// address, port and working directory (`dir`), or returns None as
     /// [`Server::start`] does.
     pub fn start_with_config(conf: &str, dir: &str) -> Option<Server> {
-        Server::launch(Some(conf), &["--dir", dir])
+        Server::launch(Some(conf), None, &["--dir", dir])
+    }
+
+    /// As [`Server::start_with_config`], with the server started in `cwd`
+    /// (where it resolves a relative `include`).
+    pub fn start_with_config_in(conf: &str, dir: &str, cwd: &std::path::Path) -> Option<Server> {
+        Server::launch(Some(conf), Some(cwd), &["--dir", dir])
     }
 
     /// Starts redis-server with exactly `extra` (no persistence defaults),
     /// or returns None as [`Server::start`] does.
     pub fn start_raw(extra: &[&str]) -> Option<Server> {
-        Server::launch(None, extra)
+        Server::launch(None, None, extra)
     }
 
     /// The server's process id.
@@ -64,7 +70,7 @@ impl Server {
         let _ = self.child.wait();
     }
 
-    fn launch(conf: Option<&str>, extra: &[&str]) -> Option<Server> {
+    fn launch(conf: Option<&str>, cwd: Option<&std::path::Path>, extra: &[&str]) -> Option<Server> {
         let Some(bin) = find_server() else {
             assert!(!required(), "redis-server is not installed: .ci/run installs it (apt-get install -y redis-server)");
             eprintln!("SKIPPED: redis-server not installed (apt-get install -y redis-server)");
@@ -87,7 +93,11 @@ impl Server {
                 "no".into(),
             ]);
             args.extend(extra.iter().map(|s| s.to_string()));
-            let child = Command::new(&bin)
+            let mut cmd = Command::new(&bin);
+            if let Some(d) = cwd {
+                cmd.current_dir(d);
+            }
+            let child = cmd
                 .args(&args)
                 .stdout(Stdio::null())
                 .stderr(Stdio::null())

@@ -134,6 +134,8 @@ pub fn sample() -> RunResult {
             maxmemory: 64 << 20,
             ..Default::default()
         },
+        cluster: None,
+        crash: None,
     }
 }
 
@@ -247,5 +249,7 @@ pub fn rich(policies: &[PolicyKind]) -> RunResult {
             maxmemory,
             ..Default::default()
         },
+        cluster: None,
+        crash: None,
     }
 }

@@ -178,6 +178,8 @@ mod tests {
             unbounded_memory: Vec::new(),
             source: Default::default(),
             instance: Default::default(),
+            cluster: None,
+            crash: None,
         }
     }
 

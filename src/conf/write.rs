@@ -1,0 +1,228 @@
+//! The one writer of the redis.conf files evictsim recommends (`split`'s
+//! and `audit`'s `store.conf` and `cache.conf`): a small
+//! [`InstanceSpec`] in, a complete, commented file out that redis-server
+//! 7.0 starts with and [`load_str`](super::load_str) reads back to the
+//! same settings.
+
+use crate::model::PolicyKind;
+use crate::persistence::{Fsync, Persistence};
+
+/// Which instance of the two-instance layout a file configures.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Role {
+    /// Data with no other copy: must never evict, must survive a restart.
+    Store,
+    /// Data that can be rebuilt: evicts, persists nothing.
+    Cache,
+}
+
+impl Role {
+    /// The file it is written to.
+    pub fn file_name(self) -> &'static str {
+        match self {
+            Role::Store => "store.conf",
+            Role::Cache => "cache.conf",
+        }
+    }
+
+    /// Its port, so both run side by side on one host.
+    pub fn port(self) -> u16 {
+        match self {
+            Role::Store => 6380,
+            Role::Cache => 6379,
+        }
+    }
+}
+
+/// Why a store is `noeviction`, as its file says it.
+pub const NOEVICTION_WHY: &str = "Never evict: over the limit, writes fail with -OOM and the \
+application\nsees it, instead of data silently disappearing.";
+
+/// What one recommended redis.conf holds. Comments are given without
+/// their `# `; a `\n` starts another comment line.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct InstanceSpec {
+    /// Store or cache.
+    pub role: Role,
+    /// The key classes it holds, by name.
+    pub classes: Vec<String>,
+    /// The command that generated it (provenance).
+    pub command: String,
+    /// `maxmemory` in bytes.
+    pub maxmemory: u64,
+    /// Where that size comes from.
+    pub maxmemory_why: String,
+    /// `maxmemory-policy`.
+    pub policy: PolicyKind,
+    /// Why this policy.
+    pub policy_why: String,
+    /// `maxmemory-samples`, when it is written.
+    pub samples: Option<u32>,
+    /// `save`, `appendonly`, `appendfsync`.
+    pub persistence: Persistence,
+}
+
+/// A size as redis.conf spells it when exact (`48mb`, `2gb`), else in
+/// bytes.
+pub fn size(n: u64) -> String {
+    const MIB: u64 = 1 << 20;
+    match n {
+        n if n > 0 && n % (1 << 30) == 0 => format!("{}gb", n >> 30),
+        n if n > 0 && n % MIB == 0 => format!("{}mb", n / MIB),
+        n => n.to_string(),
+    }
+}
+
+/// `text` as comment lines.
+fn comment(text: &str) -> String {
+    text.lines().map(|l| format!("# {l}\n")).collect()
+}
+
+/// The persistence section: a comment and the three directives.
+fn persistence(p: &Persistence) -> String {
+    if !p.is_durable() {
+        return "# No persistence: a restart starts cold and refills from the source of truth.\n\
+                save \"\"\nappendonly no\n"
+            .to_string();
+    }
+    let mut s = String::new();
+    if p.appendonly {
+        let (when, loses) = match p.appendfsync {
+            Fsync::Always => (
+                "after every write",
+                "a crash loses no acknowledged write, at the cost of a disk sync per write",
+            ),
+            Fsync::EverySec => (
+                "every second",
+                "a crash loses at most about one second of writes",
+            ),
+            Fsync::No => (
+                "when the kernel writes it back",
+                "a power loss can lose about the last 30 seconds",
+            ),
+        };
+        s += &format!(
+            "# Durability: every write to the append-only file, fsync'ed {when}\n# ({loses}).\n\
+             appendonly yes\nappendfsync {}\n",
+            p.appendfsync
+        );
+        if p.save.is_empty() {
+            s += "# No snapshots besides.\nsave \"\"\n";
+        } else {
+            let default = p.save == Persistence::default().save;
+            s += &format!(
+                "# Snapshots as well, for backups{}.\nsave {}\n",
+                if default {
+                    " (Redis 7.0's default points)"
+                } else {
+                    ""
+                },
+                p.save_line()
+            );
+        }
+    } else {
+        s += &format!(
+            "# Snapshots only: a crash loses every write since the last one.\nsave {}\n\
+             appendonly no\n",
+            p.save_line()
+        );
+    }
+    s
+}
+
+/// The complete, commented redis.conf of `spec`.
+pub fn redis_conf(spec: &InstanceSpec) -> String {
+    let (what, promise, other) = match spec.role {
+        Role::Store => (
+            "store instance: data with no other copy",
+            "It must never evict, and must survive a restart.",
+            "cache",
+        ),
+        Role::Cache => (
+            "cache instance: the classes that can be rebuilt",
+            "Losing a key costs a recompute, so it evicts and persists nothing.",
+            "store",
+        ),
+    };
+    let mut s = format!(
+        "# Redis {what} ({classes}).\n\
+         # {promise}\n\
+         # Generated by `{command}` (evictsim {version}).\n\
+         # Start it with: redis-server {file}\n\
+         \n\
+         # Beside the {other} on one host, each instance needs its own port.\n\
+         port {port}\n\
+         \n",
+        classes = spec.classes.join(", "),
+        command = spec.command,
+        version = env!("CARGO_PKG_VERSION"),
+        file = spec.role.file_name(),
+        port = spec.role.port(),
+    );
+    s += &comment(&spec.maxmemory_why);
+    s += &format!("maxmemory {}\n", size(spec.maxmemory));
+    s += &comment(&spec.policy_why);
+    s += &format!("maxmemory-policy {}\n", spec.policy);
+    if let Some(n) = spec.samples {
+        s += &format!("maxmemory-samples {n}\n");
+    }
+    s.push('\n');
+    s += &persistence(&spec.persistence);
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::conf::{load_str, LoadOptions};
+    use crate::persistence::SavePoint;
+
+    #[test]
+    fn sizes_use_exact_units() {
+        assert_eq!(size(48 << 20), "48mb");
+        assert_eq!(size(2 << 30), "2gb");
+        assert_eq!(size(1000), "1000");
+        assert_eq!(size(0), "0");
+    }
+
+    /// Every file the writer makes reads back to what it was asked for.
+    #[test]
+    fn written_files_read_back_to_their_spec() {
+        let mut persistences = vec![Persistence::none(), Persistence::default()];
+        for f in [Fsync::Always, Fsync::EverySec, Fsync::No] {
+            for save in [
+                vec![],
+                vec![SavePoint {
+                    seconds: 60,
+                    changes: 10,
+                }],
+            ] {
+                persistences.push(Persistence {
+                    save,
+                    appendonly: true,
+                    appendfsync: f,
+                });
+            }
+        }
+        for (i, p) in persistences.into_iter().enumerate() {
+            let spec = InstanceSpec {
+                role: if i % 2 == 0 { Role::Store } else { Role::Cache },
+                classes: vec!["a".into(), "b".into()],
+                command: "evictsim test".into(),
+                maxmemory: (i as u64 + 1) << 20,
+                maxmemory_why: "Memory: because.\nTwo lines.".into(),
+                policy: PolicyKind::ALL[i % 8],
+                policy_why: NOEVICTION_WHY.into(),
+                samples: (i % 3 == 0).then_some(7),
+                persistence: p.clone(),
+            };
+            let text = redis_conf(&spec);
+            let conf = load_str(&text, "t.conf", &LoadOptions::default()).unwrap();
+            assert!(conf.warnings.is_empty(), "{:?}", conf.warnings);
+            assert_eq!(conf.persistence(), p, "{text}");
+            assert_eq!(conf.settings.maxmemory.value, spec.maxmemory);
+            assert_eq!(conf.settings.policy.value, spec.policy);
+            assert_eq!(conf.settings.samples.value, spec.samples.unwrap_or(5));
+        }
+    }
+}
