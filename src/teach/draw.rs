@@ -37,7 +37,7 @@ pub fn step_png(tape: &Tape, i: usize) -> Result<Vec<u8>, ChartError> {
     png_of(|root| draw_step(root, tape, i))
 }
 
-/// Step `i` of `tape` as RGB pixels, [`WIDTH`]x[`HEIGHT`].
+/// Step `i` of `tape` as RGB pixels, 1600x900.
 pub fn step_rgb(tape: &Tape, i: usize) -> Result<Vec<u8>, ChartError> {
     rgb_of(|root| draw_step(root, tape, i))
 }

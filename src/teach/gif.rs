@@ -52,7 +52,7 @@ fn index(r: u8, g: u8, b: u8) -> u8 {
     (q(r) * 36 + q(g) * 6 + q(b)) as u8
 }
 
-/// Halves an RGB image of [`WIDTH`]x[`HEIGHT`] (2x2 averages) into palette
+/// Halves an RGB image of 1600x900 (2x2 averages) into palette
 /// indices.
 fn shrink(rgb: &[u8]) -> Vec<u8> {
     let (w, h) = (WIDTH as usize, HEIGHT as usize);
