@@ -1043,12 +1043,14 @@ fn summarize(sides: &[Side], classes: &[ClassView]) -> Vec<Line> {
         l.push(
             style,
             format!(
-                "{}{} {} evicted, {} reads lost, {} writes refused",
+                "{}{} {} evicted, {} {} lost, {} {} refused",
                 cv.name,
                 if cv.critical { " (critical)" } else { "" },
                 t.evicted_live(),
                 t.lost_reads,
-                t.oom_rejected
+                fmt::plural(t.lost_reads, "read", "reads"),
+                t.oom_rejected,
+                fmt::plural(t.oom_rejected, "write", "writes"),
             ),
         );
     }
