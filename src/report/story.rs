@@ -431,15 +431,17 @@ fn memory(r: &RunResult) -> Block {
                 " With no limit, the fullest shard peaks at {} of used memory; maxmemory is {} \
                  per shard, {} ({}) short. Somewhat above {} on every shard (the peak leaves \
                  out each command's own arguments, which the eviction check counts) no policy \
-                 would evict or refuse anything in this run; `evictsim sweep --find-safe` \
-                 finds the size. The shards' needs are in the Shards section. Each host needs headroom above it for fragmentation and \
-                 for the fork of an AOF rewrite or RDB snapshot.",
+                 would evict or refuse anything in this run; ",
                 bytes(need),
                 bytes(max),
                 bytes(need - max),
                 percent(need - max, max),
                 bytes(need),
             )),
+            c("evictsim sweep --find-safe"),
+            t(" finds the size. The shards' needs are in the Shards section. Each host needs \
+               headroom above it for fragmentation and for the fork of an AOF rewrite or RDB \
+               snapshot."),
         ]
     } else if need > max {
         vec![
@@ -448,14 +450,16 @@ fn memory(r: &RunResult) -> Block {
                 " With no limit, this workload peaks at {} of used memory; maxmemory is {}, \
                  {} ({}) short. Somewhat above {} (the peak leaves out each command's \
                  own arguments, which the eviction check counts) no policy would evict or \
-                 refuse anything in this run; `evictsim sweep --find-safe` finds the size. The host needs headroom above it for \
-                 fragmentation and for the fork of an AOF rewrite or RDB snapshot.",
+                 refuse anything in this run; ",
                 bytes(need),
                 bytes(max),
                 bytes(need - max),
                 percent(need - max, max),
                 bytes(need),
             )),
+            c("evictsim sweep --find-safe"),
+            t(" finds the size. The host needs headroom above it for fragmentation and for \
+               the fork of an AOF rewrite or RDB snapshot."),
         ]
     } else {
         vec![
