@@ -347,6 +347,69 @@ pub fn simulate_one(spec: &RunSpec, policy: PolicyKind, ops: &[Op]) -> PolicyRun
     }
 }
 
+/// An operation stream split among a Redis Cluster's shards, each key
+/// routed to the shard owning its slot as [`simulate_cluster`] routes it:
+/// what a sweep keeps in memory to run a cluster at many sizes.
+#[derive(Clone, Debug, Default)]
+pub struct ShardedOps {
+    /// Each shard's operations, in stream order.
+    pub per_shard: Vec<Vec<Op>>,
+    /// Operations in the whole stream.
+    pub ops: u64,
+    /// The time of the stream's last operation, in ms.
+    pub last_t: u64,
+}
+
+impl ShardedOps {
+    /// Routes `ops` to the shards of `slots`.
+    pub fn route<S>(mut ops: S, slots: &SlotMap) -> ShardedOps
+    where
+        S: Iterator<Item = Op> + KeySlots,
+    {
+        let mut table = ShardTable::new(slots.shards());
+        let mut out = ShardedOps {
+            per_shard: (0..slots.shards()).map(|_| Vec::new()).collect(),
+            ops: 0,
+            last_t: 0,
+        };
+        while let Some(op) = ops.next() {
+            let shard = table.route(op.key, slots, &mut ops);
+            out.per_shard[shard].push(op);
+            out.ops += 1;
+            out.last_t = op.t_ms;
+        }
+        out
+    }
+}
+
+/// Runs `policy` on every shard of `ops` (each shard its own instance with
+/// the spec's settings, `maxmemory` per shard): the result equals that
+/// policy's entry in [`simulate_cluster`]'s (counters summed over the
+/// shards, memory the fullest shard's).
+pub fn simulate_one_sharded(spec: &RunSpec, policy: PolicyKind, ops: &ShardedOps) -> PolicyRun {
+    let end = end_ms(spec, ops.last_t);
+    let mut whole: Option<Metrics> = None;
+    for (s, shard_ops) in ops.per_shard.iter().enumerate() {
+        let mut instance =
+            AnyInstance::new(policy, &shard_config(&spec.instance, s), spec.classes.len());
+        for batch in shard_ops.chunks(BATCH) {
+            instance.apply_all(batch);
+        }
+        instance.advance(end);
+        let m = instance.into_metrics();
+        match whole.as_mut() {
+            Some(w) => w.absorb(&m),
+            None => whole = Some(m),
+        }
+    }
+    PolicyRun {
+        policy,
+        metrics: whole.unwrap_or_else(|| {
+            AnyInstance::new(policy, &spec.instance, spec.classes.len()).into_metrics()
+        }),
+    }
+}
+
 /// Where a run's clock stops: the spec's duration, or the last operation if
 /// the stream runs longer.
 fn end_ms(spec: &RunSpec, last_t: u64) -> u64 {

@@ -6,11 +6,12 @@
 use super::common::{self, ClassArgs, MemoryModelArg, Progress};
 use anyhow::{bail, Context, Result};
 use clap::ValueEnum;
+use evictsim::cluster::SlotMap;
 use evictsim::model::{InstanceConfig, PolicyKind};
 use evictsim::op::Op;
 use evictsim::provenance::{Provenance, TraceProvenance};
 use evictsim::report::{self, SweepFormat};
-use evictsim::sim::RunSpec;
+use evictsim::sim::{RunSpec, ShardedOps};
 use evictsim::sweep::{self, SizeGrid, SizeRange, Spacing, SweepPlan, SweepResult, SweepSource};
 use evictsim::trace::{TraceFormat, TraceOptions, TraceReader};
 use std::io::Write;
@@ -25,7 +26,9 @@ Examples:
       -p allkeys-lru -p noeviction --seeds 3 --find-safe
       the smallest maxmemory at which each policy loses nothing, under 3 seeds
   evictsim sweep --trace capture.log --trace-format monitor --maxmemory 64mb..1gb
-      --class sessions='session:*' --critical sessions --find-safe --resolution 8mb";
+      --class sessions='session:*' --critical sessions --find-safe --resolution 8mb
+  evictsim sweep scenarios/cluster-hot-tenant.toml --maxmemory 16mb..64mb --find-safe
+      a Redis Cluster: every size is each shard's maxmemory";
 
 /// The sizes' spacing when neither --steps nor --step is given.
 const DEFAULT_STEPS: u32 = 10;
@@ -106,6 +109,11 @@ pub struct Args {
     /// How fine --find-safe searches [default: 1mb].
     #[arg(long, value_name = "SIZE", value_parser = common::size, requires = "find_safe")]
     resolution: Option<u64>,
+    /// Sweep a Redis Cluster of N shards (1 to 255), slots split evenly as
+    /// `redis-cli --cluster create` does; every size is each shard's
+    /// maxmemory (replaces a scenario's [instance] cluster).
+    #[arg(long, value_name = "N", value_parser = common::shards)]
+    shards: Option<SlotMap>,
     /// Key classes of a trace.
     #[command(flatten)]
     class_args: ClassArgs,
@@ -208,13 +216,13 @@ fn sweep_scenario(args: &Args, path: &Path, plan: &SweepPlan) -> Result<(SweepRe
     if !c.classes.is_empty() || !c.critical.is_empty() || c.classes_file.is_some() {
         bail!("--class, --critical and --classes are for a trace (--trace FILE); a scenario's classes are in its file");
     }
-    let sc = common::scenario_with_overrides(path, None, &args.policies, None, args.seed)?;
-    if sc.cluster.is_some() {
-        bail!(
-            "{}: sweep runs one instance per size; a cluster scenario is not swept yet (run it without [instance] cluster)",
-            path.display()
-        );
-    }
+    let sc = common::scenario_with_overrides(
+        path,
+        args.shards.clone(),
+        &args.policies,
+        None,
+        args.seed,
+    )?;
     let base = RunSpec {
         scenario: sc.name.clone(),
         seed: sc.seed,
@@ -265,7 +273,11 @@ fn sweep_trace(args: &Args, trace: &Path, plan: &SweepPlan) -> Result<(SweepResu
     };
     let mut reader = TraceReader::open(trace, opts)?;
     let reading = Progress::new("reading", None, args.quiet);
-    let ops: Vec<Op> = reader.by_ref().collect();
+    // A cluster's operations are routed to their shards as they are read.
+    let (ops, sharded): (Vec<Op>, Option<ShardedOps>) = match &args.shards {
+        Some(slots) => (Vec::new(), Some(ShardedOps::route(&mut reader, slots))),
+        None => (reader.by_ref().collect(), None),
+    };
     reading.finish();
     let classes = reader.class_infos();
     let stats = reader.finish()?;
@@ -286,9 +298,11 @@ fn sweep_trace(args: &Args, trace: &Path, plan: &SweepPlan) -> Result<(SweepResu
         source: Provenance::Trace(provenance.with_stats(&stats)),
     };
     let progress = Progress::points("sweeping", args.quiet);
-    let result = sweep::sweep(&base, SweepSource::Ops(&ops), plan, &|d, p| {
-        progress.points_done(d, p)
-    });
+    let source = match (&sharded, &args.shards) {
+        (Some(sharded), Some(slots)) => SweepSource::Sharded(sharded, slots),
+        _ => SweepSource::Ops(&ops),
+    };
+    let result = sweep::sweep(&base, source, plan, &|d, p| progress.points_done(d, p));
     progress.finish();
     Ok((result, common::trace_stem(trace)))
 }

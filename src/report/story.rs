@@ -412,17 +412,18 @@ fn safety(s: &Summary) -> Vec<Block> {
 /// The memory this workload needs to lose nothing, against `maxmemory`.
 fn memory(r: &RunResult) -> Block {
     let (need, max) = (r.unbounded_peak_memory, r.maxmemory_bytes);
-    let spans = if max == 0 {
-        vec![
-            b("Memory:"),
-            t(format!(
-                " maxmemory is not set, so nothing is evicted; with no limit this workload \
+    let spans =
+        if max == 0 {
+            vec![
+                b("Memory:"),
+                t(format!(
+                    " maxmemory is not set, so nothing is evicted; with no limit this workload \
                  peaks at {} of used memory.",
-                bytes(need)
-            )),
-        ]
-    } else if need > max && r.cluster.is_some() {
-        vec![
+                    bytes(need)
+                )),
+            ]
+        } else if need > max && r.cluster.is_some() {
+            vec![
             b(format!(
                 "Memory to lose nothing: {} per shard.",
                 bytes(need)
@@ -443,40 +444,42 @@ fn memory(r: &RunResult) -> Block {
                headroom above it for fragmentation and for the fork of an AOF rewrite or RDB \
                snapshot."),
         ]
-    } else if need > max {
-        vec![
-            b(format!("Memory to lose nothing: {}.", bytes(need))),
-            t(format!(
-                " With no limit, this workload peaks at {} of used memory; maxmemory is {}, \
+        } else if need > max {
+            vec![
+                b(format!("Memory to lose nothing: {}.", bytes(need))),
+                t(format!(
+                    " With no limit, this workload peaks at {} of used memory; maxmemory is {}, \
                  {} ({}) short. Somewhat above {} (the peak leaves out each command's \
                  own arguments, which the eviction check counts) no policy would evict or \
                  refuse anything in this run; ",
-                bytes(need),
-                bytes(max),
-                bytes(need - max),
-                percent(need - max, max),
-                bytes(need),
-            )),
-            c("evictsim sweep --find-safe"),
-            t(" finds the size. The host needs headroom above it for fragmentation and for \
-               the fork of an AOF rewrite or RDB snapshot."),
-        ]
-    } else {
-        vec![
-            b("Memory:"),
-            t(format!(
-                " with no limit {} peaks at {} of used memory, within maxmemory {}{}.",
-                if r.cluster.is_some() {
-                    "the fullest shard"
-                } else {
-                    "this workload"
-                },
-                bytes(need),
-                bytes(max),
-                per_shard(r),
-            )),
-        ]
-    };
+                    bytes(need),
+                    bytes(max),
+                    bytes(need - max),
+                    percent(need - max, max),
+                    bytes(need),
+                )),
+                c("evictsim sweep --find-safe"),
+                t(
+                    " finds the size. The host needs headroom above it for fragmentation and for \
+               the fork of an AOF rewrite or RDB snapshot.",
+                ),
+            ]
+        } else {
+            vec![
+                b("Memory:"),
+                t(format!(
+                    " with no limit {} peaks at {} of used memory, within maxmemory {}{}.",
+                    if r.cluster.is_some() {
+                        "the fullest shard"
+                    } else {
+                        "this workload"
+                    },
+                    bytes(need),
+                    bytes(max),
+                    per_shard(r),
+                )),
+            ]
+        };
     callout(Tone::Info, vec![para(spans)])
 }
 

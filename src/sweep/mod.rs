@@ -3,7 +3,9 @@
 //! hit ratio change with memory, and (with a resolution) to find per policy
 //! the smallest size at which nothing critical is lost.
 //!
-//! Every (size, policy, seed) point is one run of [`sim::simulate_one`],
+//! Every (size, policy, seed) point is one run of [`sim::simulate_one`]
+//! (on a Redis Cluster, [`sim::simulate_one_sharded`], each size being per
+//! shard),
 //! and the points run in parallel across cores: a point is byte for byte
 //! what `evictsim run SCENARIO --maxmemory SIZE --seed S -p POLICY` (or
 //! `replay`) counts for that policy. The operations of one seed are
@@ -26,11 +28,12 @@ use std::sync::Arc;
 
 use rayon::prelude::*;
 
+use crate::cluster::SlotMap;
 use crate::metrics::Counters;
 use crate::model::{InstanceConfig, PolicyKind};
 use crate::op::Op;
 use crate::provenance::Provenance;
-use crate::sim::{self, ClassInfo, PolicyRun, RunSpec};
+use crate::sim::{self, ClassInfo, PolicyRun, RunSpec, ShardedOps};
 use crate::source::{Scenario, Workload};
 
 pub use grid::{GridError, SizeGrid, SizeRange, Spacing, MAX_SIZES};
@@ -45,6 +48,20 @@ pub enum SweepSource<'a> {
     /// Operations already in memory (a trace read once): every seed
     /// replays the same operations; the seed only seeds the instance.
     Ops(&'a [Op]),
+    /// A trace read once and routed to the shards of a Redis Cluster:
+    /// every size is per shard, as `maxmemory` is on each node.
+    Sharded(&'a ShardedOps, &'a SlotMap),
+}
+
+impl SweepSource<'_> {
+    /// The cluster the sweep runs on, if any.
+    fn cluster(&self) -> Option<&SlotMap> {
+        match self {
+            SweepSource::Scenario(sc) => sc.cluster.as_ref(),
+            SweepSource::Ops(_) => None,
+            SweepSource::Sharded(_, slots) => Some(slots),
+        }
+    }
 }
 
 /// What to sweep besides the workload.
@@ -149,6 +166,9 @@ pub struct SweepResult {
     pub points: Vec<SweepPoint>,
     /// The smallest safe size per policy, when asked for.
     pub find_safe: Option<FindSafe>,
+    /// The Redis Cluster every point ran on (each size is then per shard),
+    /// or `None` for one instance.
+    pub cluster: Option<SlotMap>,
 }
 
 impl SweepResult {
@@ -234,6 +254,7 @@ pub fn sweep(
         runs,
         points,
         find_safe,
+        cluster: source.cluster().cloned(),
     }
 }
 
@@ -273,7 +294,7 @@ struct Runner<'a> {
     seeds: Vec<u64>,
     /// The last seed's generated operations (a scenario's), kept for the
     /// next round when it starts with that seed.
-    cached: Option<(u64, Arc<Vec<Op>>)>,
+    cached: Option<(u64, Arc<Generated>)>,
     done: AtomicU64,
     planned: AtomicU64,
     progress: &'a (dyn Fn(u64, u64) + Sync),
@@ -329,8 +350,8 @@ impl<'a> Runner<'a> {
             let skipped = (jobs.len() - todo.len()) as u64;
             self.done.fetch_add(skipped, Ordering::Relaxed);
             let held = self.ops(seed);
-            let ops = held.as_slice();
-            shapes[k] = (ops.len() as u64, self.end_ms(ops));
+            let ops = held.view();
+            shapes[k] = self.shape(ops);
             let this = &*self;
             let results: Vec<(usize, SweepPoint)> = todo
                 .par_iter()
@@ -358,9 +379,12 @@ impl<'a> Runner<'a> {
     }
 
     /// One job under one seed.
-    fn run(&self, job: Job, seed: u64, ops: &[Op]) -> SweepPoint {
+    fn run(&self, job: Job, seed: u64, ops: OpsView<'_>) -> SweepPoint {
         let spec = self.spec(seed, job.size);
-        let run = sim::simulate_one(&spec, job.policy, ops);
+        let run = match ops {
+            OpsView::Flat(ops) => sim::simulate_one(&spec, job.policy, ops),
+            OpsView::Sharded(ops) => sim::simulate_one_sharded(&spec, job.policy, ops),
+        };
         SweepPoint::new(job.size, seed, &self.base.classes, &run)
     }
 
@@ -378,16 +402,22 @@ impl<'a> Runner<'a> {
         }
     }
 
-    /// Where every point of a seed stops its clock.
-    fn end_ms(&self, ops: &[Op]) -> u64 {
-        self.base.duration_ms.max(ops.last().map_or(0, |o| o.t_ms))
+    /// A seed's operation count, and where every point of it stops its
+    /// clock.
+    fn shape(&self, ops: OpsView<'_>) -> (u64, u64) {
+        let (count, last_t) = match ops {
+            OpsView::Flat(ops) => (ops.len() as u64, ops.last().map_or(0, |o| o.t_ms)),
+            OpsView::Sharded(ops) => (ops.ops, ops.last_t),
+        };
+        (count, self.base.duration_ms.max(last_t))
     }
 
     /// The operations of `seed`: a scenario's are generated unless still in
     /// memory (the previous seed's are dropped first).
     fn ops(&mut self, seed: u64) -> HeldOps<'a> {
         let sc = match self.source {
-            SweepSource::Ops(ops) => return HeldOps::Given(ops),
+            SweepSource::Ops(ops) => return HeldOps::Given(OpsView::Flat(ops)),
+            SweepSource::Sharded(ops, _) => return HeldOps::Given(OpsView::Sharded(ops)),
             SweepSource::Scenario(sc) => sc,
         };
         if let Some((s, ops)) = &self.cached {
@@ -404,25 +434,47 @@ impl<'a> Runner<'a> {
             },
             ..sc.clone()
         };
-        let ops = Arc::new(Workload::new(&seeded).collect::<Vec<Op>>());
+        let workload = Workload::new(&seeded);
+        let ops = Arc::new(match &sc.cluster {
+            Some(slots) => Generated::Sharded(ShardedOps::route(workload, slots)),
+            None => Generated::Flat(workload.collect()),
+        });
         self.cached = Some((seed, Arc::clone(&ops)));
         HeldOps::Generated(ops)
     }
 }
 
+/// One seed's operations, as the points read them.
+#[derive(Clone, Copy)]
+enum OpsView<'o> {
+    /// For one instance.
+    Flat(&'o [Op]),
+    /// Routed to a cluster's shards.
+    Sharded(&'o ShardedOps),
+}
+
+/// A scenario's operations generated for one seed.
+enum Generated {
+    Flat(Vec<Op>),
+    Sharded(ShardedOps),
+}
+
 /// One seed's operations while its points run.
 enum HeldOps<'a> {
     /// Given by the caller (a trace), the same for every seed.
-    Given(&'a [Op]),
+    Given(OpsView<'a>),
     /// Generated from the scenario for this seed.
-    Generated(Arc<Vec<Op>>),
+    Generated(Arc<Generated>),
 }
 
 impl HeldOps<'_> {
-    fn as_slice(&self) -> &[Op] {
+    fn view(&self) -> OpsView<'_> {
         match self {
-            HeldOps::Given(ops) => ops,
-            HeldOps::Generated(ops) => ops,
+            HeldOps::Given(ops) => *ops,
+            HeldOps::Generated(g) => match &**g {
+                Generated::Flat(ops) => OpsView::Flat(ops),
+                Generated::Sharded(ops) => OpsView::Sharded(ops),
+            },
         }
     }
 }

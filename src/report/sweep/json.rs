@@ -31,6 +31,7 @@ pub(crate) fn render(r: &SweepResult) -> Result<Vec<u8>, ReportError> {
             },
             sizes: &r.sizes,
         },
+        shards: r.cluster.as_ref().map(|c| c.shards()),
         policies: r.policies.iter().map(|p| p.name()).collect(),
         seeds: r
             .runs
@@ -64,6 +65,9 @@ struct JsonSweep<'a> {
     command: Option<String>,
     instance: JsonInstance,
     maxmemory: JsonGrid<'a>,
+    /// Shards of the Redis Cluster each size is per shard of (null: one
+    /// instance).
+    shards: Option<usize>,
     policies: Vec<&'static str>,
     seeds: Vec<JsonSeed>,
     points: Vec<JsonPoint>,

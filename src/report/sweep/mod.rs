@@ -125,6 +125,7 @@ pub(crate) fn command(r: &SweepResult) -> Option<String> {
             trace_options(tp, &r.instance),
         ),
     };
+    cmd += &shards_flag(r);
     if r.runs.len() > 1 {
         cmd += &format!(" --seeds {}", r.runs.len());
     }
@@ -145,7 +146,24 @@ pub(crate) fn point_command(
     seed: u64,
     policy: PolicyKind,
 ) -> Option<String> {
-    run_command(&r.source, &r.instance, seed, size, &[policy], "")
+    run_command(
+        &r.source,
+        &r.instance,
+        seed,
+        size,
+        &[policy],
+        &shards_flag(r),
+    )
+}
+
+/// ` --shards N` when the sweep ran on an even cluster (which may have come
+/// from the flag), else nothing: an explicit slot map can only come from
+/// the scenario file, which the command reads again.
+fn shards_flag(r: &SweepResult) -> String {
+    match r.cluster.as_ref().filter(|c| c.is_even()) {
+        Some(c) => format!(" --shards {}", c.shards()),
+        None => String::new(),
+    }
 }
 
 /// A policy's name in a report; a reference says so.
@@ -175,7 +193,7 @@ pub(crate) fn header_line(r: &SweepResult) -> String {
         [] => "no seed".to_string(),
     };
     format!(
-        "{} {}, maxmemory {} to {} in {} {}, {} {}, {seeds}, {ops} ops over {}",
+        "{} {}, maxmemory {} to {}{} in {} {}, {} {}, {seeds}, {ops} ops over {}",
         if r.source.trace().is_some() {
             "trace"
         } else {
@@ -184,6 +202,14 @@ pub(crate) fn header_line(r: &SweepResult) -> String {
         r.scenario,
         bytes(r.grid.range.from),
         bytes(r.grid.range.to),
+        match &r.cluster {
+            Some(c) => format!(
+                " per shard ({} {})",
+                c.shards(),
+                plural(c.shards() as u64, "shard", "shards")
+            ),
+            None => String::new(),
+        },
         r.sizes.len(),
         plural(r.sizes.len() as u64, "size", "sizes"),
         r.policies.len(),
@@ -209,8 +235,13 @@ pub(crate) fn seeds_note(r: &SweepResult) -> Option<String> {
 pub(crate) fn unbounded_line(r: &SweepResult) -> String {
     match r.runs.iter().max_by_key(|s| s.unbounded_peak_memory) {
         Some(s) => format!(
-            "with no maxmemory the workload's used memory peaks at {}{}; Redis checks the limit \
+            "with no maxmemory {} used memory peaks at {}{}; Redis checks the limit \
              counting each command's own arguments too, so a policy may still evict a little above it",
+            if r.cluster.is_some() {
+                "the fullest shard's"
+            } else {
+                "the workload's"
+            },
             bytes(s.unbounded_peak_memory),
             if r.runs.len() > 1 {
                 format!(" (seed {})", s.seed)
