@@ -468,3 +468,85 @@ fn a_scenario_sets_its_clock_start_and_a_bad_one_names_file_line_and_field() {
         );
     }
 }
+
+#[test]
+fn find_safe_judges_safety_at_every_phase_as_under_every_seed() {
+    let dir = tempfile::tempdir().unwrap();
+    let trace = write_capture(dir.path(), 0);
+    let sweep = |extra: &[&str]| {
+        let out = evictsim(dir.path())
+            .args(["sweep", "--trace", trace.to_str().unwrap()])
+            .args(["--trace-format", "monitor", "--maxmemory", "1mb..4mb"])
+            .args(["--steps", "4", "--class", "sessions=session:*"])
+            .args(["--critical", "sessions", "-p", "allkeys-lfu"])
+            .args(["--find-safe", "--resolution", "64kb", "-f", "json"])
+            .args(["--no-report", "-q"])
+            .args(extra)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        json(&String::from_utf8(out.stdout).unwrap())
+    };
+    let plain = sweep(&[]);
+    let phased = sweep(&["--phases", "3"]);
+    assert!(plain["points"][0].get("phase_ms").is_none());
+    assert_eq!(
+        phased["phases"]["offsets_ms"],
+        serde_json::json!([0, 20_000, 40_000])
+    );
+    assert!(phased["command"].as_str().unwrap().contains(" --phases 3"));
+    // Every grid point ran at the three phases; phase 0's are the plain
+    // sweep's points.
+    let points = phased["points"].as_array().unwrap();
+    assert_eq!(points.len(), 3 * plain["points"].as_array().unwrap().len());
+    let at = |ms: u64| -> Vec<Value> {
+        points
+            .iter()
+            .filter(|p| p["phase_ms"] == ms)
+            .map(|p| {
+                let mut p = p.clone();
+                p.as_object_mut().unwrap().remove("phase_ms");
+                p
+            })
+            .collect()
+    };
+    assert_eq!(&at(0), plain["points"].as_array().unwrap());
+    // A point at a later phase is the replay with its clock started then.
+    let p = &at(20_000)[1];
+    let size = p["maxmemory_bytes"].as_u64().unwrap().to_string();
+    let start = (CAPTURE_START_MS + 20_000).to_string();
+    let out = evictsim(dir.path())
+        .args([
+            "replay",
+            trace.to_str().unwrap(),
+            "--trace-format",
+            "monitor",
+        ])
+        .args(["--maxmemory", &size, "--class", "sessions=session:*"])
+        .args(["--critical", "sessions", "-p", "allkeys-lfu", "-f", "json"])
+        .args(["--no-report", "-q", "--start-unix-ms", &start])
+        .output()
+        .unwrap();
+    let single = json(&String::from_utf8(out.stdout).unwrap());
+    assert_eq!(single["results"][0]["totals"], p["totals"]);
+    // The answer is safe at every phase, so never below the plain one.
+    let (a, b) = (&plain["safe"][0], &phased["safe"][0]);
+    let (a, b) = (
+        a["maxmemory_bytes"].as_u64().unwrap(),
+        b["maxmemory_bytes"].as_u64().unwrap(),
+    );
+    assert!(b >= a, "{b} < {a}");
+    // A grid size at or above the answer is safe at every phase; the size
+    // below it names the phase that was not.
+    let above: Vec<&Value> = points
+        .iter()
+        .filter(|p| p["maxmemory_bytes"].as_u64().unwrap() >= b)
+        .collect();
+    assert!(!above.is_empty() && above.iter().all(|p| p["safe"] == true));
+    let below = &phased["safe"][0]["below"]["unsafe_at"];
+    assert!(below["phase_ms"].is_u64(), "{below}");
+}
