@@ -300,6 +300,22 @@ fn the_spread_is_made_of_real_runs_figures() {
     );
     assert!(lfu_row.contains(&cell), "{cell} not in {lfu_row}");
     assert!(table.contains("6 start phases over the minute"));
+    // The Markdown report says what moved and where the clock started.
+    let (md, _) = replay(
+        dir.path(),
+        &trace,
+        &["--phases", "6", "-q", "-f", "markdown"],
+    );
+    assert!(md.contains("**Over 6 start phases of the minute** the figures move: `allkeys-lfu` "));
+    assert!(md.contains(&format!(
+        "{} ({}-{})",
+        thousands(runs[2]),
+        thousands(runs[0]),
+        thousands(runs[5])
+    )));
+    assert!(md.contains(
+        "| clock start | 2026-12-04T10:00:35Z (from the capture's first timestamp); 6 start phases"
+    ));
     let (csv, _) = replay(dir.path(), &trace, &["--phases", "6", "-q", "-f", "csv"]);
     assert!(csv
         .lines()

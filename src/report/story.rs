@@ -155,8 +155,51 @@ fn losses(p: &PolicySummary) -> String {
     )
 }
 
+/// With start phases: which policies' critical figures moved over them,
+/// by how much, and that the verdict is phase 0's.
+fn phase_moves(r: &RunResult, s: &Summary) -> Option<Block> {
+    let spreads = s.phases.as_ref()?;
+    let n = r.phases.as_ref().map_or(0, |p| p.offsets_ms.len());
+    let moved: Vec<Vec<Span>> = s
+        .policies
+        .iter()
+        .zip(spreads)
+        .filter(|(_, sp)| {
+            sp.critical_keys_evicted.min != sp.critical_keys_evicted.max
+                || sp.lost_critical_reads.min != sp.lost_critical_reads.max
+        })
+        .map(|(p, sp)| {
+            let range = |x: &crate::phase::Spread<u64>| {
+                format!("{}-{}", thousands(x.min), thousands(x.max))
+            };
+            vec![
+                policy(p),
+                t(format!(
+                    " {} critical keys evicted and {} reads lost",
+                    range(&sp.critical_keys_evicted),
+                    range(&sp.lost_critical_reads)
+                )),
+            ]
+        })
+        .collect();
+    let mut spans = vec![b(format!("Over {n} start phases of the minute"))];
+    if moved.is_empty() {
+        spans.push(t(" no policy's critical figures moved."));
+    } else {
+        spans.push(t(" the figures move: "));
+        spans.extend(join(moved));
+        spans.push(t("."));
+    }
+    spans.push(t(
+        " The verdict below is phase 0's, the start as given; the Policies table gives \
+         each figure's median and range.",
+    ));
+    Some(callout(Tone::Info, vec![para(spans)]))
+}
+
 fn verdict(r: &RunResult, s: &Summary) -> Vec<Block> {
     let mut out = vec![h2("Verdict", "verdict")];
+    out.extend(phase_moves(r, s));
     if s.policies.is_empty() {
         out.push(para(vec![t(
             "No policy was run, so there is nothing to judge.",
