@@ -286,25 +286,57 @@ fn shard_config(cfg: &InstanceConfig, shard: usize) -> InstanceConfig {
 pub fn simulate_cluster<S>(
     spec: &RunSpec,
     slots: &SlotMap,
+    ops: S,
+    progress: impl FnMut(u64, u64),
+) -> RunResult
+where
+    S: Iterator<Item = Op> + KeySlots,
+{
+    simulate_cluster_phases(spec, slots, &[0], ops, progress)
+}
+
+/// Replays `ops` through a Redis Cluster as [`simulate_cluster`] does,
+/// with each policy at every start phase of `offsets_ms` (as
+/// [`simulate_phases`] does for one instance): the results and the
+/// cluster's shards are the first offset's, and with more than one
+/// offset, `phases` holds every phase's whole-cluster counts. With `[0]`
+/// this is exactly [`simulate_cluster`].
+pub fn simulate_cluster_phases<S>(
+    spec: &RunSpec,
+    slots: &SlotMap,
+    offsets_ms: &[u64],
     mut ops: S,
     mut progress: impl FnMut(u64, u64),
 ) -> RunResult
 where
     S: Iterator<Item = Op> + KeySlots,
 {
+    let offsets = if offsets_ms.is_empty() {
+        &[0][..]
+    } else {
+        offsets_ms
+    };
     let (n, shards) = (spec.classes.len(), slots.shards());
     let unbounded_cfg = InstanceConfig {
         maxmemory: 0,
-        ..spec.instance.clone()
+        ..phase_config(&spec.instance, offsets[0])
     };
-    // Policy-major: instance i runs shard i % shards; the unbounded last.
-    let mut instances: Vec<AnyInstance> = spec
+    // Policy-major, then phase: instance i runs shard i % shards; the
+    // unbounded last.
+    let configs: Vec<(PolicyKind, InstanceConfig)> = spec
         .policies
         .iter()
-        .map(|&p| (p, &spec.instance))
-        .chain(std::iter::once((PolicyKind::NoEviction, &unbounded_cfg)))
+        .flat_map(|&p| {
+            offsets
+                .iter()
+                .map(move |&o| (p, phase_config(&spec.instance, o)))
+        })
+        .chain(std::iter::once((PolicyKind::NoEviction, unbounded_cfg)))
+        .collect();
+    let mut instances: Vec<AnyInstance> = configs
+        .iter()
         .flat_map(|(p, cfg)| {
-            (0..shards).map(move |s| AnyInstance::new(p, &shard_config(cfg, s), n))
+            (0..shards).map(move |s| AnyInstance::new(*p, &shard_config(cfg, s), n))
         })
         .collect();
     let mut table = ShardTable::new(shards);
@@ -339,17 +371,6 @@ where
         .into_iter()
         .map(AnyInstance::into_metrics)
         .collect();
-    let mut per_policy: Vec<Vec<Metrics>> = Vec::with_capacity(spec.policies.len());
-    let mut instances = instances.into_iter();
-    for _ in &spec.policies {
-        per_policy.push(
-            instances
-                .by_ref()
-                .take(shards)
-                .map(AnyInstance::into_metrics)
-                .collect(),
-        );
-    }
     let whole = |shards: &[Metrics]| -> Metrics {
         let mut m = shards[0].clone();
         for s in &shards[1..] {
@@ -357,6 +378,27 @@ where
         }
         m
     };
+    // Per policy: phase 0's shards, and every phase's whole cluster.
+    let mut per_policy: Vec<Vec<Metrics>> = Vec::with_capacity(spec.policies.len());
+    let mut phase_runs: Vec<Vec<Metrics>> = Vec::with_capacity(spec.policies.len());
+    let mut instances = instances.into_iter();
+    for _ in &spec.policies {
+        let mut at_phases = Vec::with_capacity(offsets.len());
+        let mut first = None;
+        for _ in offsets {
+            let shard_metrics: Vec<Metrics> = instances
+                .by_ref()
+                .take(shards)
+                .map(AnyInstance::into_metrics)
+                .collect();
+            if offsets.len() > 1 {
+                at_phases.push(whole(&shard_metrics));
+            }
+            first.get_or_insert(shard_metrics);
+        }
+        per_policy.push(first.expect("at least one phase"));
+        phase_runs.push(at_phases);
+    }
     let unbounded_whole = whole(&unbounded);
     RunResult {
         scenario: spec.scenario.clone(),
@@ -390,7 +432,10 @@ where
                 .collect(),
             results: per_policy,
         }),
-        phases: None,
+        phases: (offsets.len() > 1).then(|| PhaseRuns {
+            offsets_ms: offsets.to_vec(),
+            runs: phase_runs,
+        }),
     }
 }
 

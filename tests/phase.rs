@@ -367,6 +367,26 @@ fn the_library_runs_every_phase_as_its_own_instance_would() {
         runs.runs[0][0].totals(),
         "results hold phase 0's"
     );
+    // A one-shard cluster at the same phases is the single instance.
+    let one = evictsim::cluster::SlotMap::even(1).unwrap();
+    let cluster =
+        sim::simulate_cluster_phases(&spec(CAPTURE_START_MS), &one, &offsets, open(), |_, _| {});
+    let cluster_runs = cluster.phases.as_ref().unwrap();
+    for (p, per_phase) in runs.runs.iter().enumerate() {
+        for (k, m) in per_phase.iter().enumerate() {
+            assert_eq!(
+                cluster_runs.runs[p][k].totals(),
+                m.totals(),
+                "policy {p} phase {k}"
+            );
+        }
+    }
+    let shard0 = &cluster.cluster.as_ref().unwrap().results[0][0];
+    assert_eq!(
+        shard0.totals(),
+        runs.runs[0][0].totals(),
+        "the shards are phase 0's"
+    );
 }
 
 /// tiny.toml with its duration and policies replaced.

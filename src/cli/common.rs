@@ -3,7 +3,7 @@
 //! types (policies, sizes, formats), the progress display, and printing a
 //! finished run.
 
-use anyhow::{bail, Context, Result};
+use anyhow::{Context, Result};
 use clap::ValueEnum;
 use evictsim::cluster::SlotMap;
 use evictsim::model::{MemoryModel, PolicyKind};
@@ -218,30 +218,21 @@ pub fn start_unix_ms(s: &str) -> Result<u64, String> {
 }
 
 /// Runs `spec` at `phases` start phases of the minute (one is a plain
-/// run): the library's [`sim::simulate_phases`], or for a cluster
-/// [`sim::simulate_cluster`], which takes no phases yet.
+/// run), on one instance per policy or on the cluster `cluster`.
 pub fn simulate<S>(
     spec: &RunSpec,
     cluster: Option<&SlotMap>,
     phases: u32,
     ops: S,
     progress: impl FnMut(u64, u64),
-) -> Result<RunResult>
+) -> RunResult
 where
     S: Iterator<Item = evictsim::op::Op> + evictsim::cluster::KeySlots,
 {
+    let offsets = phase::offsets_ms(phases);
     match cluster {
-        Some(_) if phases > 1 => bail!(
-            "--phases runs one instance per policy and phase; a Redis Cluster is not run at \
-             several phases yet (leave out --phases, or run without the cluster)"
-        ),
-        Some(slots) => Ok(sim::simulate_cluster(spec, slots, ops, progress)),
-        None => Ok(sim::simulate_phases(
-            spec,
-            &phase::offsets_ms(phases),
-            ops,
-            progress,
-        )),
+        Some(slots) => sim::simulate_cluster_phases(spec, slots, &offsets, ops, progress),
+        None => sim::simulate_phases(spec, &offsets, ops, progress),
     }
 }
 

@@ -170,7 +170,7 @@ pub fn exec(args: Args) -> Result<i32> {
     let progress = Progress::new("replaying", None, output.quiet);
     let ops = Sampled::new(reader.by_ref(), sample);
     let update = |ops, t| progress.update(ops, t);
-    let mut result = common::simulate(&spec, args.shards.as_ref(), args.phases, ops, update)?;
+    let mut result = common::simulate(&spec, args.shards.as_ref(), args.phases, ops, update);
     progress.finish();
     let stats = reader.finish()?;
     if !output.quiet {

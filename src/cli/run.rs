@@ -102,7 +102,7 @@ pub fn exec(args: Args) -> Result<i32> {
         args.phases,
         Workload::new(&sc),
         update,
-    )?;
+    );
     progress.finish();
     // The crash answer under the scenario's persistence, with the run's
     // first policy (one instance; a cluster's shards crash one by one).
