@@ -67,6 +67,7 @@ pub mod metrics;
 pub mod model;
 pub mod op;
 pub mod persistence;
+pub mod phase;
 pub mod provenance;
 pub mod report;
 pub mod shards;

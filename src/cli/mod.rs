@@ -32,6 +32,8 @@ Examples:
       --class sessions='session:*' --critical sessions
   evictsim replay w01.oracleGeneral.zst --trace-format oracle-general
       --maxmemory 1gb --read-through --memory-model raw --sample-rate 0.1
+  evictsim replay capture.log --trace-format monitor --maxmemory 8mb --phases 6
+      at 6 start phases of the minute: each figure as median (lowest-highest)
   evictsim sweep scenarios/seed-blog.toml --maxmemory 16mb..160mb --steps 20 --find-safe
       every policy at 20 sizes, and the smallest maxmemory at which each loses nothing
   evictsim check scenarios/*.toml

@@ -28,7 +28,10 @@ Examples:
   evictsim sweep --trace capture.log --trace-format monitor --maxmemory 64mb..1gb
       --class sessions='session:*' --critical sessions --find-safe --resolution 8mb
   evictsim sweep scenarios/cluster-hot-tenant.toml --maxmemory 16mb..64mb --find-safe
-      a Redis Cluster: every size is each shard's maxmemory";
+      a Redis Cluster: every size is each shard's maxmemory
+  evictsim sweep --trace capture.log --trace-format monitor --maxmemory 4mb..32mb
+      -p allkeys-lfu --find-safe --phases 6
+      safe only if safe at all 6 start phases of the minute (LFU decays on its minutes)";
 
 /// The sizes' spacing when neither --steps nor --step is given.
 const DEFAULT_STEPS: u32 = 10;
@@ -106,6 +109,17 @@ pub struct Args {
     /// is refused, under every seed.
     #[arg(long)]
     find_safe: bool,
+    /// Run every point at N start phases spread evenly over the minute
+    /// (phase k starts k*60/N s later): a size is safe only if safe at
+    /// every phase, as under every seed. LFU decays on the wall clock's
+    /// minutes, so a short run's losses depend on where in the minute it starts.
+    #[arg(long, value_name = "N", default_value_t = 1, value_parser = common::phases)]
+    phases: u32,
+    /// The wall-clock time of a trace's first operation, as unix ms or RFC
+    /// 3339 (a MONITOR capture starts at its first timestamp unless given;
+    /// other formats at 2023-11-14T22:13:20Z).
+    #[arg(long, value_name = "MS", value_parser = common::start_unix_ms, requires = "trace")]
+    start_unix_ms: Option<u64>,
     /// How fine --find-safe searches [default: 1mb].
     #[arg(long, value_name = "SIZE", value_parser = common::size, requires = "find_safe")]
     resolution: Option<u64>,
@@ -169,6 +183,7 @@ pub fn exec(args: Args) -> Result<i32> {
         grid,
         seeds: args.seeds,
         find_safe: args.find_safe.then_some(resolution),
+        phases: args.phases,
     };
     let started = Instant::now();
     let (result, name) = match (&args.scenario, &args.trace) {
@@ -184,7 +199,7 @@ pub fn exec(args: Args) -> Result<i32> {
             .as_ref()
             .map_or(0, |fs| fs.policies.iter().map(|s| s.extra_sizes).sum());
         eprintln!(
-            "swept {} sizes x {} {} x {} {} ({} runs{}) in {:.1} s",
+            "swept {} sizes x {} {} x {} {}{} ({} runs{}) in {:.1} s",
             result.sizes.len(),
             result.policies.len(),
             if result.policies.len() == 1 {
@@ -198,7 +213,11 @@ pub fn exec(args: Args) -> Result<i32> {
             } else {
                 "seeds"
             },
-            result.points.len() + result.runs.len(),
+            match result.phase_offsets_ms.len() {
+                1 => String::new(),
+                n => format!(" x {n} start phases"),
+            },
+            result.points.len() + result.runs.len() * result.phase_offsets_ms.len(),
             if extra > 0 {
                 format!(", then {extra} more sizes searched")
             } else {
@@ -260,7 +279,8 @@ fn sweep_trace(args: &Args, trace: &Path, plan: &SweepPlan) -> Result<(SweepResu
             .map(|f| f.display().to_string()),
         None,
         0,
-    );
+    )
+    .with_start(args.start_unix_ms);
     let seed = args.seed.unwrap_or(0);
     let defaults = InstanceConfig::default();
     let instance = InstanceConfig {
@@ -272,6 +292,20 @@ fn sweep_trace(args: &Args, trace: &Path, plan: &SweepPlan) -> Result<(SweepResu
         ..defaults
     };
     let mut reader = TraceReader::open(trace, opts)?;
+    let instance = InstanceConfig {
+        start_unix_ms: args
+            .start_unix_ms
+            .or(reader.start_unix_ms())
+            .unwrap_or(instance.start_unix_ms),
+        ..instance
+    };
+    if !args.quiet {
+        let source = Provenance::Trace(provenance.clone());
+        eprintln!(
+            "clock starts at {}",
+            source.describe_start(instance.start_unix_ms)
+        );
+    }
     let reading = Progress::new("reading", None, args.quiet);
     // A cluster's operations are routed to their shards as they are read.
     let (ops, sharded): (Vec<Op>, Option<ShardedOps>) = match &args.shards {

@@ -18,7 +18,7 @@ pub(crate) mod testkit;
 mod trace;
 
 pub use any::AnyInstance;
-pub use config::{InstanceConfig, MemoryModel, DEFAULT_BASELINE_MEMORY};
+pub use config::{InstanceConfig, MemoryModel, DEFAULT_BASELINE_MEMORY, DEFAULT_START_UNIX_MS};
 pub use instance::{Instance, Reply};
 pub use keyspace::Keyspace;
 pub use memory::LATENCY_HISTOGRAM;

@@ -11,6 +11,7 @@
 //! [run]
 //! duration = "10m"
 //! seed = 42
+//! start = "2026-12-04T10:00:20Z"              # optional: the wall clock at time 0
 //! [[class]]
 //! name = "pages"
 //! kind = "cache"
@@ -156,7 +157,7 @@ pub(super) fn read_scenario(
     };
     let run = top
         .require("run", "a [run] table with at least duration")?
-        .table(&["duration", "seed"])?;
+        .table(&["duration", "seed", "start"])?;
     let df = run.require("duration", "simulated time to run, e.g. \"10m\"")?;
     let duration_ms = df.duration_ms()?;
     if duration_ms == 0 {
@@ -167,6 +168,9 @@ pub(super) fn read_scenario(
         None => 0,
     };
     instance.seed = seed;
+    if let Some(f) = run.get("start") {
+        instance.start_unix_ms = f.instant_ms()?;
+    }
 
     let cf = top.get("class").ok_or_else(|| {
         top.err(

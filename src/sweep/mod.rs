@@ -14,9 +14,14 @@
 //! operations are the same for every seed (the seed only seeds the
 //! instance) and are given here already in memory.
 //!
+//! With several start phases of the minute (`phases`), every point also
+//! runs at each phase, its clock started `k * 60 / N` s later, as `run
+//! --phases N` does: LFU decays on the wall clock's minutes, so a short
+//! run's losses depend on where in the minute it starts.
+//!
 //! A point is *safe* when no key of a critical class was evicted while live
 //! and no write to a critical class was refused with `-OOM`; a size is safe
-//! for a policy when its point is safe under every seed. How the smallest
+//! for a policy when its point is safe under every seed and every phase. How the smallest
 //! safe size is searched for, and what that search assumes, is in `safe`.
 
 mod grid;
@@ -74,6 +79,9 @@ pub struct SweepPlan {
     /// Search, per policy, the smallest safe size to this resolution in
     /// bytes (`None`: only the grid).
     pub find_safe: Option<u64>,
+    /// How many start phases of the minute each point runs at (1: the
+    /// start as given only); a size is safe only if safe at every one.
+    pub phases: u32,
 }
 
 /// One seed's run of the workload, the same at every point.
@@ -101,6 +109,8 @@ pub struct SweepPoint {
     pub policy: PolicyKind,
     /// The seed.
     pub seed: u64,
+    /// The start phase: ms added to the clock start (0 without phases).
+    pub phase_ms: u64,
     /// The counters summed over all classes.
     pub totals: Counters,
     /// The counters summed over the critical classes.
@@ -113,7 +123,12 @@ pub struct SweepPoint {
 
 impl SweepPoint {
     /// The point of a finished run of `policy`.
-    fn new(maxmemory_bytes: u64, seed: u64, classes: &[ClassInfo], run: &PolicyRun) -> Self {
+    fn new(
+        maxmemory_bytes: u64,
+        (seed, phase_ms): (u64, u64),
+        classes: &[ClassInfo],
+        run: &PolicyRun,
+    ) -> Self {
         let (mut critical, mut cache) = (Counters::default(), Counters::default());
         for (info, class) in classes.iter().zip(&run.metrics.classes) {
             let side = if info.critical {
@@ -127,6 +142,7 @@ impl SweepPoint {
             maxmemory_bytes,
             policy: run.policy,
             seed,
+            phase_ms,
             totals: run.metrics.totals(),
             critical_totals: critical,
             cache_totals: cache,
@@ -161,8 +177,11 @@ pub struct SweepResult {
     pub sizes: Vec<u64>,
     /// One entry per seed, in seed order.
     pub runs: Vec<SeedRun>,
-    /// Every (size, policy, seed) point of the grid: by size, then policy
-    /// in report order, then seed.
+    /// The start phases every point ran at: ms added to the clock start,
+    /// `[0]` without phases.
+    pub phase_offsets_ms: Vec<u64>,
+    /// Every (size, policy, seed, phase) point of the grid: by size, then
+    /// policy in report order, then seed, then phase.
     pub points: Vec<SweepPoint>,
     /// The smallest safe size per policy, when asked for.
     pub find_safe: Option<FindSafe>,
@@ -201,7 +220,8 @@ pub fn sweep(
         .map(|i| base.seed.wrapping_add(i))
         .collect();
     let sizes = plan.grid.sizes();
-    let mut runner = Runner::new(base, source, seeds.clone(), progress);
+    let offsets = crate::phase::offsets_ms(plan.phases);
+    let mut runner = Runner::new(base, source, seeds.clone(), offsets.clone(), progress);
 
     // The grid, plus one run per seed with no maxmemory (size 0).
     let mut jobs: Vec<Job> = Vec::with_capacity(sizes.len() * base.policies.len() + 1);
@@ -216,10 +236,12 @@ pub fn sweep(
     });
     let (mut outcomes, shapes) = runner.evaluate(&jobs, false);
     let unbounded = outcomes.pop().expect("the unbounded job was pushed");
+    // With no maxmemory nothing is evicted: phase 0's peak is every phase's.
+    let unbounded: Vec<&SweepPoint> = unbounded.iter().filter(|p| p.phase_ms == 0).collect();
     let runs = seeds
         .iter()
         .zip(&shapes)
-        .zip(&unbounded)
+        .zip(unbounded)
         .map(|((&seed, &(ops, simulated_ms)), p)| SeedRun {
             seed,
             ops,
@@ -252,6 +274,7 @@ pub fn sweep(
         grid: plan.grid,
         sizes,
         runs,
+        phase_offsets_ms: offsets,
         points,
         find_safe,
         cluster: source.cluster().cloned(),
@@ -265,8 +288,8 @@ struct Job {
     size: u64,
 }
 
-/// What is known of one job: the points run, in seed order, up to the
-/// first unsafe one when the search stopped there.
+/// What is known of one job: the points run, in (seed, phase) order, up
+/// to the first unsafe seed when the search stopped there.
 #[derive(Clone, Debug)]
 struct Judgement {
     safe: bool,
@@ -292,6 +315,8 @@ struct Runner<'a> {
     base: &'a RunSpec,
     source: SweepSource<'a>,
     seeds: Vec<u64>,
+    /// The start phases: ms added to the clock start.
+    offsets: Vec<u64>,
     /// The last seed's generated operations (a scenario's), kept for the
     /// next round when it starts with that seed.
     cached: Option<(u64, Arc<Generated>)>,
@@ -305,12 +330,14 @@ impl<'a> Runner<'a> {
         base: &'a RunSpec,
         source: SweepSource<'a>,
         seeds: Vec<u64>,
+        offsets: Vec<u64>,
         progress: &'a (dyn Fn(u64, u64) + Sync),
     ) -> Self {
         Runner {
             base,
             source,
             seeds,
+            offsets,
             cached: None,
             done: AtomicU64::new(0),
             planned: AtomicU64::new(0),
@@ -318,22 +345,24 @@ impl<'a> Runner<'a> {
         }
     }
 
-    /// Runs every job under every seed, seed by seed, the jobs of a seed in
-    /// parallel; with `stop_at_unsafe`, a job unsafe under one seed is not
-    /// run under the next. Returns per job its points in seed order, and
-    /// per seed its operation count and end of simulated time.
+    /// Runs every job under every seed and phase, seed by seed, the jobs
+    /// and phases of a seed in parallel; with `stop_at_unsafe`, a job
+    /// unsafe under one seed (at any phase) is not run under the next.
+    /// Returns per job its points in (seed, phase) order, and per seed its
+    /// operation count and end of simulated time.
     fn evaluate(
         &mut self,
         jobs: &[Job],
         stop_at_unsafe: bool,
     ) -> (Vec<Vec<SweepPoint>>, Vec<(u64, u64)>) {
         let n = self.seeds.len();
+        let phases = self.offsets.len();
         let planned = self
             .planned
-            .fetch_add((jobs.len() * n) as u64, Ordering::Relaxed)
-            + (jobs.len() * n) as u64;
+            .fetch_add((jobs.len() * n * phases) as u64, Ordering::Relaxed)
+            + (jobs.len() * n * phases) as u64;
         (self.progress)(self.done.load(Ordering::Relaxed), planned);
-        let mut by_seed: Vec<Option<Vec<Option<SweepPoint>>>> = vec![None; n];
+        let mut by_seed: Vec<Option<Vec<Vec<SweepPoint>>>> = vec![None; n];
         let mut shapes = vec![(0, 0); n];
         let mut unsafe_seen = vec![false; jobs.len()];
         // Start with the seed whose operations are still in memory.
@@ -344,10 +373,11 @@ impl<'a> Runner<'a> {
             .unwrap_or(0);
         for k in (0..n).map(|i| (first + i) % n) {
             let seed = self.seeds[k];
-            let todo: Vec<usize> = (0..jobs.len())
+            let todo: Vec<(usize, u64)> = (0..jobs.len())
                 .filter(|&j| !(stop_at_unsafe && unsafe_seen[j]))
+                .flat_map(|j| self.offsets.iter().map(move |&o| (j, o)))
                 .collect();
-            let skipped = (jobs.len() - todo.len()) as u64;
+            let skipped = (jobs.len() * phases - todo.len()) as u64;
             self.done.fetch_add(skipped, Ordering::Relaxed);
             let held = self.ops(seed);
             let ops = held.view();
@@ -355,21 +385,22 @@ impl<'a> Runner<'a> {
             let this = &*self;
             let results: Vec<(usize, SweepPoint)> = todo
                 .par_iter()
-                .map(|&j| {
-                    let point = this.run(jobs[j], seed, ops);
+                .map(|&(j, phase_ms)| {
+                    let point = this.run(jobs[j], (seed, phase_ms), ops);
                     let done = this.done.fetch_add(1, Ordering::Relaxed) + 1;
                     (this.progress)(done, this.planned.load(Ordering::Relaxed));
                     (j, point)
                 })
                 .collect();
-            let mut column = vec![None; jobs.len()];
+            // In job order, each job's phases in order (`todo`'s order).
+            let mut column = vec![Vec::new(); jobs.len()];
             for (j, p) in results {
                 unsafe_seen[j] |= !p.is_safe();
-                column[j] = Some(p);
+                column[j].push(p);
             }
             by_seed[k] = Some(column);
         }
-        let mut out = vec![Vec::with_capacity(n); jobs.len()];
+        let mut out = vec![Vec::with_capacity(n * phases); jobs.len()];
         for column in by_seed.into_iter().flatten() {
             for (j, p) in column.into_iter().enumerate() {
                 out[j].extend(p);
@@ -378,25 +409,27 @@ impl<'a> Runner<'a> {
         (out, shapes)
     }
 
-    /// One job under one seed.
-    fn run(&self, job: Job, seed: u64, ops: OpsView<'_>) -> SweepPoint {
-        let spec = self.spec(seed, job.size);
+    /// One job under one seed, at one start phase.
+    fn run(&self, job: Job, (seed, phase_ms): (u64, u64), ops: OpsView<'_>) -> SweepPoint {
+        let spec = self.spec(seed, job.size, phase_ms);
         let run = match ops {
             OpsView::Flat(ops) => sim::simulate_one(&spec, job.policy, ops),
             OpsView::Sharded(ops) => sim::simulate_one_sharded(&spec, job.policy, ops),
         };
-        SweepPoint::new(job.size, seed, &self.base.classes, &run)
+        SweepPoint::new(job.size, (seed, phase_ms), &self.base.classes, &run)
     }
 
     /// The run spec of one point: the base with the point's seed (the
-    /// instance's too, as `run --seed` sets both) and size.
-    fn spec(&self, seed: u64, maxmemory: u64) -> RunSpec {
+    /// instance's too, as `run --seed` sets both), size and start phase.
+    fn spec(&self, seed: u64, maxmemory: u64, phase_ms: u64) -> RunSpec {
+        let base = &self.base.instance;
         RunSpec {
             seed,
             instance: InstanceConfig {
                 maxmemory,
                 seed,
-                ..self.base.instance.clone()
+                start_unix_ms: base.start_unix_ms + phase_ms,
+                ..base.clone()
             },
             ..self.base.clone()
         }

@@ -129,6 +129,9 @@ pub(crate) fn command(r: &SweepResult) -> Option<String> {
     if r.runs.len() > 1 {
         cmd += &format!(" --seeds {}", r.runs.len());
     }
+    if r.phase_offsets_ms.len() > 1 {
+        cmd += &format!(" --phases {}", r.phase_offsets_ms.len());
+    }
     for p in &r.policies {
         cmd.push_str(" --policy ");
         cmd.push_str(p.name());
@@ -139,21 +142,26 @@ pub(crate) fn command(r: &SweepResult) -> Option<String> {
     Some(cmd)
 }
 
-/// The command that reruns one point as a single run.
+/// The command that reruns one point as a single run; with phases, the
+/// run at every phase, whose figures include the point's.
 pub(crate) fn point_command(
     r: &SweepResult,
     size: u64,
     seed: u64,
     policy: PolicyKind,
 ) -> Option<String> {
-    run_command(
+    let cmd = run_command(
         &r.source,
         &r.instance,
         seed,
         size,
         &[policy],
         &shards_flag(r),
-    )
+    )?;
+    Some(match r.phase_offsets_ms.len() {
+        n if n > 1 => format!("{cmd} --phases {n}"),
+        _ => cmd,
+    })
 }
 
 /// ` --shards N` when the sweep ran on an even cluster (which may have come
@@ -218,8 +226,48 @@ pub(crate) fn header_line(r: &SweepResult) -> String {
     )
 }
 
-/// How several seeds are folded into one row, or `None` for one seed.
+/// Over which runs a size is judged safe, for sentences: `None` for one
+/// seed at one phase, else `under every seed`, `at every start phase` or
+/// `under every seed at every start phase`.
+pub(crate) fn safe_scope(r: &SweepResult) -> Option<&'static str> {
+    match (r.runs.len() > 1, r.phase_offsets_ms.len() > 1) {
+        (false, false) => None,
+        (true, false) => Some("under every seed"),
+        (false, true) => Some("at every start phase"),
+        (true, true) => Some("under every seed at every start phase"),
+    }
+}
+
+/// The heading of the safe column: `safe`, `safe (all seeds)` or, with
+/// start phases, `safe (all runs)`.
+pub(crate) fn safe_heading(r: &SweepResult) -> &'static str {
+    match (r.runs.len() > 1, r.phase_offsets_ms.len() > 1) {
+        (false, false) => "safe",
+        (true, false) => "safe (all seeds)",
+        (_, true) => "safe (all runs)",
+    }
+}
+
+/// How several seeds (or start phases) are folded into one row, or `None`
+/// for one seed at one phase.
 pub(crate) fn seeds_note(r: &SweepResult) -> Option<String> {
+    let phases = r.phase_offsets_ms.len();
+    if phases > 1 {
+        let offsets: Vec<String> = r
+            .phase_offsets_ms
+            .iter()
+            .map(|&o| crate::report::story::offset(o))
+            .collect();
+        return Some(format!(
+            "counts: the worst of {} runs ({} {} x {phases} start phases of the minute, +{}); \
+             hit ratios: hits over reads summed over them; safe: {}",
+            r.runs.len() * phases,
+            r.runs.len(),
+            if r.runs.len() == 1 { "seed" } else { "seeds" },
+            offsets.join(", +"),
+            safe_scope(r).unwrap_or("in every run"),
+        ));
+    }
     (r.runs.len() > 1).then(|| {
         let seeds: Vec<String> = r.runs.iter().map(|s| s.seed.to_string()).collect();
         format!(
