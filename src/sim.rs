@@ -141,7 +141,7 @@ pub const BATCH: usize = 16 * 1024;
 /// reached.
 pub fn simulate(
     spec: &RunSpec,
-    ops: impl Iterator<Item = Op>,
+    ops: impl Iterator<Item = Op> + Send,
     progress: impl FnMut(u64, u64),
 ) -> RunResult {
     simulate_phases(spec, &[0], ops, progress)
@@ -157,7 +157,7 @@ pub fn simulate(
 pub fn simulate_phases(
     spec: &RunSpec,
     offsets_ms: &[u64],
-    ops: impl Iterator<Item = Op>,
+    ops: impl Iterator<Item = Op> + Send,
     mut progress: impl FnMut(u64, u64),
 ) -> RunResult {
     let offsets = if offsets_ms.is_empty() {
@@ -181,17 +181,13 @@ pub fn simulate_phases(
         ..phase_config(&spec.instance, offsets[0])
     };
     instances.push(AnyInstance::new(PolicyKind::NoEviction, &unbounded_cfg, n));
-    let mut batch = Vec::with_capacity(BATCH);
-    let mut ops = ops.peekable();
     let (mut count, mut last_t) = (0u64, 0u64);
-    while ops.peek().is_some() {
-        batch.clear();
-        batch.extend(ops.by_ref().take(BATCH));
+    for_each_batch(ops, |batch| {
         count += batch.len() as u64;
         last_t = batch.last().map_or(last_t, |o| o.t_ms);
-        instances.par_iter_mut().for_each(|i| i.apply_all(&batch));
+        instances.par_iter_mut().for_each(|i| i.apply_all(batch));
         progress(count, last_t);
-    }
+    });
     let end = end_ms(spec, last_t);
     instances.par_iter_mut().for_each(|i| i.advance(end));
     let unbounded = instances.pop().expect("the unbounded instance was pushed");
@@ -516,6 +512,40 @@ pub fn simulate_one_sharded(spec: &RunSpec, policy: PolicyKind, ops: &ShardedOps
             AnyInstance::new(policy, &spec.instance, spec.classes.len()).into_metrics()
         }),
     }
+}
+
+/// Batches of [`BATCH`] operations of `ops`, in order, handed to `apply`.
+/// The operations are read (a trace parsed, a workload generated) on a
+/// thread of their own, up to two batches ahead of `apply`, so reading
+/// overlaps the model's work instead of alternating with it. The batches'
+/// buffers go back to the reader: nothing is allocated per batch once
+/// three exist. The batches are the same as a plain loop would make.
+fn for_each_batch(ops: impl Iterator<Item = Op> + Send, mut apply: impl FnMut(&[Op])) {
+    use std::sync::mpsc::{channel, sync_channel};
+    let (full_tx, full_rx) = sync_channel::<Vec<Op>>(2);
+    let (empty_tx, empty_rx) = channel::<Vec<Op>>();
+    std::thread::scope(|s| {
+        s.spawn(move || {
+            let mut ops = ops;
+            loop {
+                let mut batch = empty_rx
+                    .try_recv()
+                    .unwrap_or_else(|_| Vec::with_capacity(BATCH));
+                batch.clear();
+                batch.extend(ops.by_ref().take(BATCH));
+                // An empty batch ends the stream; a closed channel means the
+                // model stopped (it panicked): stop reading either way.
+                if batch.is_empty() || full_tx.send(batch).is_err() {
+                    break;
+                }
+            }
+        });
+        for batch in full_rx {
+            apply(&batch);
+            // The reader may have finished: then the buffer is just dropped.
+            let _ = empty_tx.send(batch);
+        }
+    });
 }
 
 /// Where a run's clock stops: the spec's duration, or the last operation if

@@ -227,7 +227,7 @@ pub fn simulate<S>(
     progress: impl FnMut(u64, u64),
 ) -> RunResult
 where
-    S: Iterator<Item = evictsim::op::Op> + evictsim::cluster::KeySlots,
+    S: Iterator<Item = evictsim::op::Op> + evictsim::cluster::KeySlots + Send,
 {
     let offsets = phase::offsets_ms(phases);
     match cluster {
