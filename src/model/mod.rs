@@ -8,11 +8,13 @@ mod expire;
 mod idmap;
 mod instance;
 pub mod keyspace;
+pub mod layout;
 mod lfu;
 mod lost;
 pub(crate) mod memory;
 pub mod policy;
 mod pool;
+pub mod server;
 #[cfg(test)]
 pub(crate) mod testkit;
 
@@ -20,5 +22,7 @@ pub use any::AnyInstance;
 pub use config::{InstanceConfig, MemoryModel, DEFAULT_BASELINE_MEMORY};
 pub use instance::{Instance, Reply};
 pub use keyspace::Keyspace;
+pub use layout::{Layout, Stored};
 pub use memory::LATENCY_HISTOGRAM;
 pub use policy::{Policy, PolicyKind, UnknownPolicy};
+pub use server::{Allocator, Server, UnknownAllocator, UnknownServer};
