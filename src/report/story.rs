@@ -1082,6 +1082,16 @@ pub(crate) fn run_command(
             trace_options(tp, inst),
         ),
     };
+    // The server and allocator, unless Redis 7.0's defaults (so its
+    // reports keep their bytes).
+    if inst.layout() != Layout::default() {
+        cmd.push_str(" --server ");
+        cmd.push_str(inst.server.name());
+        if inst.allocator != inst.server.default_allocator() {
+            cmd.push_str(" --allocator ");
+            cmd.push_str(inst.allocator.name());
+        }
+    }
     for p in policies {
         cmd.push_str(" --policy ");
         cmd.push_str(p.name());
