@@ -69,6 +69,7 @@ pub mod op;
 pub mod persistence;
 pub mod provenance;
 pub mod report;
+pub mod servers;
 pub mod shards;
 pub mod sim;
 pub mod source;

@@ -152,3 +152,71 @@ fn a_server_without_lrm_refuses_it() {
         .failure()
         .stderr(predicates::str::contains("valkey-8.1 has no allkeys-lrm"));
 }
+
+#[test]
+fn compare_servers_writes_the_comparison_and_the_sentence() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = |out: &Path| {
+        evictsim()
+            .args([
+                "compare-servers",
+                "tests/fixtures/tiny.toml",
+                "-q",
+                "--json",
+                "--resolution",
+                "64kb",
+                "--out",
+            ])
+            .arg(out)
+            .assert()
+            .success()
+            .get_output()
+            .stdout
+            .clone()
+    };
+    let first = run(&dir.path().join("a"));
+    let j: serde_json::Value = serde_json::from_slice(&first).unwrap();
+    let servers = j["servers"].as_array().unwrap();
+    let names: Vec<&str> = servers
+        .iter()
+        .map(|s| s["server"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        names,
+        ["redis-7.0", "redis-8.2", "valkey-8.1", "valkey-9.1"]
+    );
+    // Redis 8.2 stores these keys in fewer bytes than 7.0 (its empty server
+    // is smaller too): it needs less memory to lose nothing.
+    let lose = |i: usize| servers[i]["memory_to_lose_nothing"].as_u64().unwrap();
+    assert!(lose(1) < lose(0), "{} vs {}", lose(1), lose(0));
+    let sentences = j["sentences"].as_array().unwrap();
+    assert_eq!(sentences.len(), 3);
+    assert!(
+        sentences[2]
+            .as_str()
+            .unwrap()
+            .starts_with("On Valkey 9.1 this workload needs "),
+        "{}",
+        sentences[2]
+    );
+    for s in servers {
+        // Every policy of the fixture, at its maxmemory and searched.
+        assert_eq!(s["at_maxmemory"].as_array().unwrap().len(), 3);
+        assert_eq!(s["smallest_safe_maxmemory"].as_array().unwrap().len(), 3);
+    }
+    for f in [
+        "table.txt",
+        "report.md",
+        "results.json",
+        "safe-maxmemory-by-server.svg",
+        "safe-maxmemory-by-server.png",
+    ] {
+        assert!(dir.path().join("a").join(f).exists(), "{f}");
+    }
+    // Same seed, same bytes.
+    assert_eq!(first, run(&dir.path().join("b")));
+    assert_eq!(
+        std::fs::read(dir.path().join("a/report.md")).unwrap(),
+        std::fs::read(dir.path().join("b/report.md")).unwrap()
+    );
+}
