@@ -220,3 +220,31 @@ fn compare_servers_writes_the_comparison_and_the_sentence() {
         std::fs::read(dir.path().join("b/report.md")).unwrap()
     );
 }
+
+#[test]
+fn policies_per_server_leave_out_lrm_where_absent() {
+    for server in ["redis-8.2", "valkey-8.1", "valkey-9.1"] {
+        let out = evictsim()
+            .args(["policies", "--server", server])
+            .assert()
+            .success()
+            .get_output()
+            .stdout
+            .clone();
+        let text = String::from_utf8(out).unwrap();
+        assert_eq!(
+            text.lines().count(),
+            9,
+            "{server}: the eight and exact-lru\n{text}"
+        );
+        assert!(!text.contains("lrm"), "{server}\n{text}");
+    }
+    let all = evictsim()
+        .arg("policies")
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    assert!(String::from_utf8(all).unwrap().contains("allkeys-lrm"));
+}

@@ -77,7 +77,7 @@ enum Command {
     /// Validate scenario files without running them.
     Check(check::Args),
     /// List the policies evictsim models and when each is right.
-    Policies,
+    Policies(policies::Args),
     /// Replay a scenario or a trace into a real redis-server under each
     /// policy and compare what it evicted, lost and refused with the model.
     #[command(after_help = validate::EXAMPLES)]
@@ -114,7 +114,7 @@ impl Cli {
             Command::Sweep(a) => sweep::exec(a),
             Command::CompareServers(a) => compare_servers::exec(a),
             Command::Check(a) => check::exec(a),
-            Command::Policies => policies::exec(),
+            Command::Policies(a) => policies::exec(a),
             Command::Validate(a) => validate::exec(a),
             Command::Calibrate(a) => calibrate::exec(a),
             Command::Split(a) => split::exec(a),

@@ -289,8 +289,8 @@ impl Keyspace {
     }
 
     /// The position of one random key of database `db` (which must have
-    /// one), as `dictGetRandomKey` picks it: from the main dict, or with
-    /// `volatile` from `expires`.
+    /// one), as `dictGetRandomKey` picks it (Valkey: `hashtableFairRandomEntry`):
+    /// from the main dict, or with `volatile` from `expires`.
     #[inline]
     pub(crate) fn random_position<R: rand::Rng>(
         &self,
@@ -312,7 +312,8 @@ impl Keyspace {
     }
 
     /// Samples up to `out.len()` keys of database `db` as Redis's
-    /// `dictGetSomeKeys` does, from the main dict or with `volatile` from
+    /// `dictGetSomeKeys` does (Valkey: `hashtableSampleEntries`, on a
+    /// table sized in its buckets), from the main dict or with `volatile` from
     /// `expires`, giving their positions in the database's entries. Returns
     /// how many were stored.
     #[inline]
