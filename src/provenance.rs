@@ -8,6 +8,7 @@
 //! understood of it ([`Understood`] per class), so a trace read differently
 //! than its writer meant shows at once.
 
+use crate::model::DEFAULT_START_UNIX_MS;
 use crate::trace::{TraceFormat, TraceOptions, TraceStats, Understood};
 
 /// Where a run's operations came from.
@@ -57,6 +58,9 @@ pub struct TraceProvenance {
     pub not_modelled: u64,
     /// How the operations were understood, per class id.
     pub understood: Vec<Understood>,
+    /// The clock start asked for with `--start-unix-ms` (unix ms), which
+    /// replaces a MONITOR capture's own; `None` when not asked.
+    pub start_unix_ms: Option<u64>,
 }
 
 impl Provenance {
@@ -68,6 +72,29 @@ impl Provenance {
             Provenance::Scenario { path } => format!("scenario {path}"),
             Provenance::Trace(t) => format!("trace {} ({})", t.path, t.format),
         }
+    }
+
+    /// Where a run on these operations whose clocks start at
+    /// `start_unix_ms` got that instant, in words
+    /// (`2026-12-04T10:00:20Z (from the capture's first timestamp)`).
+    pub fn describe_start(&self, start_unix_ms: u64) -> String {
+        let default = start_unix_ms == DEFAULT_START_UNIX_MS;
+        let why = match self {
+            Provenance::Trace(t) if t.start_unix_ms.is_some() => "from --start-unix-ms",
+            Provenance::Trace(t) if t.format == TraceFormat::Monitor => {
+                "from the capture's first timestamp"
+            }
+            Provenance::Trace(_) if default => {
+                "the fixed default instant; --start-unix-ms MS sets another"
+            }
+            Provenance::Scenario { .. } if default => {
+                "the fixed default instant; [run] start sets another"
+            }
+            Provenance::Scenario { .. } => "from the scenario's [run] start",
+            _ if default => "the fixed default instant",
+            _ => "set in code",
+        };
+        format!("{} ({why})", crate::units::format_instant(start_unix_ms))
     }
 
     /// The trace's reading, if the run replayed a trace.
@@ -114,7 +141,14 @@ impl TraceProvenance {
             rejected: 0,
             not_modelled: 0,
             understood: Vec::new(),
+            start_unix_ms: None,
         }
+    }
+
+    /// The same, with the clock start asked for on the command line.
+    pub fn with_start(mut self, start_unix_ms: Option<u64>) -> Self {
+        self.start_unix_ms = start_unix_ms;
+        self
     }
 
     /// The same, with what the reader counted.

@@ -109,6 +109,7 @@ pub fn compare_servers(
                 Spacing::Steps(1),
             )?,
             seeds: 1,
+            phases: 1,
             find_safe: None,
         };
         let here = sweep::sweep(&spec, SweepSource::Scenario(sc), &at, progress);
@@ -122,6 +123,7 @@ pub fn compare_servers(
                 Spacing::Steps(GRID_STEPS),
             )?,
             seeds: 1,
+            phases: 1,
             find_safe: Some(res),
         };
         let swept = sweep::sweep(&spec, SweepSource::Scenario(sc), &search, progress);

@@ -9,6 +9,7 @@ use crate::cluster::{KeySlots, ShardTable, SlotMap};
 use crate::metrics::Metrics;
 use crate::model::{AnyInstance, InstanceConfig, PolicyKind};
 use crate::op::Op;
+use crate::phase::PhaseRuns;
 use crate::provenance::Provenance;
 use rayon::prelude::*;
 
@@ -81,6 +82,10 @@ pub struct RunResult {
     /// What a crash at the end of the run would lose under the scenario's
     /// persistence (filled in by `run`; `None` elsewhere).
     pub crash: Option<CrashAtEnd>,
+    /// For a run at several start phases of the minute, what every policy
+    /// counted at each ([`simulate_phases`]); `results` then hold phase 0's
+    /// (the start as given). `None` for a run at one phase.
+    pub phases: Option<PhaseRuns>,
 }
 
 /// What each shard of a cluster did.
@@ -137,17 +142,43 @@ pub const BATCH: usize = 16 * 1024;
 pub fn simulate(
     spec: &RunSpec,
     ops: impl Iterator<Item = Op>,
+    progress: impl FnMut(u64, u64),
+) -> RunResult {
+    simulate_phases(spec, &[0], ops, progress)
+}
+
+/// Replays `ops` as [`simulate`] does, with each policy at every start
+/// phase: one instance per policy and offset of `offsets_ms` (added to the
+/// spec's `start_unix_ms`), all fed the same batches. The result's
+/// `results` hold the first offset's runs (give 0 first: the start as
+/// given) and, with more than one offset, `phases` holds every run. The
+/// instance with no `maxmemory` runs at the first offset. With `[0]` this
+/// is exactly [`simulate`].
+pub fn simulate_phases(
+    spec: &RunSpec,
+    offsets_ms: &[u64],
+    ops: impl Iterator<Item = Op>,
     mut progress: impl FnMut(u64, u64),
 ) -> RunResult {
+    let offsets = if offsets_ms.is_empty() {
+        &[0][..]
+    } else {
+        offsets_ms
+    };
     let n = spec.classes.len();
+    // Policy-major: instance i runs policy i / phases at offset i % phases.
     let mut instances: Vec<AnyInstance> = spec
         .policies
         .iter()
-        .map(|&p| AnyInstance::new(p, &spec.instance, n))
+        .flat_map(|&p| {
+            offsets
+                .iter()
+                .map(move |&o| AnyInstance::new(p, &phase_config(&spec.instance, o), n))
+        })
         .collect();
     let unbounded_cfg = InstanceConfig {
         maxmemory: 0,
-        ..spec.instance.clone()
+        ..phase_config(&spec.instance, offsets[0])
     };
     instances.push(AnyInstance::new(PolicyKind::NoEviction, &unbounded_cfg, n));
     let mut batch = Vec::with_capacity(BATCH);
@@ -164,6 +195,30 @@ pub fn simulate(
     let end = end_ms(spec, last_t);
     instances.par_iter_mut().for_each(|i| i.advance(end));
     let unbounded = instances.pop().expect("the unbounded instance was pushed");
+    let mut runs: Vec<Vec<Metrics>> = Vec::with_capacity(spec.policies.len());
+    let mut instances = instances.into_iter();
+    for _ in &spec.policies {
+        runs.push(
+            instances
+                .by_ref()
+                .take(offsets.len())
+                .map(AnyInstance::into_metrics)
+                .collect(),
+        );
+    }
+    let results = spec
+        .policies
+        .iter()
+        .zip(&mut runs)
+        .map(|(&policy, at)| PolicyRun {
+            policy,
+            metrics: if offsets.len() > 1 {
+                at[0].clone()
+            } else {
+                at.pop().expect("one run per phase")
+            },
+        })
+        .collect();
     RunResult {
         scenario: spec.scenario.clone(),
         seed: spec.seed,
@@ -175,15 +230,22 @@ pub fn simulate(
         unbounded_memory: memory_points(unbounded.metrics()),
         source: spec.source.clone(),
         instance: spec.instance.clone(),
-        results: instances
-            .into_iter()
-            .map(|i| PolicyRun {
-                policy: i.kind(),
-                metrics: i.into_metrics(),
-            })
-            .collect(),
+        results,
         cluster: None,
         crash: None,
+        phases: (offsets.len() > 1).then(|| PhaseRuns {
+            offsets_ms: offsets.to_vec(),
+            runs,
+        }),
+    }
+}
+
+/// The settings of an instance at a start phase: the shared ones, with
+/// `offset_ms` added to the start.
+pub fn phase_config(cfg: &InstanceConfig, offset_ms: u64) -> InstanceConfig {
+    InstanceConfig {
+        start_unix_ms: cfg.start_unix_ms + offset_ms,
+        ..cfg.clone()
     }
 }
 
@@ -224,25 +286,57 @@ fn shard_config(cfg: &InstanceConfig, shard: usize) -> InstanceConfig {
 pub fn simulate_cluster<S>(
     spec: &RunSpec,
     slots: &SlotMap,
+    ops: S,
+    progress: impl FnMut(u64, u64),
+) -> RunResult
+where
+    S: Iterator<Item = Op> + KeySlots,
+{
+    simulate_cluster_phases(spec, slots, &[0], ops, progress)
+}
+
+/// Replays `ops` through a Redis Cluster as [`simulate_cluster`] does,
+/// with each policy at every start phase of `offsets_ms` (as
+/// [`simulate_phases`] does for one instance): the results and the
+/// cluster's shards are the first offset's, and with more than one
+/// offset, `phases` holds every phase's whole-cluster counts. With `[0]`
+/// this is exactly [`simulate_cluster`].
+pub fn simulate_cluster_phases<S>(
+    spec: &RunSpec,
+    slots: &SlotMap,
+    offsets_ms: &[u64],
     mut ops: S,
     mut progress: impl FnMut(u64, u64),
 ) -> RunResult
 where
     S: Iterator<Item = Op> + KeySlots,
 {
+    let offsets = if offsets_ms.is_empty() {
+        &[0][..]
+    } else {
+        offsets_ms
+    };
     let (n, shards) = (spec.classes.len(), slots.shards());
     let unbounded_cfg = InstanceConfig {
         maxmemory: 0,
-        ..spec.instance.clone()
+        ..phase_config(&spec.instance, offsets[0])
     };
-    // Policy-major: instance i runs shard i % shards; the unbounded last.
-    let mut instances: Vec<AnyInstance> = spec
+    // Policy-major, then phase: instance i runs shard i % shards; the
+    // unbounded last.
+    let configs: Vec<(PolicyKind, InstanceConfig)> = spec
         .policies
         .iter()
-        .map(|&p| (p, &spec.instance))
-        .chain(std::iter::once((PolicyKind::NoEviction, &unbounded_cfg)))
+        .flat_map(|&p| {
+            offsets
+                .iter()
+                .map(move |&o| (p, phase_config(&spec.instance, o)))
+        })
+        .chain(std::iter::once((PolicyKind::NoEviction, unbounded_cfg)))
+        .collect();
+    let mut instances: Vec<AnyInstance> = configs
+        .iter()
         .flat_map(|(p, cfg)| {
-            (0..shards).map(move |s| AnyInstance::new(p, &shard_config(cfg, s), n))
+            (0..shards).map(move |s| AnyInstance::new(*p, &shard_config(cfg, s), n))
         })
         .collect();
     let mut table = ShardTable::new(shards);
@@ -277,17 +371,6 @@ where
         .into_iter()
         .map(AnyInstance::into_metrics)
         .collect();
-    let mut per_policy: Vec<Vec<Metrics>> = Vec::with_capacity(spec.policies.len());
-    let mut instances = instances.into_iter();
-    for _ in &spec.policies {
-        per_policy.push(
-            instances
-                .by_ref()
-                .take(shards)
-                .map(AnyInstance::into_metrics)
-                .collect(),
-        );
-    }
     let whole = |shards: &[Metrics]| -> Metrics {
         let mut m = shards[0].clone();
         for s in &shards[1..] {
@@ -295,6 +378,27 @@ where
         }
         m
     };
+    // Per policy: phase 0's shards, and every phase's whole cluster.
+    let mut per_policy: Vec<Vec<Metrics>> = Vec::with_capacity(spec.policies.len());
+    let mut phase_runs: Vec<Vec<Metrics>> = Vec::with_capacity(spec.policies.len());
+    let mut instances = instances.into_iter();
+    for _ in &spec.policies {
+        let mut at_phases = Vec::with_capacity(offsets.len());
+        let mut first = None;
+        for _ in offsets {
+            let shard_metrics: Vec<Metrics> = instances
+                .by_ref()
+                .take(shards)
+                .map(AnyInstance::into_metrics)
+                .collect();
+            if offsets.len() > 1 {
+                at_phases.push(whole(&shard_metrics));
+            }
+            first.get_or_insert(shard_metrics);
+        }
+        per_policy.push(first.expect("at least one phase"));
+        phase_runs.push(at_phases);
+    }
     let unbounded_whole = whole(&unbounded);
     RunResult {
         scenario: spec.scenario.clone(),
@@ -328,6 +432,10 @@ where
                 .collect(),
             results: per_policy,
         }),
+        phases: (offsets.len() > 1).then(|| PhaseRuns {
+            offsets_ms: offsets.to_vec(),
+            runs: phase_runs,
+        }),
     }
 }
 
@@ -344,6 +452,69 @@ pub fn simulate_one(spec: &RunSpec, policy: PolicyKind, ops: &[Op]) -> PolicyRun
     PolicyRun {
         policy,
         metrics: instance.into_metrics(),
+    }
+}
+
+/// An operation stream split among a Redis Cluster's shards, each key
+/// routed to the shard owning its slot as [`simulate_cluster`] routes it:
+/// what a sweep keeps in memory to run a cluster at many sizes.
+#[derive(Clone, Debug, Default)]
+pub struct ShardedOps {
+    /// Each shard's operations, in stream order.
+    pub per_shard: Vec<Vec<Op>>,
+    /// Operations in the whole stream.
+    pub ops: u64,
+    /// The time of the stream's last operation, in ms.
+    pub last_t: u64,
+}
+
+impl ShardedOps {
+    /// Routes `ops` to the shards of `slots`.
+    pub fn route<S>(mut ops: S, slots: &SlotMap) -> ShardedOps
+    where
+        S: Iterator<Item = Op> + KeySlots,
+    {
+        let mut table = ShardTable::new(slots.shards());
+        let mut out = ShardedOps {
+            per_shard: (0..slots.shards()).map(|_| Vec::new()).collect(),
+            ops: 0,
+            last_t: 0,
+        };
+        while let Some(op) = ops.next() {
+            let shard = table.route(op.key, slots, &mut ops);
+            out.per_shard[shard].push(op);
+            out.ops += 1;
+            out.last_t = op.t_ms;
+        }
+        out
+    }
+}
+
+/// Runs `policy` on every shard of `ops` (each shard its own instance with
+/// the spec's settings, `maxmemory` per shard): the result equals that
+/// policy's entry in [`simulate_cluster`]'s (counters summed over the
+/// shards, memory the fullest shard's).
+pub fn simulate_one_sharded(spec: &RunSpec, policy: PolicyKind, ops: &ShardedOps) -> PolicyRun {
+    let end = end_ms(spec, ops.last_t);
+    let mut whole: Option<Metrics> = None;
+    for (s, shard_ops) in ops.per_shard.iter().enumerate() {
+        let mut instance =
+            AnyInstance::new(policy, &shard_config(&spec.instance, s), spec.classes.len());
+        for batch in shard_ops.chunks(BATCH) {
+            instance.apply_all(batch);
+        }
+        instance.advance(end);
+        let m = instance.into_metrics();
+        match whole.as_mut() {
+            Some(w) => w.absorb(&m),
+            None => whole = Some(m),
+        }
+    }
+    PolicyRun {
+        policy,
+        metrics: whole.unwrap_or_else(|| {
+            AnyInstance::new(policy, &spec.instance, spec.classes.len()).into_metrics()
+        }),
     }
 }
 

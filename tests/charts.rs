@@ -155,6 +155,7 @@ fn zero_reads_and_empty_metrics_do_not_panic() {
         unbounded_memory: Vec::new(),
         cluster: None,
         crash: None,
+        phases: None,
     };
     assert_eq!(all_charts(&run), vec![Chart::CriticalLoss]);
     for chart in Chart::ALL {

@@ -199,6 +199,76 @@ fn sweep_points_equal_single_replays_of_a_trace() {
     });
 }
 
+/// On a Redis Cluster (`--shards`), a point is the single `run` or
+/// `replay --shards` of its size, which is each shard's maxmemory.
+#[test]
+fn sweep_points_equal_single_cluster_runs_and_replays() {
+    let dir = tempfile::tempdir().unwrap();
+    let tiny = fixture("tiny-cluster.toml");
+    let tiny = tiny.to_str().unwrap();
+    let common = ["--shards", "3", "--format", "json", "--no-report", "-q"];
+    let mut args = vec!["sweep", tiny, "--maxmemory", "1mb..1600kb", "--steps", "3"];
+    args.extend(["-p", "allkeys-lru", "-p", "noeviction", "--find-safe"]);
+    args.extend(["--resolution", "64kb"]);
+    args.extend(common);
+    let sweep = json(dir.path(), &args);
+    assert_eq!(sweep["shards"], 3);
+    assert!(
+        sweep["command"].as_str().unwrap().contains(" --shards 3"),
+        "{}",
+        sweep["command"]
+    );
+    // Some size is unsafe, so the comparison covers evictions and refusals.
+    let points = sweep["points"].as_array().unwrap();
+    assert!(points
+        .iter()
+        .any(|p| p["critical_evicted"].as_u64() > Some(0)));
+    assert_points_equal_single_runs(&sweep, |size, seed, policy| {
+        let (size, seed) = (size.to_string(), seed.to_string());
+        let mut args = vec!["run", tiny, "--maxmemory", &size, "--seed", &seed];
+        args.extend(["-p", policy]);
+        args.extend(common);
+        json(dir.path(), &args)
+    });
+    // The safe size found is safe in a single cluster run, one resolution
+    // below is not.
+    for s in sweep["safe"].as_array().unwrap() {
+        let Some(size) = s["maxmemory_bytes"].as_u64() else {
+            continue;
+        };
+        let policy = s["policy"].as_str().unwrap();
+        for (at, want) in [(size, true), (size - 64 * 1024, false)] {
+            let at = at.to_string();
+            let mut args = vec!["run", tiny, "--maxmemory", &at, "-p", policy];
+            args.extend(common);
+            let run = json(dir.path(), &args);
+            let c = &run["results"][0]["critical_totals"];
+            let is_safe = c["evicted_distinct"] == 0 && c["oom_rejected"] == 0;
+            assert_eq!(is_safe, want, "{policy} at {at} bytes: {c}");
+        }
+    }
+
+    // A trace, routed as it is read.
+    let trace = fixture("mixed-zeros.csv");
+    let classes = fixture("mixed-zeros.classes.toml");
+    let (trace, classes) = (trace.to_str().unwrap(), classes.to_str().unwrap());
+    let t = ["--trace-format", "csv", "--classes", classes];
+    let mut args = vec!["sweep", "--trace", trace, "--maxmemory", "1mb..1500kb"];
+    args.extend(["--steps", "2", "-p", "allkeys-lru"]);
+    args.extend(t);
+    args.extend(common);
+    let sweep = json(dir.path(), &args);
+    assert_eq!(sweep["shards"], 3);
+    assert_points_equal_single_runs(&sweep, |size, seed, policy| {
+        let (size, seed) = (size.to_string(), seed.to_string());
+        let mut args = vec!["replay", trace, "--maxmemory", &size, "--seed", &seed];
+        args.extend(["-p", policy]);
+        args.extend(t);
+        args.extend(common);
+        json(dir.path(), &args)
+    });
+}
+
 /// The library's single-policy run is the multi-policy run's entry for
 /// that policy, counter for counter and in its timeline.
 #[test]

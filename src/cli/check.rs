@@ -1,22 +1,46 @@
 //! `evictsim check FILE...`: read and validate scenario files without
-//! running them; one line per file, and a failure if any is invalid.
+//! running them; one line per file, and a failure if any is invalid. A
+//! file with a `[lesson]` table is checked as a lesson (`evictsim demo`).
 
 use anyhow::{bail, Result};
 use evictsim::report;
-use evictsim::source::Scenario;
-use std::path::PathBuf;
+use evictsim::source::{Lesson, Scenario};
+use std::path::{Path, PathBuf};
 
 /// Arguments of `check`.
 #[derive(clap::Args, Debug)]
 pub struct Args {
-    /// Scenario files (TOML).
+    /// Scenario or lesson files (TOML); a directory stands for the `.toml`
+    /// files in it and its subdirectories.
     #[arg(required = true)]
     scenarios: Vec<PathBuf>,
 }
 
 pub fn exec(args: Args) -> Result<i32> {
     let mut bad = 0;
+    let mut files = Vec::new();
     for p in &args.scenarios {
+        expand(p, &mut files);
+    }
+    for p in &files {
+        let lesson = std::fs::read_to_string(p).is_ok_and(|t| Lesson::is_lesson(&t));
+        if lesson {
+            match Lesson::from_path(p) {
+                Ok(l) => println!(
+                    "ok   {}: lesson \"{}\", {} classes, {} variants, {} simulated",
+                    p.display(),
+                    l.title,
+                    l.scenario.classes.len(),
+                    l.variants.len(),
+                    report::fmt::duration_ms(l.scenario.duration_ms)
+                ),
+                Err(e) => {
+                    bad += 1;
+                    println!("FAIL {e}");
+                }
+            }
+            continue;
+        }
         match Scenario::from_path(p) {
             Ok(s) => println!(
                 "ok   {}: {} classes, {} policies, {} simulated{}",
@@ -36,10 +60,26 @@ pub fn exec(args: Args) -> Result<i32> {
         }
     }
     if bad > 0 {
-        bail!(
-            "{bad} of {} scenario files are invalid",
-            args.scenarios.len()
-        );
+        bail!("{bad} of {} scenario files are invalid", files.len());
     }
     Ok(0)
+}
+
+/// A file as given; a directory as the `.toml` files in it and in its
+/// subdirectories (`scenarios/` includes the lessons in
+/// `scenarios/teaching/`), sorted.
+fn expand(p: &Path, out: &mut Vec<PathBuf>) {
+    let Ok(entries) = std::fs::read_dir(p) else {
+        out.push(p.to_path_buf());
+        return;
+    };
+    let mut inside: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
+    inside.sort();
+    for q in inside {
+        if q.is_dir() {
+            expand(&q, out);
+        } else if q.extension().is_some_and(|x| x == "toml") {
+            out.push(q);
+        }
+    }
 }

@@ -7,8 +7,9 @@ use anyhow::{Context, Result};
 use clap::ValueEnum;
 use evictsim::cluster::SlotMap;
 use evictsim::model::{Allocator, InstanceConfig, MemoryModel, PolicyKind, Server};
+use evictsim::phase;
 use evictsim::report::{self, Format};
-use evictsim::sim::{ClassInfo, RunResult};
+use evictsim::sim::{self, ClassInfo, RunResult, RunSpec};
 use evictsim::source::Scenario;
 use evictsim::trace::{ClassRules, TraceFormat, TraceStats};
 use evictsim::units;
@@ -303,6 +304,60 @@ impl ServerArgs {
             (None, Some(path)) => Target::Spawn(path),
             (None, None) => Target::Spawn(PathBuf::from("redis-server")),
         }
+    }
+}
+
+/// `--phases N`: how many start phases of the minute, 1 to
+/// [`phase::MAX_PHASES`] (clap value parser).
+pub fn phases(s: &str) -> Result<u32, String> {
+    match s.trim().parse::<u32>() {
+        Ok(n) if (1..=phase::MAX_PHASES).contains(&n) => Ok(n),
+        _ => Err(format!(
+            "expected a number of start phases from 1 to {} (got {s:?})",
+            phase::MAX_PHASES
+        )),
+    }
+}
+
+/// `--start-unix-ms MS`: a unix time in ms, or an RFC 3339 time (clap
+/// value parser).
+pub fn start_unix_ms(s: &str) -> Result<u64, String> {
+    let s = s.trim();
+    if s.bytes().all(|b| b.is_ascii_digit()) && !s.is_empty() {
+        return s.parse().map_err(|_| format!("{s:?} is too large"));
+    }
+    units::parse_instant(s)
+        .map_err(|e| format!("{e}; or a whole number of unix ms such as 1796378420000"))
+}
+
+/// Runs `spec` at `phases` start phases of the minute (one is a plain
+/// run), on one instance per policy or on the cluster `cluster`.
+pub fn simulate<S>(
+    spec: &RunSpec,
+    cluster: Option<&SlotMap>,
+    phases: u32,
+    ops: S,
+    progress: impl FnMut(u64, u64),
+) -> RunResult
+where
+    S: Iterator<Item = evictsim::op::Op> + evictsim::cluster::KeySlots,
+{
+    let offsets = phase::offsets_ms(phases);
+    match cluster {
+        Some(slots) => sim::simulate_cluster_phases(spec, slots, &offsets, ops, progress),
+        None => sim::simulate_phases(spec, &offsets, ops, progress),
+    }
+}
+
+/// After a run: the LFU note on stderr when it applies (see
+/// [`phase::lfu_note`]), unless quiet.
+pub fn lfu_note(result: &RunResult, phases: u32, quiet: bool) {
+    let policies: Vec<PolicyKind> = result.results.iter().map(|r| r.policy).collect();
+    if let (false, Some(note)) = (
+        quiet,
+        phase::lfu_note(&policies, result.simulated_ms, phases),
+    ) {
+        eprintln!("{note}");
     }
 }
 

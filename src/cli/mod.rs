@@ -10,6 +10,7 @@ mod check;
 mod common;
 mod compare_servers;
 mod crash;
+mod demo;
 mod inspect;
 mod policies;
 mod replay;
@@ -32,12 +33,16 @@ Examples:
       --class sessions='session:*' --critical sessions
   evictsim replay w01.oracleGeneral.zst --trace-format oracle-general
       --maxmemory 1gb --read-through --memory-model raw --sample-rate 0.1
+  evictsim replay capture.log --trace-format monitor --maxmemory 8mb --phases 6
+      at 6 start phases of the minute: each figure as median (lowest-highest)
   evictsim sweep scenarios/seed-blog.toml --maxmemory 16mb..160mb --steps 20 --find-safe
       every policy at 20 sizes, and the smallest maxmemory at which each loses nothing
   evictsim compare-servers scenarios/seed-blog.toml
       the seed on Redis 7.0, Redis 8.2, Valkey 8.1 and 9.1: what an upgrade changes
   evictsim check scenarios/*.toml
   evictsim policies
+  evictsim demo 2 --step
+      a lesson, command by command: which key Redis evicts and why
   evictsim validate tests/fixtures/tiny.toml -p allkeys-lru -p noeviction
       replay into a fresh redis-server per policy, compare with the model
   evictsim calibrate
@@ -98,6 +103,10 @@ enum Command {
     /// into patterns, and a scenario skeleton to run.
     #[command(after_help = inspect::EXAMPLES)]
     Inspect(inspect::Args),
+    /// Play a lesson (scenarios/teaching/) command by command: what Redis
+    /// does and why, and what it costs; as text, a GIF, frames or a page.
+    #[command(after_help = demo::EXAMPLES)]
+    Demo(demo::Args),
     /// Read a redis.conf by Redis 7.0's rules and judge its eviction and
     /// durability posture for the critical classes; flag the dangerous
     /// combinations (exit 3) and write store.conf and cache.conf.
@@ -120,6 +129,7 @@ impl Cli {
             Command::Split(a) => split::exec(a),
             Command::Crash(a) => crash::exec(a),
             Command::Inspect(a) => inspect::exec(a),
+            Command::Demo(a) => demo::exec(a),
             Command::Audit(a) => audit::exec(a),
         }
     }

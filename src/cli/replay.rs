@@ -5,11 +5,11 @@
 use super::common::{self, ClassArgs, MemoryModelArg, ModelArgs, OutputArgs, Progress};
 use anyhow::{Context, Result};
 use evictsim::cluster::SlotMap;
-use evictsim::model::{InstanceConfig, PolicyKind};
+use evictsim::model::{InstanceConfig, PolicyKind, DEFAULT_START_UNIX_MS};
 use evictsim::provenance::{Provenance, TraceProvenance};
 use evictsim::report;
 use evictsim::shards::{Sampled, SpatialSample};
-use evictsim::sim::{self, RunSpec};
+use evictsim::sim::RunSpec;
 use evictsim::trace::{TraceFormat, TraceOptions, TraceReader};
 use std::path::PathBuf;
 
@@ -21,7 +21,11 @@ Examples:
   evictsim replay w01.oracleGeneral.zst --trace-format oracle-general
       --maxmemory 1gb --read-through --memory-model raw --sample-rate 0.1
   evictsim replay capture.log --trace-format monitor --maxmemory 64mb --shards 3
-      a Redis Cluster of 3 shards, 64mb each; commands on db != 0 are refused";
+      a Redis Cluster of 3 shards, 64mb each; commands on db != 0 are refused
+  evictsim replay capture.log --trace-format monitor --maxmemory 8mb -p allkeys-lfu --phases 6
+      at 6 start phases of the minute: how much the figures move with it
+  evictsim replay trace.csv --trace-format csv --maxmemory 3mb --start-unix-ms 2026-12-04T10:00:20Z
+      the clocks start at that instant (a MONITOR capture starts at its first timestamp)";
 
 /// Arguments of `replay`.
 #[derive(clap::Args, Debug)]
@@ -79,6 +83,20 @@ pub struct Args {
     /// (FILE:LINE: reason), instead of skipping and counting it.
     #[arg(long)]
     strict: bool,
+    /// The wall-clock time of the trace's first operation, as unix ms or
+    /// RFC 3339 (2026-12-04T10:00:20Z): where the 1-second LRU clock and
+    /// the LFU minute clock tick. A MONITOR capture starts at its first
+    /// timestamp unless this is given; other formats at a fixed instant,
+    /// 2023-11-14T22:13:20Z.
+    #[arg(long, value_name = "MS", value_parser = common::start_unix_ms)]
+    start_unix_ms: Option<u64>,
+    /// Run every policy at N start phases spread evenly over the minute
+    /// (phase k starts k*60/N s after the trace's start), in parallel, and
+    /// report each figure as its median (lowest-highest): LFU decays on
+    /// the wall clock's minutes, so a short trace depends on where in the
+    /// minute it starts. 1 is a plain run.
+    #[arg(long, value_name = "N", default_value_t = 1, value_parser = common::phases)]
+    phases: u32,
     /// Output options.
     #[command(flatten)]
     output: OutputArgs,
@@ -105,12 +123,17 @@ pub fn exec(args: Args) -> Result<i32> {
             .map(|f| f.display().to_string()),
         args.sample_rate,
         args.maxmemory,
-    );
+    )
+    .with_start(args.start_unix_ms);
     let sample = match args.sample_rate {
         Some(r) => Some(SpatialSample::new(r, args.seed).context("--sample-rate")?),
         None => None,
     };
     let mut reader = TraceReader::open(&args.trace, opts)?;
+    let start = args
+        .start_unix_ms
+        .or(reader.start_unix_ms())
+        .unwrap_or(DEFAULT_START_UNIX_MS);
     let mut spec = RunSpec {
         scenario: args
             .trace
@@ -125,6 +148,7 @@ pub fn exec(args: Args) -> Result<i32> {
             lfu_decay_time: args.lfu_decay_time,
             memory_model: args.memory_model.into(),
             seed: args.seed,
+            start_unix_ms: start,
             ..Default::default()
         },
         policies: Vec::new(),
@@ -148,13 +172,14 @@ pub fn exec(args: Args) -> Result<i32> {
             );
         }
     }
+    if !output.quiet {
+        let source = Provenance::Trace(provenance.clone());
+        eprintln!("clock starts at {}", source.describe_start(start));
+    }
     let progress = Progress::new("replaying", None, output.quiet);
     let ops = Sampled::new(reader.by_ref(), sample);
     let update = |ops, t| progress.update(ops, t);
-    let mut result = match &args.shards {
-        Some(slots) => sim::simulate_cluster(&spec, slots, ops, update),
-        None => sim::simulate(&spec, ops, update),
-    };
+    let mut result = common::simulate(&spec, args.shards.as_ref(), args.phases, ops, update);
     progress.finish();
     let stats = reader.finish()?;
     if !output.quiet {
@@ -163,5 +188,6 @@ pub fn exec(args: Args) -> Result<i32> {
     }
     result.source = Provenance::Trace(provenance.with_stats(&stats));
     common::finish(&result, &output)?;
+    common::lfu_note(&result, args.phases, output.quiet);
     Ok(0)
 }

@@ -5,9 +5,9 @@
 use super::common::{self, ModelArgs, OutputArgs, Progress};
 use anyhow::{Context, Result};
 use evictsim::cluster::SlotMap;
-use evictsim::model::PolicyKind;
+use evictsim::model::{PolicyKind, DEFAULT_START_UNIX_MS};
 use evictsim::provenance::Provenance;
-use evictsim::sim::{self, RunSpec};
+use evictsim::sim::RunSpec;
 use evictsim::source::{Scenario, Workload};
 use evictsim::trace::CsvWriter;
 use std::path::{Path, PathBuf};
@@ -23,7 +23,9 @@ Examples:
   evictsim run scenarios/seed-blog.toml --server valkey-9.1
       the same workload on Valkey 9.1's memory layout and hashtable sampling
   evictsim run scenarios/cluster-hot-tenant.toml --shards 6
-      a Redis Cluster of 6 shards, each with the scenario's maxmemory";
+      a Redis Cluster of 6 shards, each with the scenario's maxmemory
+  evictsim run scenarios/pure-cache.toml --phases 6
+      every policy at 6 start phases of the minute: each figure as median (lowest-highest)";
 
 /// Arguments of `run`.
 #[derive(clap::Args, Debug)]
@@ -50,6 +52,13 @@ pub struct Args {
     /// The server the model follows.
     #[command(flatten)]
     model: ModelArgs,
+    /// Run every policy at N start phases spread evenly over the minute
+    /// (phase k starts k*60/N s after the scenario's start), in parallel,
+    /// and report each figure as its median (lowest-highest): LFU decays
+    /// on the wall clock's minutes, so a short run depends on where in the
+    /// minute it starts. 1 is a plain run.
+    #[arg(long, value_name = "N", default_value_t = 1, value_parser = common::phases)]
+    phases: u32,
     /// Output options.
     #[command(flatten)]
     output: OutputArgs,
@@ -86,12 +95,21 @@ pub fn exec(args: Args) -> Result<i32> {
             path: args.scenario.display().to_string(),
         },
     };
+    if !output.quiet && sc.instance.start_unix_ms != DEFAULT_START_UNIX_MS {
+        eprintln!(
+            "clock starts at {}",
+            spec.source.describe_start(sc.instance.start_unix_ms)
+        );
+    }
     let progress = Progress::new("simulating", Some(sc.duration_ms), output.quiet);
     let update = |ops, t| progress.update(ops, t);
-    let mut result = match &sc.cluster {
-        Some(slots) => sim::simulate_cluster(&spec, slots, Workload::new(&sc), update),
-        None => sim::simulate(&spec, Workload::new(&sc), update),
-    };
+    let mut result = common::simulate(
+        &spec,
+        sc.cluster.as_ref(),
+        args.phases,
+        Workload::new(&sc),
+        update,
+    );
     progress.finish();
     // The crash answer under the scenario's persistence, with the run's
     // first policy (one instance; a cluster's shards crash one by one).
@@ -99,6 +117,7 @@ pub fn exec(args: Args) -> Result<i32> {
         result.crash = Some(evictsim::crash::at_end(&sc, policy));
     }
     common::finish(&result, &output)?;
+    common::lfu_note(&result, args.phases, output.quiet);
     Ok(0)
 }
 

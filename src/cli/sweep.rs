@@ -6,11 +6,12 @@
 use super::common::{self, ClassArgs, MemoryModelArg, ModelArgs, Progress};
 use anyhow::{bail, Context, Result};
 use clap::ValueEnum;
+use evictsim::cluster::SlotMap;
 use evictsim::model::{InstanceConfig, PolicyKind};
 use evictsim::op::Op;
 use evictsim::provenance::{Provenance, TraceProvenance};
 use evictsim::report::{self, SweepFormat};
-use evictsim::sim::RunSpec;
+use evictsim::sim::{RunSpec, ShardedOps};
 use evictsim::sweep::{self, SizeGrid, SizeRange, Spacing, SweepPlan, SweepResult, SweepSource};
 use evictsim::trace::{TraceFormat, TraceOptions, TraceReader};
 use std::io::Write;
@@ -25,7 +26,12 @@ Examples:
       -p allkeys-lru -p noeviction --seeds 3 --find-safe
       the smallest maxmemory at which each policy loses nothing, under 3 seeds
   evictsim sweep --trace capture.log --trace-format monitor --maxmemory 64mb..1gb
-      --class sessions='session:*' --critical sessions --find-safe --resolution 8mb";
+      --class sessions='session:*' --critical sessions --find-safe --resolution 8mb
+  evictsim sweep scenarios/cluster-hot-tenant.toml --maxmemory 16mb..64mb --find-safe
+      a Redis Cluster: every size is each shard's maxmemory
+  evictsim sweep --trace capture.log --trace-format monitor --maxmemory 4mb..32mb
+      -p allkeys-lfu --find-safe --phases 6
+      safe only if safe at all 6 start phases of the minute (LFU decays on its minutes)";
 
 /// The sizes' spacing when neither --steps nor --step is given.
 const DEFAULT_STEPS: u32 = 10;
@@ -103,9 +109,25 @@ pub struct Args {
     /// is refused, under every seed.
     #[arg(long)]
     find_safe: bool,
+    /// Run every point at N start phases spread evenly over the minute
+    /// (phase k starts k*60/N s later): a size is safe only if safe at
+    /// every phase, as under every seed. LFU decays on the wall clock's
+    /// minutes, so a short run's losses depend on where in the minute it starts.
+    #[arg(long, value_name = "N", default_value_t = 1, value_parser = common::phases)]
+    phases: u32,
+    /// The wall-clock time of a trace's first operation, as unix ms or RFC
+    /// 3339 (a MONITOR capture starts at its first timestamp unless given;
+    /// other formats at 2023-11-14T22:13:20Z).
+    #[arg(long, value_name = "MS", value_parser = common::start_unix_ms, requires = "trace")]
+    start_unix_ms: Option<u64>,
     /// How fine --find-safe searches [default: 1mb].
     #[arg(long, value_name = "SIZE", value_parser = common::size, requires = "find_safe")]
     resolution: Option<u64>,
+    /// Sweep a Redis Cluster of N shards (1 to 255), slots split evenly as
+    /// `redis-cli --cluster create` does; every size is each shard's
+    /// maxmemory (replaces a scenario's [instance] cluster).
+    #[arg(long, value_name = "N", value_parser = common::shards)]
+    shards: Option<SlotMap>,
     /// Key classes of a trace.
     #[command(flatten)]
     class_args: ClassArgs,
@@ -164,6 +186,7 @@ pub fn exec(args: Args) -> Result<i32> {
         grid,
         seeds: args.seeds,
         find_safe: args.find_safe.then_some(resolution),
+        phases: args.phases,
     };
     let started = Instant::now();
     let (result, name) = match (&args.scenario, &args.trace) {
@@ -179,7 +202,7 @@ pub fn exec(args: Args) -> Result<i32> {
             .as_ref()
             .map_or(0, |fs| fs.policies.iter().map(|s| s.extra_sizes).sum());
         eprintln!(
-            "swept {} sizes x {} {} x {} {} ({} runs{}) in {:.1} s",
+            "swept {} sizes x {} {} x {} {}{} ({} runs{}) in {:.1} s",
             result.sizes.len(),
             result.policies.len(),
             if result.policies.len() == 1 {
@@ -193,7 +216,11 @@ pub fn exec(args: Args) -> Result<i32> {
             } else {
                 "seeds"
             },
-            result.points.len() + result.runs.len(),
+            match result.phase_offsets_ms.len() {
+                1 => String::new(),
+                n => format!(" x {n} start phases"),
+            },
+            result.points.len() + result.runs.len() * result.phase_offsets_ms.len(),
             if extra > 0 {
                 format!(", then {extra} more sizes searched")
             } else {
@@ -211,15 +238,15 @@ fn sweep_scenario(args: &Args, path: &Path, plan: &SweepPlan) -> Result<(SweepRe
     if !c.classes.is_empty() || !c.critical.is_empty() || c.classes_file.is_some() {
         bail!("--class, --critical and --classes are for a trace (--trace FILE); a scenario's classes are in its file");
     }
-    let mut sc = common::scenario_with_overrides(path, None, &args.policies, None, args.seed)?;
+    let mut sc = common::scenario_with_overrides(
+        path,
+        args.shards.clone(),
+        &args.policies,
+        None,
+        args.seed,
+    )?;
     args.model
         .apply_to_scenario(&mut sc, path, &args.policies)?;
-    if sc.cluster.is_some() {
-        bail!(
-            "{}: sweep runs one instance per size; a cluster scenario is not swept yet (run it without [instance] cluster)",
-            path.display()
-        );
-    }
     let base = RunSpec {
         scenario: sc.name.clone(),
         seed: sc.seed,
@@ -257,7 +284,8 @@ fn sweep_trace(args: &Args, trace: &Path, plan: &SweepPlan) -> Result<(SweepResu
             .map(|f| f.display().to_string()),
         None,
         0,
-    );
+    )
+    .with_start(args.start_unix_ms);
     let seed = args.seed.unwrap_or(0);
     let defaults = InstanceConfig::default();
     let mut instance = InstanceConfig {
@@ -274,8 +302,26 @@ fn sweep_trace(args: &Args, trace: &Path, plan: &SweepPlan) -> Result<(SweepResu
         bail!("--policy {p}: {server} has no {p}");
     }
     let mut reader = TraceReader::open(trace, opts)?;
+    let instance = InstanceConfig {
+        start_unix_ms: args
+            .start_unix_ms
+            .or(reader.start_unix_ms())
+            .unwrap_or(instance.start_unix_ms),
+        ..instance
+    };
+    if !args.quiet {
+        let source = Provenance::Trace(provenance.clone());
+        eprintln!(
+            "clock starts at {}",
+            source.describe_start(instance.start_unix_ms)
+        );
+    }
     let reading = Progress::new("reading", None, args.quiet);
-    let ops: Vec<Op> = reader.by_ref().collect();
+    // A cluster's operations are routed to their shards as they are read.
+    let (ops, sharded): (Vec<Op>, Option<ShardedOps>) = match &args.shards {
+        Some(slots) => (Vec::new(), Some(ShardedOps::route(&mut reader, slots))),
+        None => (reader.by_ref().collect(), None),
+    };
     reading.finish();
     let classes = reader.class_infos();
     let stats = reader.finish()?;
@@ -296,9 +342,11 @@ fn sweep_trace(args: &Args, trace: &Path, plan: &SweepPlan) -> Result<(SweepResu
         source: Provenance::Trace(provenance.with_stats(&stats)),
     };
     let progress = Progress::points("sweeping", args.quiet);
-    let result = sweep::sweep(&base, SweepSource::Ops(&ops), plan, &|d, p| {
-        progress.points_done(d, p)
-    });
+    let source = match (&sharded, &args.shards) {
+        (Some(sharded), Some(slots)) => SweepSource::Sharded(sharded, slots),
+        _ => SweepSource::Ops(&ops),
+    };
+    let result = sweep::sweep(&base, source, plan, &|d, p| progress.points_done(d, p));
     progress.finish();
     Ok((result, common::trace_stem(trace)))
 }

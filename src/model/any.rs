@@ -91,6 +91,28 @@ impl AnyInstance {
         each!(self, i => i.set_client_memory(bytes))
     }
 
+    /// Starts recording what the policy looks at for each eviction
+    /// ([`Instance::trace_picks`]).
+    pub fn trace_picks(&mut self) {
+        each!(self, i => i.trace_picks())
+    }
+
+    /// The evictions recorded since the last call
+    /// ([`Instance::take_traced_evictions`]).
+    pub fn take_traced_evictions(&mut self) -> Vec<super::TracedEviction> {
+        each!(self, i => i.take_traced_evictions())
+    }
+
+    /// Current simulated time in ms.
+    pub fn now_ms(&self) -> u64 {
+        each!(self, i => i.now_ms())
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &InstanceConfig {
+        each!(self, i => i.config())
+    }
+
     /// What has been counted so far.
     pub fn metrics(&self) -> &Metrics {
         each!(self, i => i.metrics())

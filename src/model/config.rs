@@ -59,6 +59,10 @@ pub struct InstanceConfig {
     pub lost_read_margin_ms: u64,
 }
 
+/// The wall-clock time (unix ms) a run starts at unless told otherwise:
+/// 2023-11-14T22:13:20Z, 20 s past a whole minute.
+pub const DEFAULT_START_UNIX_MS: u64 = EPOCH_UNIX_MS;
+
 /// `used_memory` of an empty redis-server 7.0 with one client connected, as
 /// measured on 7.0.15 (INFO memory right after start).
 pub const DEFAULT_BASELINE_MEMORY: u64 = 914_520;

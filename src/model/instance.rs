@@ -12,6 +12,7 @@ use super::lfu;
 use super::lost::LostKeys;
 use super::memory;
 use super::policy::{Policy, PolicyKind};
+use super::trace::{PickTrace, TracedEviction};
 use crate::metrics::Metrics;
 use crate::op::{Cmd, Op};
 use rand::rngs::SmallRng;
@@ -53,6 +54,9 @@ pub struct Instance<P: Policy> {
     /// Bit per Redis command name (`memory::command_index`) that has run:
     /// each allocates its latency histogram on its first call.
     commands_run: u32,
+    /// What the policy looked at for each eviction, when turned on
+    /// ([`Instance::trace_picks`]); `None` in every run.
+    trace: Option<Box<PickTrace>>,
 }
 
 impl<P: Policy> Instance<P> {
@@ -81,6 +85,7 @@ impl<P: Policy> Instance<P> {
             expire: ActiveExpire::new(cfg.active_expire_effort, cfg.hz),
             ops: 0,
             commands_run: 0,
+            trace: None,
             ks,
             cfg: cfg.clone(),
         }
@@ -130,6 +135,22 @@ impl<P: Policy> Instance<P> {
     /// from now on (the next command's eviction check sees it).
     pub fn set_client_memory(&mut self, bytes: u64) {
         self.ks.set_client_memory(bytes);
+    }
+
+    /// Starts recording, for every eviction from now on, the keys the
+    /// policy sampled with their scores, the pool and the victim (what
+    /// `evictsim demo` explains). Off by default; a run never turns it on.
+    pub fn trace_picks(&mut self) {
+        self.trace.get_or_insert_with(Box::default);
+    }
+
+    /// The evictions recorded since the last call, oldest first (empty when
+    /// tracing is off).
+    pub fn take_traced_evictions(&mut self) -> Vec<TracedEviction> {
+        self.trace
+            .as_deref_mut()
+            .map(|t| std::mem::take(&mut t.evictions))
+            .unwrap_or_default()
     }
 
     /// Current simulated time in ms.

@@ -7,7 +7,7 @@ pub(super) const LFU_INIT_VAL: u8 = 5;
 
 /// Redis's minute clock for LFU (`LFUGetTimeInMinutes`), from unix ms.
 #[inline]
-pub(super) fn minutes(unix_ms: u64) -> u32 {
+pub(crate) fn minutes(unix_ms: u64) -> u32 {
     ((unix_ms / 60_000) & 0xFFFF) as u32
 }
 
@@ -19,14 +19,14 @@ pub(super) fn pack(ldt_minutes: u32, counter: u8) -> u32 {
 
 /// The counter held in an `lru` field.
 #[inline]
-pub(super) fn counter(lru: u32) -> u8 {
+pub(crate) fn counter(lru: u32) -> u8 {
     (lru & 0xFF) as u8
 }
 
 /// Minutes since the field's last decrement, with one wrap of the 16-bit
 /// clock handled (`LFUTimeElapsed`).
 #[inline]
-pub(super) fn elapsed(lru: u32, now_minutes: u32) -> u32 {
+pub(crate) fn elapsed(lru: u32, now_minutes: u32) -> u32 {
     let ldt = lru >> 8;
     if now_minutes >= ldt {
         now_minutes - ldt
@@ -38,7 +38,7 @@ pub(super) fn elapsed(lru: u32, now_minutes: u32) -> u32 {
 /// The counter after decay, without storing it (`LFUDecrAndReturn`): one
 /// less per `decay_time` minutes elapsed; `decay_time` 0 never decays.
 #[inline]
-pub(super) fn decayed(lru: u32, now_minutes: u32, decay_time: u32) -> u8 {
+pub(crate) fn decayed(lru: u32, now_minutes: u32, decay_time: u32) -> u8 {
     let c = counter(lru) as u32;
     let periods = elapsed(lru, now_minutes)
         .checked_div(decay_time)

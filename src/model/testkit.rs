@@ -75,5 +75,6 @@ pub fn pick_env(rng: &mut SmallRng, samples: u32) -> PickEnv<'_> {
         lru_clock: 0,
         lfu_minutes: 0,
         lfu_decay_time: 1,
+        trace: None,
     }
 }

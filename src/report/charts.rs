@@ -165,14 +165,7 @@ pub(crate) fn svg_of(
 pub(crate) fn png_of(
     draw: impl FnOnce(&DrawingArea<BitMapBackend<'_>, Shift>) -> Result<(), ChartError>,
 ) -> Result<Vec<u8>, ChartError> {
-    style::ensure_fonts()?;
-    let mut pixels = vec![0u8; WIDTH as usize * HEIGHT as usize * 3];
-    {
-        let root = BitMapBackend::with_buffer(&mut pixels, (WIDTH, HEIGHT)).into_drawing_area();
-        draw(&root)?;
-        root.present().map_err(frame::de)?;
-    }
-    encode_png(&pixels)
+    encode_png(&rgb_of(draw)?)
 }
 
 /// Encodes [`WIDTH`]x[`HEIGHT`] RGB pixels as PNG.
@@ -187,6 +180,21 @@ fn encode_png(pixels: &[u8]) -> Result<Vec<u8>, ChartError> {
         writer.finish()?;
     }
     Ok(png_bytes)
+}
+
+/// The RGB pixels (row by row, 3 bytes each) of a [`WIDTH`]x[`HEIGHT`]
+/// image drawn by `draw`: for encoders other than PNG (the demo's GIF).
+pub(crate) fn rgb_of(
+    draw: impl FnOnce(&DrawingArea<BitMapBackend<'_>, Shift>) -> Result<(), ChartError>,
+) -> Result<Vec<u8>, ChartError> {
+    style::ensure_fonts()?;
+    let mut pixels = vec![0u8; WIDTH as usize * HEIGHT as usize * 3];
+    {
+        let root = BitMapBackend::with_buffer(&mut pixels, (WIDTH, HEIGHT)).into_drawing_area();
+        draw(&root)?;
+        root.present().map_err(frame::de)?;
+    }
+    Ok(pixels)
 }
 
 /// Draws `chart` on any plotters backend.

@@ -1,9 +1,13 @@
 //! The report spreadsheets read: a header and one row per (policy, class)
 //! with every counter, plus a `TOTAL` row per policy. Fields are quoted per
 //! RFC 4180 when they need it, since class names may hold commas or quotes.
+//! A run at several start phases adds, per counter, `_min`, `_median` and
+//! `_max` columns over the phases (the plain columns stay phase 0's).
 
+use super::summary::Summary;
 use super::{Exporter, ReportError};
 use crate::metrics::Counters;
+use crate::phase::CounterSpread;
 use crate::sim::RunResult;
 
 /// Renders a run as CSV.
@@ -39,25 +43,41 @@ fn values(c: &Counters) -> [u64; 9] {
 
 impl Exporter for CsvExporter {
     fn serialize(&self, r: &RunResult) -> Result<Vec<u8>, ReportError> {
+        let spreads = Summary::new(r).phases;
         let mut out = String::from("policy,class,critical");
         for name in COUNTERS {
             out.push(',');
             out.push_str(name);
         }
-        out.push('\n');
-        for run in &r.results {
-            let policy = run.policy.name();
-            for (info, m) in r.classes.iter().zip(&run.metrics.classes) {
-                let critical = if info.critical { "true" } else { "false" };
-                row(&mut out, policy, &info.name, critical, &m.counters);
+        if spreads.is_some() {
+            for name in COUNTERS {
+                out.push_str(&format!(",{name}_min,{name}_median,{name}_max"));
             }
-            row(&mut out, policy, "TOTAL", "", &run.metrics.totals());
+        }
+        out.push('\n');
+        for (i, run) in r.results.iter().enumerate() {
+            let policy = run.policy.name();
+            let spread = spreads.as_ref().and_then(|s| s.get(i));
+            for (c, (info, m)) in r.classes.iter().zip(&run.metrics.classes).enumerate() {
+                let critical = if info.critical { "true" } else { "false" };
+                let s = spread.and_then(|s| s.classes.get(c));
+                row(&mut out, policy, &info.name, critical, &m.counters, s);
+            }
+            let s = spread.map(|s| &s.totals);
+            row(&mut out, policy, "TOTAL", "", &run.metrics.totals(), s);
         }
         Ok(out.into_bytes())
     }
 }
 
-fn row(out: &mut String, policy: &str, class: &str, critical: &str, c: &Counters) {
+fn row(
+    out: &mut String,
+    policy: &str,
+    class: &str,
+    critical: &str,
+    c: &Counters,
+    spread: Option<&CounterSpread>,
+) {
     out.push_str(&quote(policy));
     out.push(',');
     out.push_str(&quote(class));
@@ -66,6 +86,9 @@ fn row(out: &mut String, policy: &str, class: &str, critical: &str, c: &Counters
     for v in values(c) {
         out.push(',');
         out.push_str(&v.to_string());
+    }
+    for s in spread.map(CounterSpread::values).into_iter().flatten() {
+        out.push_str(&format!(",{},{},{}", s.min, s.median, s.max));
     }
     out.push('\n');
 }

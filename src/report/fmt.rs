@@ -3,6 +3,18 @@
 //! arithmetic, so the same numbers always print the same text on every
 //! machine.
 
+/// Formats a figure over several runs as `median (lowest-highest)`, each
+/// value formatted by `f`: `1,370 (648-2,060)`; only the median when the
+/// lowest and the highest print the same.
+pub fn spread<T: Copy>(s: &crate::phase::Spread<T>, f: impl Fn(T) -> String) -> String {
+    let (lo, mid, hi) = (f(s.min), f(s.median), f(s.max));
+    if lo == hi {
+        mid
+    } else {
+        format!("{mid} ({lo}-{hi})")
+    }
+}
+
 /// Formats a count with thousands separators: `1234567` → `1,234,567`.
 pub fn thousands(n: u64) -> String {
     let digits = n.to_string();

@@ -11,10 +11,11 @@ use serde::ser::SerializeMap;
 use serde::{Serialize, Serializer};
 
 use super::cluster::{ClusterSummary, ShardSummary};
-use super::summary::Summary;
+use super::summary::{PolicySpread, Summary};
 use super::{Exporter, ReportError};
 use crate::metrics::{ClassMetrics, Counters, Metrics};
-use crate::model::{InstanceConfig, Layout, MemoryModel};
+use crate::model::{InstanceConfig, Layout, MemoryModel, DEFAULT_START_UNIX_MS};
+use crate::phase::{CounterSpread, Spread};
 use crate::provenance::Provenance;
 use crate::sim::{ClassInfo, RunResult};
 use crate::trace::Understood;
@@ -51,7 +52,7 @@ impl Exporter for JsonExporter {
             }),
             source: JsonSource::new(&r.source, &r.classes),
             command: super::story::command(r),
-            instance: JsonInstance::new(&r.instance),
+            instance: JsonInstance::new(&r.instance).with_origin(&r.source),
             seed: r.seed,
             maxmemory_bytes: r.maxmemory_bytes,
             ops: r.ops,
@@ -62,6 +63,11 @@ impl Exporter for JsonExporter {
                 worst: name(summary.verdict.worst),
             },
             cluster: cluster.as_ref().and_then(|c| JsonCluster::new(r, c)),
+            phases: r.phases.as_ref().map(|ph| JsonPhases {
+                count: ph.offsets_ms.len(),
+                offsets_ms: &ph.offsets_ms,
+                median: "lower middle of an even count",
+            }),
             results: r
                 .results
                 .iter()
@@ -79,6 +85,11 @@ impl Exporter for JsonExporter {
                     critical_totals: s.critical_totals,
                     shards: cluster.as_ref().and_then(|c| JsonShard::all(r, c, i)),
                     hottest_shard: cluster.as_ref().and_then(|c| c.hottest.get(i).copied()),
+                    phase_spread: summary
+                        .phases
+                        .as_ref()
+                        .and_then(|ph| ph.get(i))
+                        .map(|p| JsonPhaseSpread::new(p, &r.classes)),
                 })
                 .collect(),
         };
@@ -104,7 +115,69 @@ struct JsonRun<'a> {
     verdict: JsonVerdict,
     #[serde(skip_serializing_if = "Option::is_none")]
     cluster: Option<JsonCluster>,
+    /// For a run at several start phases of the minute.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    phases: Option<JsonPhases<'a>>,
     results: Vec<JsonPolicy<'a>>,
+}
+
+/// The start phases a run ran at: every policy's `phase_spread` is over
+/// these.
+#[derive(Serialize)]
+struct JsonPhases<'a> {
+    count: usize,
+    /// Each phase's ms added to the clock start, phase 0 (the start as
+    /// given, whose figures the rest of the document holds) first.
+    offsets_ms: &'a [u64],
+    /// Which run a median is: the middle one, the lower middle one of an
+    /// even count.
+    median: &'static str,
+}
+
+/// One policy's counters over the phases, each as `{min, median, max}`.
+#[derive(Serialize)]
+struct JsonPhaseSpread<'a> {
+    critical_keys_evicted: Spread<u64>,
+    lost_critical_reads: Spread<u64>,
+    refused_writes: Spread<u64>,
+    peak_used_memory: Spread<u64>,
+    totals: CounterSpread,
+    critical_totals: CounterSpread,
+    classes: JsonClassSpreads<'a>,
+}
+
+/// The classes' spreads as an object in the scenario's order.
+struct JsonClassSpreads<'a> {
+    infos: &'a [ClassInfo],
+    spreads: &'a [CounterSpread],
+}
+
+impl Serialize for JsonClassSpreads<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let pairs = self.infos.iter().zip(self.spreads);
+        let mut map = s.serialize_map(Some(pairs.len()))?;
+        for (info, c) in pairs {
+            map.serialize_entry(&info.name, c)?;
+        }
+        map.end()
+    }
+}
+
+impl<'a> JsonPhaseSpread<'a> {
+    fn new(p: &'a PolicySpread, infos: &'a [ClassInfo]) -> Self {
+        JsonPhaseSpread {
+            critical_keys_evicted: p.critical_keys_evicted,
+            lost_critical_reads: p.lost_critical_reads,
+            refused_writes: p.refused_writes,
+            peak_used_memory: p.peak_used_memory,
+            totals: p.totals,
+            critical_totals: p.critical_totals,
+            classes: JsonClassSpreads {
+                infos,
+                spreads: &p.classes,
+            },
+        }
+    }
 }
 
 /// A Redis Cluster's slots and what each shard received.
@@ -327,6 +400,12 @@ pub(crate) struct JsonInstance {
     samples: u32,
     lfu_log_factor: u32,
     lfu_decay_time: u32,
+    /// The clock start (unix ms), when not the default instant.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    start_unix_ms: Option<u64>,
+    /// The same as RFC 3339, with where it came from.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    start: Option<String>,
 }
 
 impl JsonInstance {
@@ -342,7 +421,19 @@ impl JsonInstance {
             samples: inst.samples,
             lfu_log_factor: inst.lfu_log_factor,
             lfu_decay_time: inst.lfu_decay_time,
+            start_unix_ms: (inst.start_unix_ms != DEFAULT_START_UNIX_MS)
+                .then_some(inst.start_unix_ms),
+            start: None,
         }
+    }
+}
+
+impl JsonInstance {
+    /// The same, saying where a clock start other than the default came
+    /// from.
+    pub(crate) fn with_origin(mut self, source: &Provenance) -> Self {
+        self.start = self.start_unix_ms.map(|ms| source.describe_start(ms));
+        self
     }
 }
 
@@ -366,6 +457,9 @@ struct JsonPolicy<'a> {
     shards: Option<Vec<JsonShard<'a>>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     hottest_shard: Option<usize>,
+    /// Over the start phases, when the run had several.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    phase_spread: Option<JsonPhaseSpread<'a>>,
 }
 
 /// The classes as a JSON object in the scenario's order (a map type would

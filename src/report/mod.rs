@@ -41,7 +41,7 @@ pub use dir::{write_dir, WriteError};
 pub use html::HtmlExporter;
 pub use json::JsonExporter;
 pub use markdown::MarkdownExporter;
-pub use summary::{HitRatio, PolicySummary, Summary, Verdict};
+pub use summary::{HitRatio, PolicySpread, PolicySummary, Summary, Verdict};
 pub use sweep::{export_sweep, write_sweep_dir, SweepFormat};
 pub use table::TableExporter;
 
@@ -202,6 +202,7 @@ mod tests {
             instance: Default::default(),
             cluster: None,
             crash: None,
+            phases: None,
         };
         for &f in Format::ALL {
             let out = export(f, &r).unwrap();

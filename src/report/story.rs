@@ -155,8 +155,51 @@ fn losses(p: &PolicySummary) -> String {
     )
 }
 
+/// With start phases: which policies' critical figures moved over them,
+/// by how much, and that the verdict is phase 0's.
+fn phase_moves(r: &RunResult, s: &Summary) -> Option<Block> {
+    let spreads = s.phases.as_ref()?;
+    let n = r.phases.as_ref().map_or(0, |p| p.offsets_ms.len());
+    let moved: Vec<Vec<Span>> = s
+        .policies
+        .iter()
+        .zip(spreads)
+        .filter(|(_, sp)| {
+            sp.critical_keys_evicted.min != sp.critical_keys_evicted.max
+                || sp.lost_critical_reads.min != sp.lost_critical_reads.max
+        })
+        .map(|(p, sp)| {
+            let range = |x: &crate::phase::Spread<u64>| {
+                format!("{}-{}", thousands(x.min), thousands(x.max))
+            };
+            vec![
+                policy(p),
+                t(format!(
+                    " {} critical keys evicted and {} reads lost",
+                    range(&sp.critical_keys_evicted),
+                    range(&sp.lost_critical_reads)
+                )),
+            ]
+        })
+        .collect();
+    let mut spans = vec![b(format!("Over {n} start phases of the minute"))];
+    if moved.is_empty() {
+        spans.push(t(" no policy's critical figures moved."));
+    } else {
+        spans.push(t(" the figures move: "));
+        spans.extend(join(moved));
+        spans.push(t("."));
+    }
+    spans.push(t(
+        " The verdict below is phase 0's, the start as given; the Policies table gives \
+         each figure's median and range.",
+    ));
+    Some(callout(Tone::Info, vec![para(spans)]))
+}
+
 fn verdict(r: &RunResult, s: &Summary) -> Vec<Block> {
     let mut out = vec![h2("Verdict", "verdict")];
+    out.extend(phase_moves(r, s));
     if s.policies.is_empty() {
         out.push(para(vec![t(
             "No policy was run, so there is nothing to judge.",
@@ -412,17 +455,18 @@ fn safety(s: &Summary) -> Vec<Block> {
 /// The memory this workload needs to lose nothing, against `maxmemory`.
 fn memory(r: &RunResult) -> Block {
     let (need, max) = (r.unbounded_peak_memory, r.maxmemory_bytes);
-    let spans = if max == 0 {
-        vec![
-            b("Memory:"),
-            t(format!(
-                " maxmemory is not set, so nothing is evicted; with no limit this workload \
+    let spans =
+        if max == 0 {
+            vec![
+                b("Memory:"),
+                t(format!(
+                    " maxmemory is not set, so nothing is evicted; with no limit this workload \
                  peaks at {} of used memory.",
-                bytes(need)
-            )),
-        ]
-    } else if need > max && r.cluster.is_some() {
-        vec![
+                    bytes(need)
+                )),
+            ]
+        } else if need > max && r.cluster.is_some() {
+            vec![
             b(format!(
                 "Memory to lose nothing: {} per shard.",
                 bytes(need)
@@ -431,48 +475,54 @@ fn memory(r: &RunResult) -> Block {
                 " With no limit, the fullest shard peaks at {} of used memory; maxmemory is {} \
                  per shard, {} ({}) short. Somewhat above {} on every shard (the peak leaves \
                  out each command's own arguments, which the eviction check counts) no policy \
-                 would evict or refuse anything in this run; `evictsim sweep --find-safe` \
-                 finds the size. The shards' needs are in the Shards section. Each host needs headroom above it for fragmentation and \
-                 for the fork of an AOF rewrite or RDB snapshot.",
+                 would evict or refuse anything in this run; ",
                 bytes(need),
                 bytes(max),
                 bytes(need - max),
                 percent(need - max, max),
                 bytes(need),
             )),
+            c("evictsim sweep --find-safe"),
+            t(" finds the size. The shards' needs are in the Shards section. Each host needs \
+               headroom above it for fragmentation and for the fork of an AOF rewrite or RDB \
+               snapshot."),
         ]
-    } else if need > max {
-        vec![
-            b(format!("Memory to lose nothing: {}.", bytes(need))),
-            t(format!(
-                " With no limit, this workload peaks at {} of used memory; maxmemory is {}, \
+        } else if need > max {
+            vec![
+                b(format!("Memory to lose nothing: {}.", bytes(need))),
+                t(format!(
+                    " With no limit, this workload peaks at {} of used memory; maxmemory is {}, \
                  {} ({}) short. Somewhat above {} (the peak leaves out each command's \
                  own arguments, which the eviction check counts) no policy would evict or \
-                 refuse anything in this run; `evictsim sweep --find-safe` finds the size. The host needs headroom above it for \
-                 fragmentation and for the fork of an AOF rewrite or RDB snapshot.",
-                bytes(need),
-                bytes(max),
-                bytes(need - max),
-                percent(need - max, max),
-                bytes(need),
-            )),
-        ]
-    } else {
-        vec![
-            b("Memory:"),
-            t(format!(
-                " with no limit {} peaks at {} of used memory, within maxmemory {}{}.",
-                if r.cluster.is_some() {
-                    "the fullest shard"
-                } else {
-                    "this workload"
-                },
-                bytes(need),
-                bytes(max),
-                per_shard(r),
-            )),
-        ]
-    };
+                 refuse anything in this run; ",
+                    bytes(need),
+                    bytes(max),
+                    bytes(need - max),
+                    percent(need - max, max),
+                    bytes(need),
+                )),
+                c("evictsim sweep --find-safe"),
+                t(
+                    " finds the size. The host needs headroom above it for fragmentation and for \
+               the fork of an AOF rewrite or RDB snapshot.",
+                ),
+            ]
+        } else {
+            vec![
+                b("Memory:"),
+                t(format!(
+                    " with no limit {} peaks at {} of used memory, within maxmemory {}{}.",
+                    if r.cluster.is_some() {
+                        "the fullest shard"
+                    } else {
+                        "this workload"
+                    },
+                    bytes(need),
+                    bytes(max),
+                    per_shard(r),
+                )),
+            ]
+        };
     callout(Tone::Info, vec![para(spans)])
 }
 
@@ -708,19 +758,9 @@ fn policy_table(r: &RunResult, s: &Summary) -> Vec<Block> {
                 };
                 (Tone::Danger, format!("loses critical data{tag}"))
             };
-            Row {
-                tone,
-                cells: vec![
-                    vec![policy(p)],
-                    vec![t(verdict)],
-                    vec![t(thousands(p.critical_keys_evicted))],
-                    vec![t(thousands(p.lost_critical_reads))],
-                    vec![t(thousands(p.refused_writes))],
-                    vec![t(p.hit_ratio.percent())],
-                    vec![t(p.cache_hit_ratio.percent())],
-                    vec![t(bytes(p.peak_used_memory))],
-                ],
-            }
+            let mut cells = vec![vec![policy(p)], vec![t(verdict)]];
+            cells.extend(super::table::figures(s, i).into_iter().map(|f| vec![t(f)]));
+            Row { tone, cells }
         })
         .collect();
     out.push(Block::Table(Table {
@@ -740,6 +780,9 @@ fn policy_table(r: &RunResult, s: &Summary) -> Vec<Block> {
         numeric: vec![false, false, true, true, true, true, true, true],
         rows,
     }));
+    if let Some(line) = phases_line(r) {
+        out.push(para(vec![t(line)]));
+    }
     out.push(para(vec![
         t(
             "Critical keys evicted counts distinct keys of critical classes. A lost critical \
@@ -1045,14 +1088,26 @@ pub(crate) fn command(r: &RunResult) -> Option<String> {
         .trace()
         .map_or(r.maxmemory_bytes, |tp| tp.maxmemory);
     let policies: Vec<PolicyKind> = r.results.iter().map(|run| run.policy).collect();
-    run_command(
+    let cmd = run_command(
         &r.source,
         &r.instance,
         r.seed,
         maxmemory,
         &policies,
         &shards,
-    )
+    )?;
+    Some(match &r.phases {
+        Some(ph) => format!("{cmd} --phases {}", ph.offsets_ms.len()),
+        None => cmd,
+    })
+}
+
+/// A start phase's offset in seconds: `10 s`, `8.571 s`.
+pub(crate) fn offset(ms: u64) -> String {
+    match ms % 1000 {
+        0 => format!("{} s", ms / 1000),
+        f => format!("{}.{f:03} s", ms / 1000),
+    }
 }
 
 /// The `run` or `replay` command that runs `policies` at `maxmemory` with
@@ -1137,7 +1192,25 @@ pub(crate) fn trace_options(tp: &TraceProvenance, inst: &InstanceConfig) -> Stri
     if let Some(rate) = tp.sample_rate {
         cmd += &format!(" --sample-rate {rate}");
     }
+    if let Some(ms) = tp.start_unix_ms {
+        cmd += &format!(" --start-unix-ms {ms}");
+    }
     cmd
+}
+
+/// For a run at several start phases, one line saying how to read its
+/// figures; `None` for one phase.
+pub(crate) fn phases_line(r: &RunResult) -> Option<String> {
+    let ph = r.phases.as_ref()?;
+    let n = ph.offsets_ms.len() as u64;
+    let last = ph.offsets_ms.last().copied().unwrap_or(0);
+    Some(format!(
+        "{n} start phases over the minute (+0 s to +{} from {}): each figure is the median \
+         (lowest-highest) of the {n} runs, the lower middle run for an even count, one number \
+         where they agree; the verdict and the report's other figures are phase 0's, the start as given",
+        offset(last),
+        crate::units::format_instant(r.instance.start_unix_ms),
+    ))
 }
 
 fn settings(r: &RunResult) -> Vec<Block> {
@@ -1184,6 +1257,20 @@ fn settings(r: &RunResult) -> Vec<Block> {
         row("seed", vec![t(r.seed.to_string())]),
         row("maxmemory", vec![t(mm)]),
     ];
+    // Only when it says something beyond the default, so reports of runs
+    // at the default instant stay as they were.
+    if r.instance.start_unix_ms != crate::model::DEFAULT_START_UNIX_MS || r.phases.is_some() {
+        let mut start = r.source.describe_start(r.instance.start_unix_ms);
+        if let Some(ph) = &r.phases {
+            let offsets: Vec<String> = ph.offsets_ms.iter().map(|&o| offset(o)).collect();
+            start += &format!(
+                "; {} start phases, each this plus {}",
+                ph.offsets_ms.len(),
+                offsets.join(", ")
+            );
+        }
+        rows.push(row("clock start", vec![t(start)]));
+    }
     if let Some(cl) = &r.cluster {
         let n = cl.slots.shards() as u64;
         let ranges: Vec<String> = cl

@@ -8,6 +8,7 @@ use std::cmp::Ordering;
 
 use crate::metrics::{Counters, Metrics};
 use crate::model::PolicyKind;
+use crate::phase::{CounterSpread, Spread};
 use crate::sim::{ClassInfo, RunResult};
 
 /// Hits out of reads, kept as two integers so comparisons are exact.
@@ -160,6 +161,67 @@ impl Verdict {
     }
 }
 
+/// One policy's figures over the start phases of the minute: each the
+/// lowest, the median and the highest of its runs, each a real run's.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PolicySpread {
+    /// [`PolicySummary::critical_keys_evicted`].
+    pub critical_keys_evicted: Spread<u64>,
+    /// [`PolicySummary::lost_critical_reads`].
+    pub lost_critical_reads: Spread<u64>,
+    /// [`PolicySummary::refused_writes`].
+    pub refused_writes: Spread<u64>,
+    /// [`PolicySummary::hit_ratio`].
+    pub hit_ratio: Spread<HitRatio>,
+    /// [`PolicySummary::cache_hit_ratio`].
+    pub cache_hit_ratio: Spread<HitRatio>,
+    /// [`PolicySummary::peak_used_memory`].
+    pub peak_used_memory: Spread<u64>,
+    /// The counters summed over all classes.
+    pub totals: CounterSpread,
+    /// The counters summed over the critical classes.
+    pub critical_totals: CounterSpread,
+    /// Per class, in class order.
+    pub classes: Vec<CounterSpread>,
+}
+
+impl PolicySpread {
+    /// The spread of `policy`'s runs (one [`Metrics`] per phase; at least one).
+    pub fn new(policy: PolicyKind, runs: &[Metrics], classes: &[ClassInfo]) -> PolicySpread {
+        let sums: Vec<PolicySummary> = runs
+            .iter()
+            .map(|m| PolicySummary::new(policy, m, classes))
+            .collect();
+        let n = |f: fn(&PolicySummary) -> u64| Spread::of(&sums.iter().map(f).collect::<Vec<_>>());
+        let ratio = |f: fn(&PolicySummary) -> HitRatio| {
+            Spread::by(&sums.iter().map(f).collect::<Vec<_>>(), HitRatio::compare)
+        };
+        let counters = |f: fn(&PolicySummary) -> Counters| {
+            CounterSpread::of(&sums.iter().map(f).collect::<Vec<_>>())
+        };
+        PolicySpread {
+            critical_keys_evicted: n(|p| p.critical_keys_evicted),
+            lost_critical_reads: n(|p| p.lost_critical_reads),
+            refused_writes: n(|p| p.refused_writes),
+            hit_ratio: ratio(|p| p.hit_ratio),
+            cache_hit_ratio: ratio(|p| p.cache_hit_ratio),
+            peak_used_memory: n(|p| p.peak_used_memory),
+            totals: counters(|p| p.totals),
+            critical_totals: counters(|p| p.critical_totals),
+            classes: (0..classes.len().min(runs[0].classes.len()))
+                .map(|c| {
+                    CounterSpread::of(
+                        &runs
+                            .iter()
+                            .map(|m| m.classes[c].counters)
+                            .collect::<Vec<_>>(),
+                    )
+                })
+                .collect(),
+        }
+    }
+}
+
 /// The derived numbers of a whole run.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Summary {
@@ -167,6 +229,9 @@ pub struct Summary {
     pub policies: Vec<PolicySummary>,
     /// The safest and the worst policy.
     pub verdict: Verdict,
+    /// For a run at several start phases, one spread per policy in report
+    /// order (the summaries above are phase 0's); `None` for one phase.
+    pub phases: Option<Vec<PolicySpread>>,
 }
 
 impl Summary {
@@ -178,7 +243,18 @@ impl Summary {
             .map(|run| PolicySummary::new(run.policy, &run.metrics, &r.classes))
             .collect();
         let verdict = Verdict::judge(&policies);
-        Summary { policies, verdict }
+        let phases = r.phases.as_ref().map(|ph| {
+            r.results
+                .iter()
+                .zip(&ph.runs)
+                .map(|(run, runs)| PolicySpread::new(run.policy, runs, &r.classes))
+                .collect()
+        });
+        Summary {
+            policies,
+            verdict,
+            phases,
+        }
     }
 
     /// The safest policy's summary, if any policy ran.

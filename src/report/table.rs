@@ -8,7 +8,7 @@
 use comfy_table::{presets::UTF8_FULL_CONDENSED, CellAlignment, ContentArrangement, Table};
 
 use super::cluster::ClusterSummary;
-use super::fmt::{bytes, duration_ms, plural, thousands};
+use super::fmt::{bytes, duration_ms, plural, spread, thousands};
 use super::summary::{PolicySummary, Summary};
 use super::{Exporter, ReportError};
 use crate::sim::RunResult;
@@ -42,6 +42,10 @@ impl Exporter for TableExporter {
             duration_ms(r.simulated_ms),
             r.seed,
         );
+        if let Some(line) = super::story::phases_line(r) {
+            out.push_str(&line);
+            out.push('\n');
+        }
         out.push_str(&table(&summary).to_string());
         out.push('\n');
         out.push_str(&footer(r, &summary, cluster.is_some()));
@@ -66,20 +70,14 @@ fn table(summary: &Summary) -> Table {
             "cache hit\nratio",
             "peak\nmemory",
         ]);
-    for p in &summary.policies {
-        t.add_row(vec![
-            if p.policy.is_reference() {
-                format!("{} (ref)", p.policy.name())
-            } else {
-                p.policy.name().to_string()
-            },
-            thousands(p.critical_keys_evicted),
-            thousands(p.lost_critical_reads),
-            thousands(p.refused_writes),
-            p.hit_ratio.percent(),
-            p.cache_hit_ratio.percent(),
-            bytes(p.peak_used_memory),
-        ]);
+    for (i, p) in summary.policies.iter().enumerate() {
+        let mut row = vec![if p.policy.is_reference() {
+            format!("{} (ref)", p.policy.name())
+        } else {
+            p.policy.name().to_string()
+        }];
+        row.extend(figures(summary, i));
+        t.add_row(row);
     }
     for i in 1..7 {
         if let Some(c) = t.column_mut(i) {
@@ -87,6 +85,30 @@ fn table(summary: &Summary) -> Table {
         }
     }
     t
+}
+
+/// The six figures of the policy at `i`: its own, or with phases the
+/// median and range over them.
+pub(crate) fn figures(summary: &Summary, i: usize) -> [String; 6] {
+    let p = &summary.policies[i];
+    match summary.phases.as_ref().and_then(|s| s.get(i)) {
+        None => [
+            thousands(p.critical_keys_evicted),
+            thousands(p.lost_critical_reads),
+            thousands(p.refused_writes),
+            p.hit_ratio.percent(),
+            p.cache_hit_ratio.percent(),
+            bytes(p.peak_used_memory),
+        ],
+        Some(s) => [
+            spread(&s.critical_keys_evicted, thousands),
+            spread(&s.lost_critical_reads, thousands),
+            spread(&s.refused_writes, thousands),
+            spread(&s.hit_ratio, |h| h.percent()),
+            spread(&s.cache_hit_ratio, |h| h.percent()),
+            spread(&s.peak_used_memory, bytes),
+        ],
+    }
 }
 
 fn footer(r: &RunResult, summary: &Summary, cluster: bool) -> String {

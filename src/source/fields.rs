@@ -3,7 +3,7 @@
 
 use super::error::ScenarioError;
 use super::tree::{Entry, Node, NodeKind};
-use crate::units::{parse_duration, parse_memory};
+use crate::units::{parse_duration, parse_instant, parse_memory};
 
 /// One value of the document with its path (`class[2].popularity.alpha`).
 #[derive(Clone, Debug)]
@@ -115,6 +115,27 @@ impl<'a> Field<'a> {
                 "write a duration with its unit, e.g. \"{i}s\" or \"{i}ms\""
             ))),
             _ => Err(self.wrong_type("a duration such as \"30s\"")),
+        }
+    }
+
+    /// The value as an instant in unix ms: an RFC 3339 string
+    /// (`"2026-12-04T10:00:20Z"`, or an offset for `Z`), the same unquoted
+    /// (a TOML date-time with its offset), or a whole number of unix ms.
+    pub(super) fn instant_ms(&self) -> Result<u64, ScenarioError> {
+        const ACCEPTED: &str = "an RFC 3339 time with its zone, e.g. \"2026-12-04T10:00:20Z\" or \
+                                \"2026-12-04T11:00:20+01:00\", or a whole number of unix ms";
+        match &self.node.kind {
+            NodeKind::Str(s) | NodeKind::Datetime(s) => parse_instant(s).map_err(|e| {
+                self.err(format!(
+                    "invalid time {s:?}: {}; accepted: {ACCEPTED}",
+                    e.why
+                ))
+            }),
+            NodeKind::Int(i) if *i < 0 => {
+                Err(self.err(format!("must be >= 0 (got {i}); accepted: {ACCEPTED}")))
+            }
+            NodeKind::Int(i) => Ok(*i as u64),
+            _ => Err(self.wrong_type(ACCEPTED)),
         }
     }
 

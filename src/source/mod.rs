@@ -12,6 +12,7 @@ mod error;
 mod fields;
 mod generate;
 mod hash;
+mod lesson;
 mod scenario;
 mod template;
 mod tree;
@@ -23,6 +24,7 @@ pub use class::{
 };
 pub use dist::{DelayDist, Popularity, ValueDist, MAX_VALUE_BYTES};
 pub use error::ScenarioError;
+pub use lesson::{Lesson, Variant};
 pub use scenario::{Scenario, MAX_CLASSES};
 pub use template::{KeyTemplate, TemplateError, MAX_KEY_LEN};
 pub use workload::Workload;

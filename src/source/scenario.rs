@@ -11,6 +11,7 @@
 //! [run]
 //! duration = "10m"
 //! seed = 42
+//! start = "2026-12-04T10:00:20Z"              # optional: the wall clock at time 0
 //! [[class]]
 //! name = "pages"
 //! kind = "cache"
@@ -134,12 +135,14 @@ const INSTANCE_FIELDS: [&str; 16] = [
 ];
 
 /// Reads the whole document; `cluster` replaces `[instance] cluster`.
-fn read_scenario(
+pub(super) fn read_scenario(
     root: &Field,
     name: String,
     cluster: Option<SlotMap>,
 ) -> Result<Scenario, ScenarioError> {
-    let top = root.table(&["instance", "run", "class"])?;
+    // `[lesson]` is read by `evictsim demo` (`teach::Lesson`); a run
+    // ignores it, so a lesson is also a scenario.
+    let top = root.table(&["instance", "run", "class", "lesson"])?;
     let it = top
         .require("instance", "an [instance] table with at least maxmemory")?
         .table(&INSTANCE_FIELDS)?;
@@ -156,7 +159,7 @@ fn read_scenario(
     };
     let run = top
         .require("run", "a [run] table with at least duration")?
-        .table(&["duration", "seed"])?;
+        .table(&["duration", "seed", "start"])?;
     let df = run.require("duration", "simulated time to run, e.g. \"10m\"")?;
     let duration_ms = df.duration_ms()?;
     if duration_ms == 0 {
@@ -167,6 +170,9 @@ fn read_scenario(
         None => 0,
     };
     instance.seed = seed;
+    if let Some(f) = run.get("start") {
+        instance.start_unix_ms = f.instant_ms()?;
+    }
 
     let cf = top.get("class").ok_or_else(|| {
         top.err(
@@ -238,7 +244,7 @@ fn read_scenario(
 
 /// Reads `save`, `appendonly` and `appendfsync` of `[instance]`, as
 /// redis.conf spells them.
-fn read_persistence(t: &Table) -> Result<Persistence, ScenarioError> {
+pub(super) fn read_persistence(t: &Table) -> Result<Persistence, ScenarioError> {
     let mut p = Persistence::default();
     if let Some(f) = t.get("save") {
         p.save = if let Ok(items) = f.array() {

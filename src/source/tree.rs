@@ -32,8 +32,8 @@ pub(crate) enum NodeKind {
     Float(f64),
     /// A boolean.
     Bool(bool),
-    /// A date or time (never valid in a scenario).
-    Datetime,
+    /// A date or time, as written (only `[run] start` takes one).
+    Datetime(String),
 }
 
 /// A key of a table with the line it is written on and its value.
@@ -57,7 +57,7 @@ impl NodeKind {
             NodeKind::Int(_) => "an integer",
             NodeKind::Float(_) => "a float",
             NodeKind::Bool(_) => "a boolean",
-            NodeKind::Datetime => "a date",
+            NodeKind::Datetime(_) => "a date",
         }
     }
 }
@@ -148,7 +148,7 @@ impl Lines {
             Value::Integer(i) => NodeKind::Int(*i.value()),
             Value::Float(f) => NodeKind::Float(*f.value()),
             Value::Boolean(b) => NodeKind::Bool(*b.value()),
-            Value::Datetime(_) => NodeKind::Datetime,
+            Value::Datetime(d) => NodeKind::Datetime(d.value().to_string()),
             Value::Array(a) => NodeKind::Array(a.iter().map(|x| self.value(x, line)).collect()),
             Value::InlineTable(t) => NodeKind::Table(
                 t.iter()

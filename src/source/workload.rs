@@ -73,7 +73,7 @@ impl Workload {
 
     /// The class and number within the class of key `id`, if this workload
     /// has handed it out.
-    fn locate(&self, id: KeyId) -> Option<(ClassId, u32)> {
+    pub fn locate(&self, id: KeyId) -> Option<(ClassId, u32)> {
         if id < self.dynamic.first {
             let i = self
                 .fixed

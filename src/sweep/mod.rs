@@ -3,7 +3,9 @@
 //! hit ratio change with memory, and (with a resolution) to find per policy
 //! the smallest size at which nothing critical is lost.
 //!
-//! Every (size, policy, seed) point is one run of [`sim::simulate_one`],
+//! Every (size, policy, seed) point is one run of [`sim::simulate_one`]
+//! (on a Redis Cluster, [`sim::simulate_one_sharded`], each size being per
+//! shard),
 //! and the points run in parallel across cores: a point is byte for byte
 //! what `evictsim run SCENARIO --maxmemory SIZE --seed S -p POLICY` (or
 //! `replay`) counts for that policy. The operations of one seed are
@@ -12,9 +14,14 @@
 //! operations are the same for every seed (the seed only seeds the
 //! instance) and are given here already in memory.
 //!
+//! With several start phases of the minute (`phases`), every point also
+//! runs at each phase, its clock started `k * 60 / N` s later, as `run
+//! --phases N` does: LFU decays on the wall clock's minutes, so a short
+//! run's losses depend on where in the minute it starts.
+//!
 //! A point is *safe* when no key of a critical class was evicted while live
 //! and no write to a critical class was refused with `-OOM`; a size is safe
-//! for a policy when its point is safe under every seed. How the smallest
+//! for a policy when its point is safe under every seed and every phase. How the smallest
 //! safe size is searched for, and what that search assumes, is in `safe`.
 
 mod grid;
@@ -26,11 +33,12 @@ use std::sync::Arc;
 
 use rayon::prelude::*;
 
+use crate::cluster::SlotMap;
 use crate::metrics::Counters;
 use crate::model::{InstanceConfig, PolicyKind};
 use crate::op::Op;
 use crate::provenance::Provenance;
-use crate::sim::{self, ClassInfo, PolicyRun, RunSpec};
+use crate::sim::{self, ClassInfo, PolicyRun, RunSpec, ShardedOps};
 use crate::source::{Scenario, Workload};
 
 pub use grid::{GridError, SizeGrid, SizeRange, Spacing, MAX_SIZES};
@@ -45,6 +53,20 @@ pub enum SweepSource<'a> {
     /// Operations already in memory (a trace read once): every seed
     /// replays the same operations; the seed only seeds the instance.
     Ops(&'a [Op]),
+    /// A trace read once and routed to the shards of a Redis Cluster:
+    /// every size is per shard, as `maxmemory` is on each node.
+    Sharded(&'a ShardedOps, &'a SlotMap),
+}
+
+impl SweepSource<'_> {
+    /// The cluster the sweep runs on, if any.
+    fn cluster(&self) -> Option<&SlotMap> {
+        match self {
+            SweepSource::Scenario(sc) => sc.cluster.as_ref(),
+            SweepSource::Ops(_) => None,
+            SweepSource::Sharded(_, slots) => Some(slots),
+        }
+    }
 }
 
 /// What to sweep besides the workload.
@@ -57,6 +79,9 @@ pub struct SweepPlan {
     /// Search, per policy, the smallest safe size to this resolution in
     /// bytes (`None`: only the grid).
     pub find_safe: Option<u64>,
+    /// How many start phases of the minute each point runs at (1: the
+    /// start as given only); a size is safe only if safe at every one.
+    pub phases: u32,
 }
 
 /// One seed's run of the workload, the same at every point.
@@ -84,6 +109,8 @@ pub struct SweepPoint {
     pub policy: PolicyKind,
     /// The seed.
     pub seed: u64,
+    /// The start phase: ms added to the clock start (0 without phases).
+    pub phase_ms: u64,
     /// The counters summed over all classes.
     pub totals: Counters,
     /// The counters summed over the critical classes.
@@ -96,7 +123,12 @@ pub struct SweepPoint {
 
 impl SweepPoint {
     /// The point of a finished run of `policy`.
-    fn new(maxmemory_bytes: u64, seed: u64, classes: &[ClassInfo], run: &PolicyRun) -> Self {
+    fn new(
+        maxmemory_bytes: u64,
+        (seed, phase_ms): (u64, u64),
+        classes: &[ClassInfo],
+        run: &PolicyRun,
+    ) -> Self {
         let (mut critical, mut cache) = (Counters::default(), Counters::default());
         for (info, class) in classes.iter().zip(&run.metrics.classes) {
             let side = if info.critical {
@@ -110,6 +142,7 @@ impl SweepPoint {
             maxmemory_bytes,
             policy: run.policy,
             seed,
+            phase_ms,
             totals: run.metrics.totals(),
             critical_totals: critical,
             cache_totals: cache,
@@ -144,11 +177,17 @@ pub struct SweepResult {
     pub sizes: Vec<u64>,
     /// One entry per seed, in seed order.
     pub runs: Vec<SeedRun>,
-    /// Every (size, policy, seed) point of the grid: by size, then policy
-    /// in report order, then seed.
+    /// The start phases every point ran at: ms added to the clock start,
+    /// `[0]` without phases.
+    pub phase_offsets_ms: Vec<u64>,
+    /// Every (size, policy, seed, phase) point of the grid: by size, then
+    /// policy in report order, then seed, then phase.
     pub points: Vec<SweepPoint>,
     /// The smallest safe size per policy, when asked for.
     pub find_safe: Option<FindSafe>,
+    /// The Redis Cluster every point ran on (each size is then per shard),
+    /// or `None` for one instance.
+    pub cluster: Option<SlotMap>,
 }
 
 impl SweepResult {
@@ -181,7 +220,8 @@ pub fn sweep(
         .map(|i| base.seed.wrapping_add(i))
         .collect();
     let sizes = plan.grid.sizes();
-    let mut runner = Runner::new(base, source, seeds.clone(), progress);
+    let offsets = crate::phase::offsets_ms(plan.phases);
+    let mut runner = Runner::new(base, source, seeds.clone(), offsets.clone(), progress);
 
     // The grid, plus one run per seed with no maxmemory (size 0).
     let mut jobs: Vec<Job> = Vec::with_capacity(sizes.len() * base.policies.len() + 1);
@@ -196,10 +236,12 @@ pub fn sweep(
     });
     let (mut outcomes, shapes) = runner.evaluate(&jobs, false);
     let unbounded = outcomes.pop().expect("the unbounded job was pushed");
+    // With no maxmemory nothing is evicted: phase 0's peak is every phase's.
+    let unbounded: Vec<&SweepPoint> = unbounded.iter().filter(|p| p.phase_ms == 0).collect();
     let runs = seeds
         .iter()
         .zip(&shapes)
-        .zip(&unbounded)
+        .zip(unbounded)
         .map(|((&seed, &(ops, simulated_ms)), p)| SeedRun {
             seed,
             ops,
@@ -232,8 +274,10 @@ pub fn sweep(
         grid: plan.grid,
         sizes,
         runs,
+        phase_offsets_ms: offsets,
         points,
         find_safe,
+        cluster: source.cluster().cloned(),
     }
 }
 
@@ -244,8 +288,8 @@ struct Job {
     size: u64,
 }
 
-/// What is known of one job: the points run, in seed order, up to the
-/// first unsafe one when the search stopped there.
+/// What is known of one job: the points run, in (seed, phase) order, up
+/// to the first unsafe seed when the search stopped there.
 #[derive(Clone, Debug)]
 struct Judgement {
     safe: bool,
@@ -271,9 +315,11 @@ struct Runner<'a> {
     base: &'a RunSpec,
     source: SweepSource<'a>,
     seeds: Vec<u64>,
+    /// The start phases: ms added to the clock start.
+    offsets: Vec<u64>,
     /// The last seed's generated operations (a scenario's), kept for the
     /// next round when it starts with that seed.
-    cached: Option<(u64, Arc<Vec<Op>>)>,
+    cached: Option<(u64, Arc<Generated>)>,
     done: AtomicU64,
     planned: AtomicU64,
     progress: &'a (dyn Fn(u64, u64) + Sync),
@@ -284,12 +330,14 @@ impl<'a> Runner<'a> {
         base: &'a RunSpec,
         source: SweepSource<'a>,
         seeds: Vec<u64>,
+        offsets: Vec<u64>,
         progress: &'a (dyn Fn(u64, u64) + Sync),
     ) -> Self {
         Runner {
             base,
             source,
             seeds,
+            offsets,
             cached: None,
             done: AtomicU64::new(0),
             planned: AtomicU64::new(0),
@@ -297,22 +345,24 @@ impl<'a> Runner<'a> {
         }
     }
 
-    /// Runs every job under every seed, seed by seed, the jobs of a seed in
-    /// parallel; with `stop_at_unsafe`, a job unsafe under one seed is not
-    /// run under the next. Returns per job its points in seed order, and
-    /// per seed its operation count and end of simulated time.
+    /// Runs every job under every seed and phase, seed by seed, the jobs
+    /// and phases of a seed in parallel; with `stop_at_unsafe`, a job
+    /// unsafe under one seed (at any phase) is not run under the next.
+    /// Returns per job its points in (seed, phase) order, and per seed its
+    /// operation count and end of simulated time.
     fn evaluate(
         &mut self,
         jobs: &[Job],
         stop_at_unsafe: bool,
     ) -> (Vec<Vec<SweepPoint>>, Vec<(u64, u64)>) {
         let n = self.seeds.len();
+        let phases = self.offsets.len();
         let planned = self
             .planned
-            .fetch_add((jobs.len() * n) as u64, Ordering::Relaxed)
-            + (jobs.len() * n) as u64;
+            .fetch_add((jobs.len() * n * phases) as u64, Ordering::Relaxed)
+            + (jobs.len() * n * phases) as u64;
         (self.progress)(self.done.load(Ordering::Relaxed), planned);
-        let mut by_seed: Vec<Option<Vec<Option<SweepPoint>>>> = vec![None; n];
+        let mut by_seed: Vec<Option<Vec<Vec<SweepPoint>>>> = vec![None; n];
         let mut shapes = vec![(0, 0); n];
         let mut unsafe_seen = vec![false; jobs.len()];
         // Start with the seed whose operations are still in memory.
@@ -323,32 +373,34 @@ impl<'a> Runner<'a> {
             .unwrap_or(0);
         for k in (0..n).map(|i| (first + i) % n) {
             let seed = self.seeds[k];
-            let todo: Vec<usize> = (0..jobs.len())
+            let todo: Vec<(usize, u64)> = (0..jobs.len())
                 .filter(|&j| !(stop_at_unsafe && unsafe_seen[j]))
+                .flat_map(|j| self.offsets.iter().map(move |&o| (j, o)))
                 .collect();
-            let skipped = (jobs.len() - todo.len()) as u64;
+            let skipped = (jobs.len() * phases - todo.len()) as u64;
             self.done.fetch_add(skipped, Ordering::Relaxed);
             let held = self.ops(seed);
-            let ops = held.as_slice();
-            shapes[k] = (ops.len() as u64, self.end_ms(ops));
+            let ops = held.view();
+            shapes[k] = self.shape(ops);
             let this = &*self;
             let results: Vec<(usize, SweepPoint)> = todo
                 .par_iter()
-                .map(|&j| {
-                    let point = this.run(jobs[j], seed, ops);
+                .map(|&(j, phase_ms)| {
+                    let point = this.run(jobs[j], (seed, phase_ms), ops);
                     let done = this.done.fetch_add(1, Ordering::Relaxed) + 1;
                     (this.progress)(done, this.planned.load(Ordering::Relaxed));
                     (j, point)
                 })
                 .collect();
-            let mut column = vec![None; jobs.len()];
+            // In job order, each job's phases in order (`todo`'s order).
+            let mut column = vec![Vec::new(); jobs.len()];
             for (j, p) in results {
                 unsafe_seen[j] |= !p.is_safe();
-                column[j] = Some(p);
+                column[j].push(p);
             }
             by_seed[k] = Some(column);
         }
-        let mut out = vec![Vec::with_capacity(n); jobs.len()];
+        let mut out = vec![Vec::with_capacity(n * phases); jobs.len()];
         for column in by_seed.into_iter().flatten() {
             for (j, p) in column.into_iter().enumerate() {
                 out[j].extend(p);
@@ -357,37 +409,48 @@ impl<'a> Runner<'a> {
         (out, shapes)
     }
 
-    /// One job under one seed.
-    fn run(&self, job: Job, seed: u64, ops: &[Op]) -> SweepPoint {
-        let spec = self.spec(seed, job.size);
-        let run = sim::simulate_one(&spec, job.policy, ops);
-        SweepPoint::new(job.size, seed, &self.base.classes, &run)
+    /// One job under one seed, at one start phase.
+    fn run(&self, job: Job, (seed, phase_ms): (u64, u64), ops: OpsView<'_>) -> SweepPoint {
+        let spec = self.spec(seed, job.size, phase_ms);
+        let run = match ops {
+            OpsView::Flat(ops) => sim::simulate_one(&spec, job.policy, ops),
+            OpsView::Sharded(ops) => sim::simulate_one_sharded(&spec, job.policy, ops),
+        };
+        SweepPoint::new(job.size, (seed, phase_ms), &self.base.classes, &run)
     }
 
     /// The run spec of one point: the base with the point's seed (the
-    /// instance's too, as `run --seed` sets both) and size.
-    fn spec(&self, seed: u64, maxmemory: u64) -> RunSpec {
+    /// instance's too, as `run --seed` sets both), size and start phase.
+    fn spec(&self, seed: u64, maxmemory: u64, phase_ms: u64) -> RunSpec {
+        let base = &self.base.instance;
         RunSpec {
             seed,
             instance: InstanceConfig {
                 maxmemory,
                 seed,
-                ..self.base.instance.clone()
+                start_unix_ms: base.start_unix_ms + phase_ms,
+                ..base.clone()
             },
             ..self.base.clone()
         }
     }
 
-    /// Where every point of a seed stops its clock.
-    fn end_ms(&self, ops: &[Op]) -> u64 {
-        self.base.duration_ms.max(ops.last().map_or(0, |o| o.t_ms))
+    /// A seed's operation count, and where every point of it stops its
+    /// clock.
+    fn shape(&self, ops: OpsView<'_>) -> (u64, u64) {
+        let (count, last_t) = match ops {
+            OpsView::Flat(ops) => (ops.len() as u64, ops.last().map_or(0, |o| o.t_ms)),
+            OpsView::Sharded(ops) => (ops.ops, ops.last_t),
+        };
+        (count, self.base.duration_ms.max(last_t))
     }
 
     /// The operations of `seed`: a scenario's are generated unless still in
     /// memory (the previous seed's are dropped first).
     fn ops(&mut self, seed: u64) -> HeldOps<'a> {
         let sc = match self.source {
-            SweepSource::Ops(ops) => return HeldOps::Given(ops),
+            SweepSource::Ops(ops) => return HeldOps::Given(OpsView::Flat(ops)),
+            SweepSource::Sharded(ops, _) => return HeldOps::Given(OpsView::Sharded(ops)),
             SweepSource::Scenario(sc) => sc,
         };
         if let Some((s, ops)) = &self.cached {
@@ -404,25 +467,47 @@ impl<'a> Runner<'a> {
             },
             ..sc.clone()
         };
-        let ops = Arc::new(Workload::new(&seeded).collect::<Vec<Op>>());
+        let workload = Workload::new(&seeded);
+        let ops = Arc::new(match &sc.cluster {
+            Some(slots) => Generated::Sharded(ShardedOps::route(workload, slots)),
+            None => Generated::Flat(workload.collect()),
+        });
         self.cached = Some((seed, Arc::clone(&ops)));
         HeldOps::Generated(ops)
     }
 }
 
+/// One seed's operations, as the points read them.
+#[derive(Clone, Copy)]
+enum OpsView<'o> {
+    /// For one instance.
+    Flat(&'o [Op]),
+    /// Routed to a cluster's shards.
+    Sharded(&'o ShardedOps),
+}
+
+/// A scenario's operations generated for one seed.
+enum Generated {
+    Flat(Vec<Op>),
+    Sharded(ShardedOps),
+}
+
 /// One seed's operations while its points run.
 enum HeldOps<'a> {
     /// Given by the caller (a trace), the same for every seed.
-    Given(&'a [Op]),
+    Given(OpsView<'a>),
     /// Generated from the scenario for this seed.
-    Generated(Arc<Vec<Op>>),
+    Generated(Arc<Generated>),
 }
 
 impl HeldOps<'_> {
-    fn as_slice(&self) -> &[Op] {
+    fn view(&self) -> OpsView<'_> {
         match self {
-            HeldOps::Given(ops) => ops,
-            HeldOps::Generated(ops) => ops,
+            HeldOps::Given(ops) => *ops,
+            HeldOps::Generated(g) => match &**g {
+                Generated::Flat(ops) => OpsView::Flat(ops),
+                Generated::Sharded(ops) => OpsView::Sharded(ops),
+            },
         }
     }
 }

@@ -1,6 +1,7 @@
 //! The search for each policy's smallest safe `maxmemory` (`--find-safe`).
 //!
-//! A size is safe for a policy when, under every seed, no critical key was
+//! A size is safe for a policy when, under every seed (and every start
+//! phase, when asked for), no critical key was
 //! evicted while live and no write to a critical class was refused. More
 //! memory usually only helps, but the sampled policies draw random keys, so
 //! safety need not be monotonic in size near the threshold. The search:
@@ -275,6 +276,7 @@ mod tests {
             maxmemory_bytes: size,
             policy: P,
             seed,
+            phase_ms: 0,
             totals: Counters::default(),
             critical_totals: if safe {
                 Counters::default()

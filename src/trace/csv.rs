@@ -64,6 +64,10 @@ use crate::op::{Cmd, ReadSpec, SetCond, Value};
 /// The required leading columns of the header.
 pub(crate) const COLUMNS: [&str; 5] = ["t_ms", "op", "key", "value_bytes", "ttl_ms"];
 
+/// Longer than any op's name: a name up to this long is upper-cased on the
+/// stack.
+const OP_NAME_MAX: usize = 16;
+
 /// The header [`super::CsvWriter`] writes.
 pub(crate) const HEADER: &str = "t_ms,op,key,value_bytes,ttl_ms,db,slide_ms";
 
@@ -119,21 +123,33 @@ impl CsvParser {
             .get(1)
             .split(|b| b.is_ascii_whitespace())
             .filter(|w| !w.is_empty());
-        let name = words.next().unwrap_or_default().to_ascii_uppercase();
-        let flags: Vec<Vec<u8>> = words.map(|w| w.to_ascii_uppercase()).collect();
+        // The op's name upper-cased on the stack (a longer one, which no op
+        // is, on the heap): no allocation per line.
+        let raw = words.next().unwrap_or_default();
+        let (mut short, long);
+        let name: &[u8] = if raw.len() <= OP_NAME_MAX {
+            short = [0u8; OP_NAME_MAX];
+            short[..raw.len()].copy_from_slice(raw);
+            short[..raw.len()].make_ascii_uppercase();
+            &short[..raw.len()]
+        } else {
+            long = raw.to_ascii_uppercase();
+            &long
+        };
+        let mut flags = words.peekable();
         let value_field = f.get(3);
         let ttl = opt_u64(f.get(4), "ttl_ms")?;
-        if !flags.is_empty() && name != b"SET" {
+        if flags.peek().is_some() && name != b"SET" {
             return Err(malformed(format!("op '{}' takes no flags", show(f.get(1)))));
         }
-        let Some(op) = CsvOp::from_name(&name) else {
+        let Some(op) = CsvOp::from_name(name) else {
             if name.is_empty() {
                 return Err(malformed("empty op"));
             }
             if sink.strict() {
-                return Err(malformed(unknown_op(&name, CsvOp::NAMES)));
+                return Err(malformed(unknown_op(name, CsvOp::NAMES)));
             }
-            sink.unknown(&name);
+            sink.unknown(name);
             return Ok(());
         };
         // A column the op does not use must be empty or 0 (none); anything
@@ -146,7 +162,7 @@ impl CsvParser {
             Err(malformed(format!(
                 "{col} '{}' does not apply to {} (leave it empty or 0)",
                 show(v),
-                show(&name)
+                show(name)
             )))
         };
         if !op.uses_value() {
@@ -170,7 +186,7 @@ impl CsvParser {
                     (CsvOp::Setex, Some(0)) => return Err(Skip::Rejected),
                     (_, t) => t.unwrap_or(0),
                 };
-                let (cond, keep_ttl) = set_flags(&flags)?;
+                let (cond, keep_ttl) = set_flags(flags)?;
                 Plan::Cmd(Cmd::Set {
                     value: v,
                     ttl_ms,
@@ -440,14 +456,22 @@ fn value(b: &[u8]) -> Result<Option<Value>, Skip> {
     Ok(Some(Value::bytes(parse_u32(t, "value_bytes")?)))
 }
 
-fn set_flags(flags: &[Vec<u8>]) -> Result<(SetCond, bool), Skip> {
+/// SET's flags, in any case.
+fn set_flags<'a>(flags: impl Iterator<Item = &'a [u8]>) -> Result<(SetCond, bool), Skip> {
     let (mut cond, mut keep) = (SetCond::Always, false);
     for f in flags {
-        match (&f[..], cond) {
-            (b"NX", SetCond::Always) => cond = SetCond::IfAbsent,
-            (b"XX", SetCond::Always) => cond = SetCond::IfPresent,
-            (b"KEEPTTL", _) => keep = true,
-            _ => return Err(malformed(format!("bad SET flag '{}'", show(f)))),
+        let is = |w: &[u8]| f.eq_ignore_ascii_case(w);
+        if is(b"NX") && cond == SetCond::Always {
+            cond = SetCond::IfAbsent;
+        } else if is(b"XX") && cond == SetCond::Always {
+            cond = SetCond::IfPresent;
+        } else if is(b"KEEPTTL") {
+            keep = true;
+        } else {
+            return Err(malformed(format!(
+                "bad SET flag '{}'",
+                show(&f.to_ascii_uppercase())
+            )));
         }
     }
     Ok((cond, keep))

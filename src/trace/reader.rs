@@ -20,6 +20,7 @@ enum Input {
 /// [`TraceReader::error`], or call [`TraceReader::finish`].
 pub struct TraceReader {
     file: String,
+    format: super::TraceFormat,
     strict: bool,
     input: Input,
     parser: Parser,
@@ -61,6 +62,7 @@ impl TraceReader {
         };
         let mut r = TraceReader {
             file,
+            format: opts.format,
             strict: opts.strict,
             input,
             parser: Parser::new(opts.format),
@@ -190,6 +192,17 @@ impl TraceReader {
         match self.error {
             Some(e) => Err(e),
             None => Ok(self.sink.stats),
+        }
+    }
+
+    /// The wall-clock time (unix ms) of the trace's time 0, when its format
+    /// stamps lines with absolute unix time: a MONITOR capture's first
+    /// timestamp (known once [`TraceReader::open`] returns). `None` for the
+    /// other formats, whose times are relative or of unknown origin.
+    pub fn start_unix_ms(&self) -> Option<u64> {
+        match self.format {
+            super::TraceFormat::Monitor => self.sink.origin_us().map(|us| us / 1000),
+            _ => None,
         }
     }
 

@@ -119,6 +119,12 @@ impl Sink {
         self.monotonic(us.saturating_sub(origin) / 1000, us < origin)
     }
 
+    /// The unix time (µs) of the first stamped line, for formats whose
+    /// lines carry one (a line stamped with [`Sink::time_us`]).
+    pub(crate) fn origin_us(&self) -> Option<u64> {
+        self.origin_us
+    }
+
     /// Simulated ms of a line stamped with a run time already in ms, never
     /// earlier than the last.
     pub(crate) fn time_ms(&mut self, ms: u64) -> u64 {

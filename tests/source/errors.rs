@@ -49,7 +49,7 @@ fn broken_scenarios_name_line_and_field() {
         (HEAD.replace("[run]", "appendonly = \"yes\"\n[run]") + "[[class]]\n" + CACHE, 3, "instance.appendonly", ""),
         (HEAD.to_string(), 1, "class", "at least one key class"),
         ("class = []\n".to_string() + HEAD, 1, "class", "at least one key class"),
-        (HEAD.to_string() + "class = []\n", 6, "run.class", "unknown field (expected one of: duration, seed)"),
+        (HEAD.to_string() + "class = []\n", 6, "run.class", "unknown field (expected one of: duration, seed, start)"),
         ("[run]\nduration = \"1s\"\n[[class]]\n".to_string() + CACHE, 1, "instance", "missing"),
         (class("name = \"c\"\nkind = \"cache\"\nreads_per_sec = 10\nvalue = 100\n"), 6, "class[0].keys", "missing"),
         (class("name = \"c\"\nkind = \"blob\"\n"), 8, "class[0].kind", "unknown kind \"blob\""),

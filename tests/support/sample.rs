@@ -136,6 +136,7 @@ pub fn sample() -> RunResult {
         },
         cluster: None,
         crash: None,
+        phases: None,
     }
 }
 
@@ -251,5 +252,6 @@ pub fn rich(policies: &[PolicyKind]) -> RunResult {
         },
         cluster: None,
         crash: None,
+        phases: None,
     }
 }

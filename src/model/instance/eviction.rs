@@ -27,14 +27,20 @@ impl<P: Policy> Instance<P> {
         let mut freed = 0;
         let lfu_minutes = self.lfu_minutes();
         while freed < to_free {
+            let now = self.now;
             let mut env = PickEnv {
                 rng: &mut self.rng,
                 samples: self.cfg.samples,
                 lru_clock: self.lru_clock,
                 lfu_minutes,
                 lfu_decay_time: self.cfg.lfu_decay_time,
+                trace: self.trace.as_deref_mut().map(|t| t.begin(now)),
             };
-            let Some((db, pos)) = self.policy.pick(&self.ks, &mut env) else {
+            let picked = self.policy.pick(&self.ks, &mut env);
+            if let Some(t) = self.trace.as_deref_mut() {
+                t.finish(picked.map(|(db, pos)| (db, self.ks.entry(db, pos).key)));
+            }
+            let Some((db, pos)) = picked else {
                 return false;
             };
             let before = self.ks.used_memory();

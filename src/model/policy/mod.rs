@@ -40,6 +40,7 @@ pub use volatile_random::VolatileRandom;
 pub use volatile_ttl::VolatileTtl;
 
 use super::keyspace::Keyspace;
+use super::trace::TracedEviction;
 use super::InstanceConfig;
 use crate::op::KeyId;
 use rand::rngs::SmallRng;
@@ -67,6 +68,9 @@ pub struct PickEnv<'a> {
     pub lfu_minutes: u32,
     /// `lfu-decay-time`.
     pub lfu_decay_time: u32,
+    /// Where to record the keys sampled and the pool, when the instance's
+    /// pick trace is on (`None` in every run: then nothing is recorded).
+    pub trace: Option<&'a mut TracedEviction>,
 }
 
 /// An eviction policy.

@@ -128,11 +128,15 @@ impl<S: Score, const VOLATILE: bool> Sampled<S, VOLATILE> {
         let got = ks.some_positions(db, VOLATILE, start, env.rng, &mut pos[..count]);
         for &p in &pos[..got] {
             let e = ks.entry(db, p as usize);
-            self.pool.offer(Candidate {
+            let c = Candidate {
                 key: e.key,
                 db,
                 score: S::score(e, env),
-            });
+            };
+            if let Some(t) = env.trace.as_deref_mut() {
+                t.sampled.push(c);
+            }
+            self.pool.offer(c);
         }
     }
 }
@@ -171,6 +175,10 @@ impl<S: Score, const VOLATILE: bool> Policy for Sampled<S, VOLATILE> {
             }
             if total == 0 {
                 return None;
+            }
+            if let Some(t) = env.trace.as_deref_mut() {
+                t.pool.clear();
+                t.pool.extend_from_slice(self.pool.entries());
             }
             // Walk from the best end; entries naming deleted keys are ghosts.
             while let Some(c) = self.pool.pop_best() {

@@ -180,6 +180,7 @@ mod tests {
             instance: Default::default(),
             cluster: None,
             crash: None,
+            phases: None,
         }
     }
 

@@ -1,7 +1,8 @@
 //! A sweep for spreadsheets: one row per (size, policy, seed) point, in the
 //! JSON's order, with the JSON's names; the hit ratios as hits and reads,
 //! plus a decimal with six places (rounded down, empty when nothing was
-//! read) for a quick plot.
+//! read) for a quick plot. A sweep at several start phases has one row per
+//! (size, policy, seed, phase) and a `phase_ms` column after `seed`.
 
 use super::rows::{cache_hit_ratio, hit_ratio};
 use crate::report::HitRatio;
@@ -13,14 +14,24 @@ peak_used_memory\n";
 
 /// The CSV text.
 pub(crate) fn render(r: &SweepResult) -> String {
-    let mut out = String::from(HEADER);
+    let phases = r.phase_offsets_ms.len() > 1;
+    let mut out = if phases {
+        HEADER.replacen(",seed,", ",seed,phase_ms,", 1)
+    } else {
+        HEADER.to_string()
+    };
     for p in &r.points {
         let (h, c) = (hit_ratio(p), cache_hit_ratio(p));
         out.push_str(&format!(
-            "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n",
+            "{},{},{}{},{},{},{},{},{},{},{},{},{},{},{},{}\n",
             p.maxmemory_bytes,
             p.policy.name(),
             p.seed,
+            if phases {
+                format!(",{}", p.phase_ms)
+            } else {
+                String::new()
+            },
             p.is_safe(),
             p.critical_totals.evicted_distinct,
             p.critical_totals.lost_reads,

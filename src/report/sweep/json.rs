@@ -13,11 +13,12 @@ use crate::sweep::{SafeSize, Spacing, SweepPoint, SweepResult};
 
 /// Pretty JSON of the whole sweep, ending in a newline.
 pub(crate) fn render(r: &SweepResult) -> Result<Vec<u8>, ReportError> {
+    let phases = r.phase_offsets_ms.len() > 1;
     let doc = JsonSweep {
         scenario: &r.scenario,
         source: JsonSource::new(&r.source, &r.classes),
         command: super::command(r),
-        instance: JsonInstance::new(&r.instance),
+        instance: JsonInstance::new(&r.instance).with_origin(&r.source),
         maxmemory: JsonGrid {
             from_bytes: r.grid.range.from,
             to_bytes: r.grid.range.to,
@@ -31,6 +32,7 @@ pub(crate) fn render(r: &SweepResult) -> Result<Vec<u8>, ReportError> {
             },
             sizes: &r.sizes,
         },
+        shards: r.cluster.as_ref().map(|c| c.shards()),
         policies: r.policies.iter().map(|p| p.name()).collect(),
         seeds: r
             .runs
@@ -42,14 +44,23 @@ pub(crate) fn render(r: &SweepResult) -> Result<Vec<u8>, ReportError> {
                 unbounded_peak_memory: s.unbounded_peak_memory,
             })
             .collect(),
-        points: r.points.iter().map(JsonPoint::new).collect(),
+        phases: phases.then(|| JsonPhases {
+            count: r.phase_offsets_ms.len(),
+            offsets_ms: &r.phase_offsets_ms,
+        }),
+        points: r.points.iter().map(|p| JsonPoint::new(p, phases)).collect(),
         find_safe: r.find_safe.as_ref().map(|fs| JsonFindSafe {
             resolution_bytes: fs.resolution,
         }),
         safe: r
             .find_safe
             .as_ref()
-            .map(|fs| fs.policies.iter().map(JsonSafe::new).collect())
+            .map(|fs| {
+                fs.policies
+                    .iter()
+                    .map(|s| JsonSafe::new(s, phases))
+                    .collect()
+            })
             .unwrap_or_default(),
     };
     let mut out = serde_json::to_vec_pretty(&doc)?;
@@ -64,11 +75,23 @@ struct JsonSweep<'a> {
     command: Option<String>,
     instance: JsonInstance,
     maxmemory: JsonGrid<'a>,
+    /// Shards of the Redis Cluster each size is per shard of (null: one
+    /// instance).
+    shards: Option<usize>,
     policies: Vec<&'static str>,
     seeds: Vec<JsonSeed>,
+    /// The start phases every point ran at, when more than one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    phases: Option<JsonPhases<'a>>,
     points: Vec<JsonPoint>,
     find_safe: Option<JsonFindSafe>,
     safe: Vec<JsonSafe>,
+}
+
+#[derive(Serialize)]
+struct JsonPhases<'a> {
+    count: usize,
+    offsets_ms: &'a [u64],
 }
 
 #[derive(Serialize)]
@@ -109,6 +132,8 @@ struct JsonPoint {
     maxmemory_bytes: u64,
     policy: &'static str,
     seed: u64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    phase_ms: Option<u64>,
     safe: bool,
     critical_evicted: u64,
     lost_critical_reads: u64,
@@ -122,11 +147,12 @@ struct JsonPoint {
 }
 
 impl JsonPoint {
-    fn new(p: &SweepPoint) -> Self {
+    fn new(p: &SweepPoint, phases: bool) -> Self {
         JsonPoint {
             maxmemory_bytes: p.maxmemory_bytes,
             policy: p.policy.name(),
             seed: p.seed,
+            phase_ms: phases.then_some(p.phase_ms),
             safe: p.is_safe(),
             critical_evicted: p.critical_totals.evicted_distinct,
             lost_critical_reads: p.critical_totals.lost_reads,
@@ -151,16 +177,19 @@ struct JsonFindSafe {
 struct JsonUnsafe {
     maxmemory_bytes: u64,
     seed: u64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    phase_ms: Option<u64>,
     critical_evicted: u64,
     lost_critical_reads: u64,
     critical_refused: u64,
 }
 
 impl JsonUnsafe {
-    fn new(p: &SweepPoint) -> Self {
+    fn new(p: &SweepPoint, phases: bool) -> Self {
         JsonUnsafe {
             maxmemory_bytes: p.maxmemory_bytes,
             seed: p.seed,
+            phase_ms: phases.then_some(p.phase_ms),
             critical_evicted: p.critical_totals.evicted_distinct,
             lost_critical_reads: p.critical_totals.lost_reads,
             critical_refused: p.critical_totals.oom_rejected,
@@ -189,20 +218,25 @@ struct JsonSafe {
 }
 
 impl JsonSafe {
-    fn new(s: &SafeSize) -> Self {
+    fn new(s: &SafeSize, phases: bool) -> Self {
         let found = s.maxmemory_bytes.is_some();
         JsonSafe {
             policy: s.policy.name(),
             maxmemory_bytes: s.maxmemory_bytes,
             hit_ratio: found.then(|| pooled(&s.points, hit_ratio).into()),
             cache_hit_ratio: found.then(|| pooled(&s.points, cache_hit_ratio).into()),
-            seeds: s.points.iter().map(|p| p.seed).collect(),
+            seeds: {
+                // Each seed once, though it ran at every phase.
+                let mut seeds: Vec<u64> = s.points.iter().map(|p| p.seed).collect();
+                seeds.dedup();
+                seeds
+            },
             below: s.below.as_ref().map(|b| JsonBelow {
                 maxmemory_bytes: b.maxmemory_bytes,
                 safe: b.unsafe_point.is_none(),
-                unsafe_at: b.unsafe_point.as_ref().map(JsonUnsafe::new),
+                unsafe_at: b.unsafe_point.as_ref().map(|p| JsonUnsafe::new(p, phases)),
             }),
-            unsafe_at_top: s.unsafe_at_top.as_ref().map(JsonUnsafe::new),
+            unsafe_at_top: s.unsafe_at_top.as_ref().map(|p| JsonUnsafe::new(p, phases)),
             safe_below_unsafe: s.safe_below_unsafe.clone(),
             extra_sizes: s.extra_sizes,
         }

@@ -34,7 +34,7 @@ fn document(r: &SweepResult) -> Document {
         });
     }
     blocks.push(h2("Every size", "sizes"));
-    blocks.push(Block::Table(size_table(&rows, r.runs.len() > 1)));
+    blocks.push(Block::Table(size_table(&rows, super::safe_heading(r))));
     let mut legend =
         "Critical keys evicted counts distinct keys of critical classes evicted while \
                       live; critical refused, the writes to critical classes refused with -OOM. \
@@ -84,10 +84,14 @@ fn h2(text: &str, id: &'static str) -> Block {
 
 /// The verdict with `--find-safe`.
 fn found(r: &SweepResult, policies: &[SafeSize], resolution: u64) -> Vec<Block> {
-    let scope = if r.runs.len() > 1 {
-        format!("under every one of {} seeds", r.runs.len())
-    } else {
-        "for this seed".to_string()
+    let scope = match (r.runs.len() > 1, r.phase_offsets_ms.len()) {
+        (true, 1) => format!("under every one of {} seeds", r.runs.len()),
+        (false, 1) => "for this seed".to_string(),
+        (true, n) => format!(
+            "under every one of {} seeds at every one of {n} start phases of the minute",
+            r.runs.len()
+        ),
+        (false, n) => format!("at every one of {n} start phases of the minute"),
     };
     let mut out = vec![Block::Para(vec![t(format!(
         "The smallest maxmemory at which each policy evicts no critical key while it is live and \
@@ -213,7 +217,7 @@ fn grid_only(r: &SweepResult, rows: &[Row]) -> Vec<Block> {
     ]
 }
 
-fn size_table(rows: &[Row], many_seeds: bool) -> Table {
+fn size_table(rows: &[Row], safe: &'static str) -> Table {
     let mut table = Table {
         head: vec![
             "policy",
@@ -224,11 +228,7 @@ fn size_table(rows: &[Row], many_seeds: bool) -> Table {
             "refused writes",
             "hit ratio",
             "cache hit ratio",
-            if many_seeds {
-                "safe (all seeds)"
-            } else {
-                "safe"
-            },
+            safe,
         ]
         .into_iter()
         .map(Into::into)

@@ -125,8 +125,12 @@ pub(crate) fn command(r: &SweepResult) -> Option<String> {
             trace_options(tp, &r.instance),
         ),
     };
+    cmd += &shards_flag(r);
     if r.runs.len() > 1 {
         cmd += &format!(" --seeds {}", r.runs.len());
+    }
+    if r.phase_offsets_ms.len() > 1 {
+        cmd += &format!(" --phases {}", r.phase_offsets_ms.len());
     }
     for p in &r.policies {
         cmd.push_str(" --policy ");
@@ -138,14 +142,36 @@ pub(crate) fn command(r: &SweepResult) -> Option<String> {
     Some(cmd)
 }
 
-/// The command that reruns one point as a single run.
+/// The command that reruns one point as a single run; with phases, the
+/// run at every phase, whose figures include the point's.
 pub(crate) fn point_command(
     r: &SweepResult,
     size: u64,
     seed: u64,
     policy: PolicyKind,
 ) -> Option<String> {
-    run_command(&r.source, &r.instance, seed, size, &[policy], "")
+    let cmd = run_command(
+        &r.source,
+        &r.instance,
+        seed,
+        size,
+        &[policy],
+        &shards_flag(r),
+    )?;
+    Some(match r.phase_offsets_ms.len() {
+        n if n > 1 => format!("{cmd} --phases {n}"),
+        _ => cmd,
+    })
+}
+
+/// ` --shards N` when the sweep ran on an even cluster (which may have come
+/// from the flag), else nothing: an explicit slot map can only come from
+/// the scenario file, which the command reads again.
+fn shards_flag(r: &SweepResult) -> String {
+    match r.cluster.as_ref().filter(|c| c.is_even()) {
+        Some(c) => format!(" --shards {}", c.shards()),
+        None => String::new(),
+    }
 }
 
 /// A policy's name in a report; a reference says so.
@@ -175,7 +201,7 @@ pub(crate) fn header_line(r: &SweepResult) -> String {
         [] => "no seed".to_string(),
     };
     format!(
-        "{} {}, maxmemory {} to {} in {} {}, {} {}, {seeds}, {ops} ops over {}",
+        "{} {}, maxmemory {} to {}{} in {} {}, {} {}, {seeds}, {ops} ops over {}",
         if r.source.trace().is_some() {
             "trace"
         } else {
@@ -184,6 +210,14 @@ pub(crate) fn header_line(r: &SweepResult) -> String {
         r.scenario,
         bytes(r.grid.range.from),
         bytes(r.grid.range.to),
+        match &r.cluster {
+            Some(c) => format!(
+                " per shard ({} {})",
+                c.shards(),
+                plural(c.shards() as u64, "shard", "shards")
+            ),
+            None => String::new(),
+        },
         r.sizes.len(),
         plural(r.sizes.len() as u64, "size", "sizes"),
         r.policies.len(),
@@ -192,8 +226,48 @@ pub(crate) fn header_line(r: &SweepResult) -> String {
     )
 }
 
-/// How several seeds are folded into one row, or `None` for one seed.
+/// Over which runs a size is judged safe, for sentences: `None` for one
+/// seed at one phase, else `under every seed`, `at every start phase` or
+/// `under every seed at every start phase`.
+pub(crate) fn safe_scope(r: &SweepResult) -> Option<&'static str> {
+    match (r.runs.len() > 1, r.phase_offsets_ms.len() > 1) {
+        (false, false) => None,
+        (true, false) => Some("under every seed"),
+        (false, true) => Some("at every start phase"),
+        (true, true) => Some("under every seed at every start phase"),
+    }
+}
+
+/// The heading of the safe column: `safe`, `safe (all seeds)` or, with
+/// start phases, `safe (all runs)`.
+pub(crate) fn safe_heading(r: &SweepResult) -> &'static str {
+    match (r.runs.len() > 1, r.phase_offsets_ms.len() > 1) {
+        (false, false) => "safe",
+        (true, false) => "safe (all seeds)",
+        (_, true) => "safe (all runs)",
+    }
+}
+
+/// How several seeds (or start phases) are folded into one row, or `None`
+/// for one seed at one phase.
 pub(crate) fn seeds_note(r: &SweepResult) -> Option<String> {
+    let phases = r.phase_offsets_ms.len();
+    if phases > 1 {
+        let offsets: Vec<String> = r
+            .phase_offsets_ms
+            .iter()
+            .map(|&o| crate::report::story::offset(o))
+            .collect();
+        return Some(format!(
+            "counts: the worst of {} runs ({} {} x {phases} start phases of the minute, +{}); \
+             hit ratios: hits over reads summed over them; safe: {}",
+            r.runs.len() * phases,
+            r.runs.len(),
+            if r.runs.len() == 1 { "seed" } else { "seeds" },
+            offsets.join(", +"),
+            safe_scope(r).unwrap_or("in every run"),
+        ));
+    }
     (r.runs.len() > 1).then(|| {
         let seeds: Vec<String> = r.runs.iter().map(|s| s.seed.to_string()).collect();
         format!(
@@ -209,8 +283,13 @@ pub(crate) fn seeds_note(r: &SweepResult) -> Option<String> {
 pub(crate) fn unbounded_line(r: &SweepResult) -> String {
     match r.runs.iter().max_by_key(|s| s.unbounded_peak_memory) {
         Some(s) => format!(
-            "with no maxmemory the workload's used memory peaks at {}{}; Redis checks the limit \
+            "with no maxmemory {} used memory peaks at {}{}; Redis checks the limit \
              counting each command's own arguments too, so a policy may still evict a little above it",
+            if r.cluster.is_some() {
+                "the fullest shard's"
+            } else {
+                "the workload's"
+            },
             bytes(s.unbounded_peak_memory),
             if r.runs.len() > 1 {
                 format!(" (seed {})", s.seed)

@@ -180,12 +180,16 @@ pub(crate) fn safe_sentence(r: &SweepResult, s: &SafeSize) -> String {
 /// and any sign that safety is not monotonic; or, when nothing was safe,
 /// what stayed above zero at the top of the range.
 pub(crate) fn evidence(r: &SweepResult, s: &SafeSize) -> String {
-    let seed = |p: &SweepPoint| {
-        if r.runs.len() > 1 {
-            format!(" (seed {})", p.seed)
-        } else {
-            String::new()
-        }
+    let phases = r.phase_offsets_ms.len() > 1;
+    let seed = |p: &SweepPoint| match (r.runs.len() > 1, phases) {
+        (true, true) => format!(
+            " (seed {}, phase +{})",
+            p.seed,
+            crate::report::story::offset(p.phase_ms)
+        ),
+        (false, true) => format!(" (phase +{})", crate::report::story::offset(p.phase_ms)),
+        (true, false) => format!(" (seed {})", p.seed),
+        (false, false) => String::new(),
     };
     let top = r.grid.range.to;
     let Some(found) = s.maxmemory_bytes else {

@@ -15,7 +15,7 @@ pub(crate) fn render(r: &SweepResult) -> String {
     let rows = rows(r);
     let mut out = header_line(r);
     out.push('\n');
-    out.push_str(&table(&rows, r.runs.len() > 1).to_string());
+    out.push_str(&table(&rows, super::safe_heading(r)).to_string());
     out.push('\n');
     if let Some(note) = seeds_note(r) {
         out.push_str(&note);
@@ -25,7 +25,8 @@ pub(crate) fn render(r: &SweepResult) -> String {
     out
 }
 
-fn table(rows: &[Row], many_seeds: bool) -> Table {
+fn table(rows: &[Row], safe: &'static str) -> Table {
+    let safe = safe.replacen(" (", "\n(", 1);
     let mut t = Table::new();
     t.load_preset(UTF8_FULL_CONDENSED)
         .force_no_tty()
@@ -39,11 +40,7 @@ fn table(rows: &[Row], many_seeds: bool) -> Table {
             "refused\nwrites",
             "hit\nratio",
             "cache hit\nratio",
-            if many_seeds {
-                "safe\n(all seeds)"
-            } else {
-                "safe"
-            },
+            &safe,
         ]);
     let mut last = None;
     for row in rows {
@@ -86,7 +83,7 @@ fn footer(r: &SweepResult, rows: &[Row]) -> String {
             out.push_str(&format!(
                 "smallest safe maxmemory, to {} (no critical key evicted, no critical write refused{}):\n",
                 bytes(fs.resolution),
-                if r.runs.len() > 1 { ", under every seed" } else { "" }
+                super::safe_scope(r).map_or(String::new(), |s| format!(", {s}"))
             ));
             for s in &fs.policies {
                 out.push_str(&format!(
