@@ -110,7 +110,7 @@ impl Layout {
     }
 
     /// How the server's hash tables are built.
-    #[inline]
+    #[inline(always)]
     pub const fn shape(self) -> TableShape {
         match self.server {
             Server::Redis70 => TableShape::Dict,
@@ -120,7 +120,7 @@ impl Layout {
     }
 
     /// The bytes an allocation of `n` bytes counts in `used_memory`.
-    #[inline]
+    #[inline(always)]
     pub fn alloc(self, n: u64) -> u64 {
         match (self.allocator, self.server) {
             (Allocator::Jemalloc, Server::Redis70) => memory::jemalloc_class(n),
@@ -147,13 +147,26 @@ impl Layout {
         self.alloc(16 + expire + 1 + self.sds(key_len))
     }
 
+    /// Whether this is Redis 7.0 with jemalloc, the default, whose costs
+    /// take the inlined path of `memory.rs` in the hot loop.
+    #[inline(always)]
+    fn is_redis70(self) -> bool {
+        self.server == Server::Redis70 && self.allocator == Allocator::Jemalloc
+    }
+
     /// A key's cost without table slots: every allocation it owns, with
     /// the TTL's own cost when `ttl`.
-    #[inline]
+    #[inline(always)]
     pub fn key_cost(self, key_len: u64, v: Stored, ttl: bool) -> u64 {
-        if self.server == Server::Redis70 && self.allocator == Allocator::Jemalloc {
+        if self.is_redis70() {
             return memory::key_cost(key_len, self.value_cost70(v), ttl);
         }
+        self.other_key_cost(key_len, v, ttl)
+    }
+
+    /// [`Layout::key_cost`] for every server but the default.
+    #[inline(never)]
+    fn other_key_cost(self, key_len: u64, v: Stored, ttl: bool) -> u64 {
         match self.server {
             Server::Redis70 => {
                 // A libc Redis 7.0: the same layout, glibc's sizes.
@@ -210,9 +223,9 @@ impl Layout {
     /// slots): Redis 7.0's `expires` entry, or the larger object Redis 8.2
     /// and Valkey need for the expiry field (nothing when the allocation
     /// had room for it).
-    #[inline]
+    #[inline(always)]
     pub fn ttl_cost(self, key_len: u64, v: Stored) -> u16 {
-        if self.server == Server::Redis70 && self.allocator == Allocator::Jemalloc {
+        if self.is_redis70() {
             return memory::TTL_ENTRY as u16;
         }
         let with = self.key_cost(key_len, v, true);
@@ -233,7 +246,7 @@ impl Layout {
     }
 
     /// Redis 7.0's value object (`memory.rs`), with this allocator.
-    #[inline]
+    #[inline(always)]
     fn value_cost70(self, v: Stored) -> u64 {
         if self.allocator == Allocator::Jemalloc {
             return match v {
@@ -307,7 +320,7 @@ impl Layout {
     }
 
     /// Entries a table slot holds before the table grows.
-    #[inline]
+    #[inline(always)]
     pub const fn slot_capacity(self) -> u64 {
         match self.shape() {
             TableShape::Dict | TableShape::DictNoValue => 1,
@@ -318,7 +331,7 @@ impl Layout {
     /// Slots of a table sized to hold `n` entries: a dict's next power of
     /// two (at least 4, `_dictNextExp`); a hashtable's `ceil(n * 5 / 32)`
     /// buckets rounded up to a power of two (`nextBucketExp`).
-    #[inline]
+    #[inline(always)]
     pub fn table_size_for(self, n: u64) -> u64 {
         match self.shape() {
             TableShape::Dict | TableShape::DictNoValue => memory::table_size_for(n),
@@ -330,7 +343,7 @@ impl Layout {
     }
 
     /// Slots of a table's first allocation.
-    #[inline]
+    #[inline(always)]
     pub const fn initial_slots(self) -> u64 {
         match self.shape() {
             TableShape::Dict | TableShape::DictNoValue => 4,
@@ -341,7 +354,7 @@ impl Layout {
     /// Whether a table of `slots` slots holding `used` entries is so empty
     /// the cron shrinks it: a dict under 10% (`htNeedsResize`), a
     /// hashtable under 13% of its capacity (`MIN_FILL_PERCENT_SOFT`).
-    #[inline]
+    #[inline(always)]
     pub fn should_shrink(self, used: u64, slots: u64) -> bool {
         match self.shape() {
             TableShape::Dict | TableShape::DictNoValue => slots > 4 && used * 100 / slots < 10,
@@ -350,7 +363,7 @@ impl Layout {
     }
 
     /// The table's own allocation: its slots.
-    #[inline]
+    #[inline(always)]
     pub fn table_bytes(self, slots: u64) -> u64 {
         match self.shape() {
             TableShape::Dict => slots * memory::BUCKET,

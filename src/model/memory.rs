@@ -151,6 +151,28 @@ pub(crate) fn table_size_for(n: u64) -> u64 {
 /// spells the command.
 #[inline(always)]
 pub(crate) fn argv_cost(layout: Layout, op: &Op, cmd: &Cmd) -> u64 {
+    // One test per command, not per argument: Redis 7.0's sizes inline
+    // into the hot loop as they did before other servers existed.
+    if layout == Layout::default() {
+        return argv_cost70(op, cmd);
+    }
+    other_argv_cost(layout, op, cmd)
+}
+
+/// [`argv_cost`] with Redis 7.0's sizes.
+#[inline(always)]
+fn argv_cost70(op: &Op, cmd: &Cmd) -> u64 {
+    let (mut argc, mut objects) = (0u64, 0u64);
+    cmd.each_arg(|a| {
+        argc += 1;
+        objects += string_object_cost(a.len(op.key_len));
+    });
+    jemalloc_class(8 * argc) + objects
+}
+
+/// [`argv_cost`] for every other layout.
+#[inline(never)]
+fn other_argv_cost(layout: Layout, op: &Op, cmd: &Cmd) -> u64 {
     let (mut argc, mut objects) = (0u64, 0u64);
     cmd.each_arg(|a| {
         argc += 1;

@@ -26,6 +26,8 @@ impl Keyspace {
     }
 
     /// Whether a table may grow to `new_slots` (`dictExpandAllowed`).
+    #[cold]
+    #[inline(never)]
     fn expand_allowed(&self, used_keys: u64, slots: u64, new_slots: u64) -> bool {
         if self.maxmemory == 0 || !self.counts() {
             return true;
@@ -54,6 +56,7 @@ impl Keyspace {
     }
 
     /// Main-dict growth before adding a key (`_dictExpandIfNeeded`).
+    #[inline(always)]
     pub(super) fn grow_main(&mut self, db: u8) {
         let d = &self.dbs[db as usize];
         if let Some(new) = self.grown_slots(d.len as u64, d.main.heads.len() as u64) {
@@ -61,6 +64,7 @@ impl Keyspace {
         }
     }
 
+    #[inline(never)]
     fn resize_main(&mut self, db: u8, new: u64) {
         let layout = self.layout;
         let d = &mut self.dbs[db as usize];
@@ -79,6 +83,7 @@ impl Keyspace {
     }
 
     /// `expires` growth before giving a key a TTL (`_dictExpandIfNeeded`).
+    #[inline(always)]
     pub(super) fn grow_expires(&mut self, db: u8) {
         let d = &self.dbs[db as usize];
         if let Some(new) = self.grown_slots(d.volatile_len as u64, d.expires.heads.len() as u64) {
@@ -86,6 +91,7 @@ impl Keyspace {
         }
     }
 
+    #[inline(never)]
     fn rehash_expires(&mut self, db: u8, new_slots: usize) {
         let layout = self.layout;
         let d = &mut self.dbs[db as usize];
@@ -109,7 +115,7 @@ impl Keyspace {
     }
 
     /// Re-counts what the main table allocates beyond its slots.
-    #[inline]
+    #[inline(never)]
     pub(super) fn retable_main(&mut self, db: u8) {
         let d = &mut self.dbs[db as usize];
         let extra = self
@@ -120,7 +126,7 @@ impl Keyspace {
     }
 
     /// Re-counts what the `expires` table allocates beyond its slots.
-    #[inline]
+    #[inline(never)]
     pub(super) fn retable_expires(&mut self, db: u8) {
         let d = &mut self.dbs[db as usize];
         let extra = self
