@@ -70,6 +70,7 @@ pub mod persistence;
 pub mod phase;
 pub mod provenance;
 pub mod report;
+pub mod servers;
 pub mod shards;
 pub mod sim;
 pub mod source;

@@ -6,7 +6,7 @@
 use anyhow::{Context, Result};
 use clap::ValueEnum;
 use evictsim::cluster::SlotMap;
-use evictsim::model::{MemoryModel, PolicyKind};
+use evictsim::model::{Allocator, InstanceConfig, MemoryModel, PolicyKind, Server};
 use evictsim::phase;
 use evictsim::report::{self, Format};
 use evictsim::sim::{self, ClassInfo, RunResult, RunSpec};
@@ -98,6 +98,119 @@ impl From<MemoryModelArg> for MemoryModel {
             MemoryModelArg::Redis => MemoryModel::Redis,
             MemoryModelArg::Raw => MemoryModel::Raw,
         }
+    }
+}
+
+/// A server on the command line (`--server`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ServerArg {
+    /// Redis 7.0 (the default; validated on 7.0.15).
+    #[value(name = "redis-7.0")]
+    Redis70,
+    /// Redis 8.2: keys embedded in their value objects (checked on 8.2.3).
+    #[value(name = "redis-8.2")]
+    Redis82,
+    /// Valkey 8.1: embedded keys, open hashtable (checked on 8.1.8).
+    #[value(name = "valkey-8.1")]
+    Valkey81,
+    /// Valkey 9.1: as 8.1, values embedded up to 128 bytes (checked on 9.1.2).
+    #[value(name = "valkey-9.1")]
+    Valkey91,
+}
+
+impl From<ServerArg> for Server {
+    fn from(s: ServerArg) -> Server {
+        match s {
+            ServerArg::Redis70 => Server::Redis70,
+            ServerArg::Redis82 => Server::Redis82,
+            ServerArg::Valkey81 => Server::Valkey81,
+            ServerArg::Valkey91 => Server::Valkey91,
+        }
+    }
+}
+
+/// An allocator on the command line (`--allocator`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum AllocatorArg {
+    /// jemalloc's size classes.
+    Jemalloc,
+    /// glibc's malloc_usable_size.
+    Libc,
+}
+
+impl From<AllocatorArg> for Allocator {
+    fn from(a: AllocatorArg) -> Allocator {
+        match a {
+            AllocatorArg::Jemalloc => Allocator::Jemalloc,
+            AllocatorArg::Libc => Allocator::Libc,
+        }
+    }
+}
+
+/// Which server the model follows, shared by the model commands.
+#[derive(clap::Args, Debug, Default)]
+pub struct ModelArgs {
+    /// The server whose memory layout, hash tables, eviction sampling and
+    /// policies the model follows (default: the scenario's `server`, else
+    /// redis-7.0).
+    #[arg(long, value_enum, value_name = "SERVER")]
+    pub server: Option<ServerArg>,
+    /// The allocator whose sizes used_memory counts (default: the server's
+    /// own build, as its INFO mem_allocator says: jemalloc for Redis, libc
+    /// for the Valkey builds checked).
+    #[arg(long, value_enum, value_name = "ALLOCATOR")]
+    pub allocator: Option<AllocatorArg>,
+}
+
+impl ModelArgs {
+    /// Applies the choice to an instance (a trace's, built from flags).
+    pub fn apply(&self, cfg: &mut InstanceConfig) {
+        if let Some(s) = self.server {
+            cfg.set_server(s.into());
+        }
+        if let Some(a) = self.allocator {
+            cfg.allocator = a.into();
+        }
+    }
+
+    /// Applies the choice to a scenario loaded from `path`, and fits its
+    /// policies to the server: the default list becomes the server's; a
+    /// policy asked for (`asked`, or the scenario's own list) that the
+    /// server lacks is an error naming it.
+    pub fn apply_to_scenario(
+        &self,
+        sc: &mut Scenario,
+        path: &Path,
+        asked: &[PolicyKind],
+    ) -> Result<()> {
+        let before = sc.instance.server;
+        self.apply(&mut sc.instance);
+        let server = sc.instance.server;
+        if server == before {
+            return Ok(());
+        }
+        if asked.is_empty() && sc.policies == before.policies() {
+            sc.policies = server.policies();
+            return Ok(());
+        }
+        if let Some(p) = sc.policies.iter().find(|p| !server.has_policy(**p)) {
+            anyhow::bail!(
+                "{}: {server} has no {p} ({} lists it); its policies: {}",
+                path.display(),
+                if asked.is_empty() {
+                    "the scenario"
+                } else {
+                    "--policy"
+                },
+                server
+                    .policies()
+                    .iter()
+                    .map(|p| p.name())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
+        }
+        Ok(())
     }
 }
 

@@ -60,6 +60,9 @@ pub struct Args {
     /// No summary of the files written on stderr.
     #[arg(long, short = 'q')]
     quiet: bool,
+    /// The server the model follows.
+    #[command(flatten)]
+    model: super::common::ModelArgs,
 }
 
 fn duration(s: &str) -> Result<u64, String> {
@@ -84,7 +87,9 @@ fn fsync(s: &str) -> Result<Fsync, String> {
 }
 
 pub fn exec(args: Args) -> Result<i32> {
-    let sc = common::scenario_with_overrides(&args.scenario, None, &[], args.maxmemory, args.seed)?;
+    let mut sc =
+        common::scenario_with_overrides(&args.scenario, None, &[], args.maxmemory, args.seed)?;
+    args.model.apply_to_scenario(&mut sc, &args.scenario, &[])?;
     if sc.cluster.is_some() {
         anyhow::bail!(
             "{}: crash models one instance; a cluster's shards crash one by one (run it without [instance] cluster)",

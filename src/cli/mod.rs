@@ -8,6 +8,7 @@ mod audit;
 mod calibrate;
 mod check;
 mod common;
+mod compare_servers;
 mod crash;
 mod demo;
 mod inspect;
@@ -36,6 +37,8 @@ Examples:
       at 6 start phases of the minute: each figure as median (lowest-highest)
   evictsim sweep scenarios/seed-blog.toml --maxmemory 16mb..160mb --steps 20 --find-safe
       every policy at 20 sizes, and the smallest maxmemory at which each loses nothing
+  evictsim compare-servers scenarios/seed-blog.toml
+      the seed on Redis 7.0, Redis 8.2, Valkey 8.1 and 9.1: what an upgrade changes
   evictsim check scenarios/*.toml
   evictsim policies
   evictsim demo 2 --step
@@ -71,10 +74,15 @@ enum Command {
     /// policy, and find the smallest size at which nothing critical is lost.
     #[command(after_help = sweep::EXAMPLES)]
     Sweep(sweep::Args),
+    /// The same scenario on Redis 7.0, Redis 8.2, Valkey 8.1 and Valkey 9.1:
+    /// memory to lose nothing, losses at its maxmemory, each policy's
+    /// smallest safe maxmemory, and what an upgrade saves.
+    #[command(after_help = compare_servers::EXAMPLES)]
+    CompareServers(compare_servers::Args),
     /// Validate scenario files without running them.
     Check(check::Args),
     /// List the policies evictsim models and when each is right.
-    Policies,
+    Policies(policies::Args),
     /// Replay a scenario or a trace into a real redis-server under each
     /// policy and compare what it evicted, lost and refused with the model.
     #[command(after_help = validate::EXAMPLES)]
@@ -113,8 +121,9 @@ impl Cli {
             Command::Run(a) => run::exec(a),
             Command::Replay(a) => replay::exec(a),
             Command::Sweep(a) => sweep::exec(a),
+            Command::CompareServers(a) => compare_servers::exec(a),
             Command::Check(a) => check::exec(a),
-            Command::Policies => policies::exec(),
+            Command::Policies(a) => policies::exec(a),
             Command::Validate(a) => validate::exec(a),
             Command::Calibrate(a) => calibrate::exec(a),
             Command::Split(a) => split::exec(a),

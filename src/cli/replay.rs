@@ -2,7 +2,7 @@
 //! instance per policy, say what the reader saw and understood, then print
 //! and write the report as `run` does.
 
-use super::common::{self, ClassArgs, MemoryModelArg, OutputArgs, Progress};
+use super::common::{self, ClassArgs, MemoryModelArg, ModelArgs, OutputArgs, Progress};
 use anyhow::{Context, Result};
 use evictsim::cluster::SlotMap;
 use evictsim::model::{InstanceConfig, PolicyKind, DEFAULT_START_UNIX_MS};
@@ -53,6 +53,9 @@ pub struct Args {
     /// size and room is made before an insert (textbook byte-capacity cache).
     #[arg(long, value_enum, default_value_t = MemoryModelArg::Redis)]
     memory_model: MemoryModelArg,
+    /// The server the model follows.
+    #[command(flatten)]
+    model: ModelArgs,
     /// maxmemory-samples.
     #[arg(long, default_value_t = 5)]
     samples: u32,
@@ -148,11 +151,17 @@ pub fn exec(args: Args) -> Result<i32> {
             start_unix_ms: start,
             ..Default::default()
         },
-        policies: common::policies_or(&args.policies, &PolicyKind::ALL),
+        policies: Vec::new(),
         classes: reader.class_infos(),
         duration_ms: 0,
         source: Provenance::Library,
     };
+    args.model.apply(&mut spec.instance);
+    let server = spec.instance.server;
+    if let Some(p) = args.policies.iter().find(|p| !server.has_policy(**p)) {
+        anyhow::bail!("--policy {p}: {server} has no {p}");
+    }
+    spec.policies = common::policies_or(&args.policies, &server.policies());
     if let Some(s) = &sample {
         spec.instance = s.scale(&spec.instance);
         if !output.quiet {

@@ -2,7 +2,7 @@
 //! each policy, print the table (or JSON, CSV...) and write the report
 //! directory; optionally also write the operation stream as a trace.
 
-use super::common::{self, OutputArgs, Progress};
+use super::common::{self, ModelArgs, OutputArgs, Progress};
 use anyhow::{Context, Result};
 use evictsim::cluster::SlotMap;
 use evictsim::model::{PolicyKind, DEFAULT_START_UNIX_MS};
@@ -20,6 +20,8 @@ Examples:
   evictsim run scenarios/pure-cache.toml --format json > results.json
   evictsim run scenarios/seed-blog.toml --emit-trace seed-blog.csv.gz
       also write the operation stream, to replay elsewhere
+  evictsim run scenarios/seed-blog.toml --server valkey-9.1
+      the same workload on Valkey 9.1's memory layout and hashtable sampling
   evictsim run scenarios/cluster-hot-tenant.toml --shards 6
       a Redis Cluster of 6 shards, each with the scenario's maxmemory
   evictsim run scenarios/pure-cache.toml --phases 6
@@ -47,6 +49,9 @@ pub struct Args {
     /// maxmemory (replaces the scenario's [instance] cluster).
     #[arg(long, value_name = "N", value_parser = common::shards)]
     shards: Option<SlotMap>,
+    /// The server the model follows.
+    #[command(flatten)]
+    model: ModelArgs,
     /// Run every policy at N start phases spread evenly over the minute
     /// (phase k starts k*60/N s after the scenario's start), in parallel,
     /// and report each figure as its median (lowest-highest): LFU decays
@@ -64,13 +69,15 @@ pub struct Args {
 }
 
 pub fn exec(args: Args) -> Result<i32> {
-    let sc = common::scenario_with_overrides(
+    let mut sc = common::scenario_with_overrides(
         &args.scenario,
         args.shards,
         &args.policies,
         args.maxmemory,
         args.seed,
     )?;
+    args.model
+        .apply_to_scenario(&mut sc, &args.scenario, &args.policies)?;
     let output = args
         .output
         .output(|| PathBuf::from("reports").join(&sc.name));

@@ -55,16 +55,21 @@ pub struct Args {
     /// No summary of the files written on stderr.
     #[arg(long, short = 'q')]
     quiet: bool,
+    /// The server the model follows.
+    #[command(flatten)]
+    model: common::ModelArgs,
 }
 
 pub fn exec(args: Args) -> Result<i32> {
-    let sc = common::scenario_with_overrides(
+    let mut sc = common::scenario_with_overrides(
         &args.scenario,
         None,
         &args.policies,
         args.maxmemory,
         args.seed,
     )?;
+    args.model
+        .apply_to_scenario(&mut sc, &args.scenario, &args.policies)?;
     if sc.cluster.is_some() {
         anyhow::bail!(
             "{}: split compares one instance with two; run it without [instance] cluster",

@@ -3,7 +3,7 @@
 //! the table (or JSON, CSV), write the report directory, and with
 //! `--find-safe` search each policy's smallest safe `maxmemory`.
 
-use super::common::{self, ClassArgs, MemoryModelArg, Progress};
+use super::common::{self, ClassArgs, MemoryModelArg, ModelArgs, Progress};
 use anyhow::{bail, Context, Result};
 use clap::ValueEnum;
 use evictsim::cluster::SlotMap;
@@ -150,6 +150,9 @@ pub struct Args {
     /// Stop at a trace's first malformed line instead of skipping it.
     #[arg(long, requires = "trace")]
     strict: bool,
+    /// The server the model follows.
+    #[command(flatten)]
+    model: ModelArgs,
     /// What to print on stdout.
     #[arg(long, short = 'f', value_enum, default_value = "table")]
     format: StdoutFormat,
@@ -235,13 +238,15 @@ fn sweep_scenario(args: &Args, path: &Path, plan: &SweepPlan) -> Result<(SweepRe
     if !c.classes.is_empty() || !c.critical.is_empty() || c.classes_file.is_some() {
         bail!("--class, --critical and --classes are for a trace (--trace FILE); a scenario's classes are in its file");
     }
-    let sc = common::scenario_with_overrides(
+    let mut sc = common::scenario_with_overrides(
         path,
         args.shards.clone(),
         &args.policies,
         None,
         args.seed,
     )?;
+    args.model
+        .apply_to_scenario(&mut sc, path, &args.policies)?;
     let base = RunSpec {
         scenario: sc.name.clone(),
         seed: sc.seed,
@@ -283,7 +288,7 @@ fn sweep_trace(args: &Args, trace: &Path, plan: &SweepPlan) -> Result<(SweepResu
     .with_start(args.start_unix_ms);
     let seed = args.seed.unwrap_or(0);
     let defaults = InstanceConfig::default();
-    let instance = InstanceConfig {
+    let mut instance = InstanceConfig {
         samples: args.samples.unwrap_or(defaults.samples),
         lfu_log_factor: args.lfu_log_factor.unwrap_or(defaults.lfu_log_factor),
         lfu_decay_time: args.lfu_decay_time.unwrap_or(defaults.lfu_decay_time),
@@ -291,6 +296,11 @@ fn sweep_trace(args: &Args, trace: &Path, plan: &SweepPlan) -> Result<(SweepResu
         seed,
         ..defaults
     };
+    args.model.apply(&mut instance);
+    let server = instance.server;
+    if let Some(p) = args.policies.iter().find(|p| !server.has_policy(**p)) {
+        bail!("--policy {p}: {server} has no {p}");
+    }
     let mut reader = TraceReader::open(trace, opts)?;
     let instance = InstanceConfig {
         start_unix_ms: args
@@ -326,7 +336,7 @@ fn sweep_trace(args: &Args, trace: &Path, plan: &SweepPlan) -> Result<(SweepResu
             .unwrap_or_default(),
         seed,
         instance,
-        policies: common::policies_or(&args.policies, &PolicyKind::ALL),
+        policies: common::policies_or(&args.policies, &server.policies()),
         classes,
         duration_ms: 0,
         source: Provenance::Trace(provenance.with_stats(&stats)),

@@ -1,6 +1,8 @@
 //! The settings of one simulated Redis instance, with Redis's defaults.
 
 use super::clock::EPOCH_UNIX_MS;
+use super::layout::Layout;
+use super::server::{Allocator, Server};
 
 /// How a key's memory is counted.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
@@ -36,6 +38,12 @@ pub struct InstanceConfig {
     pub baseline_memory: u64,
     /// How key memory is counted.
     pub memory_model: MemoryModel,
+    /// The server whose layout, tables, sampling and policies the model
+    /// follows (default Redis 7.0).
+    pub server: Server,
+    /// The allocator whose sizes `used_memory` counts (default: the one
+    /// of the server's checked binary).
+    pub allocator: Allocator,
     /// Seed of the instance's own randomness (sampling, LFU increments).
     pub seed: u64,
     /// The wall-clock time (unix ms) simulated time 0 stands for: where the
@@ -59,6 +67,21 @@ pub const DEFAULT_START_UNIX_MS: u64 = EPOCH_UNIX_MS;
 /// measured on 7.0.15 (INFO memory right after start).
 pub const DEFAULT_BASELINE_MEMORY: u64 = 914_520;
 
+impl InstanceConfig {
+    /// The memory layout of the configured server and allocator.
+    pub fn layout(&self) -> Layout {
+        Layout::new(self.server, self.allocator)
+    }
+
+    /// Follows `server` with its checked binary's allocator and empty
+    /// baseline (what `--server` and a scenario's `server` set).
+    pub fn set_server(&mut self, server: Server) {
+        self.server = server;
+        self.allocator = server.default_allocator();
+        self.baseline_memory = server.baseline_memory();
+    }
+}
+
 impl Default for InstanceConfig {
     fn default() -> Self {
         InstanceConfig {
@@ -71,6 +94,8 @@ impl Default for InstanceConfig {
             active_expire_effort: 1,
             baseline_memory: DEFAULT_BASELINE_MEMORY,
             memory_model: MemoryModel::Redis,
+            server: Server::Redis70,
+            allocator: Allocator::Jemalloc,
             seed: 0,
             start_unix_ms: EPOCH_UNIX_MS,
             lost_read_margin_ms: 0,

@@ -65,6 +65,7 @@ impl<P: Policy> Instance<P> {
         let ks = Keyspace::new(
             cfg.databases,
             cfg.memory_model,
+            cfg.layout(),
             cfg.baseline_memory,
             cfg.maxmemory,
             cfg.seed,
@@ -292,7 +293,7 @@ impl<P: Policy> Instance<P> {
             self.ran(memory::SELECT_COMMAND);
         }
         let argv = match self.ks.memory_model() {
-            MemoryModel::Redis => memory::argv_cost(op, &cmd),
+            MemoryModel::Redis => memory::argv_cost(self.ks.layout(), op, &cmd),
             MemoryModel::Raw => raw_incoming(&cmd),
         };
         let ok = self.make_room(argv);

@@ -6,7 +6,10 @@
 //! object and, with a TTL, a 24-byte entry in `expires`. Hash-table buckets
 //! (8 bytes a slot) are counted per table by the keyspace, not per key.
 
-use crate::op::{Cmd, Op, Value};
+use super::layout::Layout;
+#[cfg(test)]
+use crate::op::Value;
+use crate::op::{Cmd, Op};
 
 /// Size of a dict entry (24 bytes) after jemalloc rounding.
 pub(crate) const DICT_ENTRY: u64 = 32;
@@ -105,38 +108,9 @@ pub(crate) fn string_object_cost(len: u64) -> u64 {
     }
 }
 
-/// Capacity of an sds allocated for `len` bytes: jemalloc's spare bytes
-/// become free space (`sdsnewlen` records the usable size).
-#[inline]
-pub(crate) fn sds_capacity(len: u64) -> u64 {
-    let hdr = sds_header(len);
-    jemalloc_class(hdr + len + 1) - hdr - 1
-}
-
-/// What APPEND does to a string of capacity `cap` that must hold `new_len`
-/// bytes (`sdsMakeRoomFor`): nothing if it fits, else a reallocation to twice
-/// the new length (plus 1 MB beyond 1 MB) with at least an 8-bit header.
-/// Returns the new capacity and the string object's cost.
-#[inline]
-pub(crate) fn append_room(cap: u64, new_len: u64) -> (u64, u64) {
-    let cap = if cap >= new_len {
-        cap
-    } else {
-        let want = if new_len < 1 << 20 {
-            new_len * 2
-        } else {
-            new_len + (1 << 20)
-        };
-        let hdr = sds_header(want).max(3);
-        jemalloc_class(hdr + want + 1) - hdr - 1
-    };
-    let hdr = sds_header(cap).max(3);
-    (cap, ROBJ + jemalloc_class(hdr + cap + 1))
-}
-
 /// Cost of a value stored under a key. An integer is an `int`-encoded object,
 /// or a shared object when `shared_ints` and it is below 10,000.
-#[inline]
+#[cfg(test)]
 pub(crate) fn value_cost(v: Value, shared_ints: bool) -> u64 {
     if v.int {
         if shared_ints && (0..SHARED_INTEGERS).contains(&v.int_value) {
@@ -171,24 +145,40 @@ pub(crate) fn table_size_for(n: u64) -> u64 {
     n.max(4).next_power_of_two()
 }
 
-/// Cost of one argument object of `len` bytes in a command's argv.
-#[inline]
-fn arg(len: u64) -> u64 {
-    string_object_cost(len)
-}
-
 /// What the command's parsed arguments occupy in `used_memory` while Redis
 /// decides whether to evict: the argv array and one object per argument
 /// (`processCommand` runs after they are allocated), as [`Cmd::argv`]
 /// spells the command.
 #[inline(always)]
-pub(crate) fn argv_cost(op: &Op, cmd: &Cmd) -> u64 {
+pub(crate) fn argv_cost(layout: Layout, op: &Op, cmd: &Cmd) -> u64 {
+    // One test per command, not per argument: Redis 7.0's sizes inline
+    // into the hot loop as they did before other servers existed.
+    if layout == Layout::default() {
+        return argv_cost70(op, cmd);
+    }
+    other_argv_cost(layout, op, cmd)
+}
+
+/// [`argv_cost`] with Redis 7.0's sizes.
+#[inline(always)]
+fn argv_cost70(op: &Op, cmd: &Cmd) -> u64 {
     let (mut argc, mut objects) = (0u64, 0u64);
     cmd.each_arg(|a| {
         argc += 1;
-        objects += arg(a.len(op.key_len));
+        objects += string_object_cost(a.len(op.key_len));
     });
     jemalloc_class(8 * argc) + objects
+}
+
+/// [`argv_cost`] for every other layout.
+#[inline(never)]
+fn other_argv_cost(layout: Layout, op: &Op, cmd: &Cmd) -> u64 {
+    let (mut argc, mut objects) = (0u64, 0u64);
+    cmd.each_arg(|a| {
+        argc += 1;
+        objects += layout.arg_cost(a.len(op.key_len));
+    });
+    layout.alloc(8 * argc) + objects
 }
 
 #[cfg(test)]

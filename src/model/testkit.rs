@@ -48,6 +48,7 @@ pub fn entry(key: KeyId, lru: u32, expire_at: u64) -> Entry {
         last_access_ms: 0,
         int_value: 0,
         mem: 0,
+        ttl_cost: 0,
         len: 10,
         next: NONE,
         class: 0,
@@ -58,7 +59,7 @@ pub fn entry(key: KeyId, lru: u32, expire_at: u64) -> Entry {
 /// A keyspace of `dbs` databases (raw memory model, no `maxmemory`)
 /// holding `keys`, each given as (database, entry).
 pub fn keyspace(dbs: u8, keys: &[(u8, Entry)]) -> Keyspace {
-    let mut ks = Keyspace::new(dbs, MemoryModel::Raw, 0, 0, 7);
+    let mut ks = Keyspace::new(dbs, MemoryModel::Raw, Default::default(), 0, 0, 7);
     for &(db, e) in keys {
         ks.insert(db, e);
     }

@@ -15,6 +15,7 @@ mod hits;
 mod loss;
 mod memory;
 mod rate;
+pub mod servers;
 pub(crate) mod style;
 pub mod sweep;
 

@@ -14,7 +14,7 @@ use super::cluster::{ClusterSummary, ShardSummary};
 use super::summary::{PolicySpread, Summary};
 use super::{Exporter, ReportError};
 use crate::metrics::{ClassMetrics, Counters, Metrics};
-use crate::model::{InstanceConfig, MemoryModel, DEFAULT_START_UNIX_MS};
+use crate::model::{InstanceConfig, Layout, MemoryModel, DEFAULT_START_UNIX_MS};
 use crate::phase::{CounterSpread, Spread};
 use crate::provenance::Provenance;
 use crate::sim::{ClassInfo, RunResult};
@@ -390,6 +390,13 @@ impl<'a> JsonSource<'a> {
 #[derive(Serialize)]
 pub(crate) struct JsonInstance {
     memory_model: &'static str,
+    /// The server the model follows, when not Redis 7.0 (left out for
+    /// Redis 7.0, so its reports keep their bytes).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    server: Option<&'static str>,
+    /// The allocator, with `server`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    allocator: Option<&'static str>,
     samples: u32,
     lfu_log_factor: u32,
     lfu_decay_time: u32,
@@ -409,6 +416,8 @@ impl JsonInstance {
                 MemoryModel::Redis => "redis",
                 MemoryModel::Raw => "raw",
             },
+            server: (inst.layout() != Layout::default()).then(|| inst.server.name()),
+            allocator: (inst.layout() != Layout::default()).then(|| inst.allocator.name()),
             samples: inst.samples,
             lfu_log_factor: inst.lfu_log_factor,
             lfu_decay_time: inst.lfu_decay_time,

@@ -19,7 +19,7 @@ use super::fmt::{bytes, duration_ms, percent, plural, thousands};
 use super::summary::{PolicySummary, Summary};
 use super::understood;
 use crate::metrics::Counters;
-use crate::model::{InstanceConfig, MemoryModel, PolicyKind};
+use crate::model::{InstanceConfig, Layout, MemoryModel, PolicyKind};
 use crate::provenance::{Provenance, TraceProvenance};
 use crate::sim::{ClassInfo, RunResult};
 
@@ -1137,6 +1137,16 @@ pub(crate) fn run_command(
             trace_options(tp, inst),
         ),
     };
+    // The server and allocator, unless Redis 7.0's defaults (so its
+    // reports keep their bytes).
+    if inst.layout() != Layout::default() {
+        cmd.push_str(" --server ");
+        cmd.push_str(inst.server.name());
+        if inst.allocator != inst.server.default_allocator() {
+            cmd.push_str(" --allocator ");
+            cmd.push_str(inst.allocator.name());
+        }
+    }
     for p in policies {
         cmd.push_str(" --policy ");
         cmd.push_str(p.name());
@@ -1307,8 +1317,15 @@ fn settings(r: &RunResult) -> Vec<Block> {
         row(
             "memory model",
             vec![t(match inst.memory_model {
-                MemoryModel::Redis => "redis (Redis 7.0's used_memory)",
-                MemoryModel::Raw => "raw (a key costs its value's size)",
+                MemoryModel::Redis if inst.layout() == Layout::default() => {
+                    "redis (Redis 7.0's used_memory)".to_string()
+                }
+                MemoryModel::Redis => format!(
+                    "redis ({}'s used_memory, {})",
+                    inst.server.label(),
+                    inst.allocator.name()
+                ),
+                MemoryModel::Raw => "raw (a key costs its value's size)".to_string(),
             })],
         ),
         row("maxmemory-samples", vec![t(inst.samples.to_string())]),

@@ -32,7 +32,7 @@ use super::error::ScenarioError;
 use super::fields::{Field, Table};
 use super::tree;
 use crate::cluster::{SlotMap, MAX_SHARDS, SLOTS};
-use crate::model::{InstanceConfig, MemoryModel, PolicyKind};
+use crate::model::{InstanceConfig, MemoryModel, PolicyKind, Server};
 use crate::op::ClassId;
 use crate::persistence::{parse_save, Fsync, Persistence};
 use crate::sim::ClassInfo;
@@ -115,8 +115,10 @@ fn stem(display_name: &str) -> String {
 }
 
 /// Fields of `[instance]`.
-const INSTANCE_FIELDS: [&str; 14] = [
+const INSTANCE_FIELDS: [&str; 16] = [
     "maxmemory",
+    "server",
+    "allocator",
     "policies",
     "maxmemory_samples",
     "lfu_log_factor",
@@ -336,6 +338,13 @@ fn read_instance(t: &Table) -> Result<(InstanceConfig, Vec<PolicyKind>), Scenari
     c.databases = int("databases", 1, u64::from(u8::MAX), u32::from(c.databases))? as u8;
     c.hz = int("hz", 1, 500, c.hz)?;
     c.active_expire_effort = int("active_expire_effort", 1, 10, c.active_expire_effort)?;
+    if let Some(f) = t.get("server") {
+        let server: Server = f.str()?.parse().map_err(|e| f.err(format!("{e}")))?;
+        c.set_server(server);
+    }
+    if let Some(f) = t.get("allocator") {
+        c.allocator = f.str()?.parse().map_err(|e| f.err(format!("{e}")))?;
+    }
     if let Some(f) = t.get("baseline_memory") {
         c.baseline_memory = f.memory()?;
     }
@@ -351,11 +360,23 @@ fn read_instance(t: &Table) -> Result<(InstanceConfig, Vec<PolicyKind>), Scenari
         };
     }
     let policies = match t.get("policies") {
-        None => PolicyKind::ALL.to_vec(),
+        None => c.server.policies(),
         Some(pf) => {
             let mut out: Vec<PolicyKind> = Vec::new();
             for f in pf.array()? {
                 let p: PolicyKind = f.str()?.parse().map_err(|e| f.err(format!("{e}")))?;
+                if !c.server.has_policy(p) {
+                    return Err(f.err(format!(
+                        "{} has no {p} (its policies: {})",
+                        c.server,
+                        c.server
+                            .policies()
+                            .iter()
+                            .map(|p| p.name())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    )));
+                }
                 if out.contains(&p) {
                     return Err(f.err(format!("{p} is listed twice")));
                 }

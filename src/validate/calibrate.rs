@@ -6,7 +6,7 @@
 use super::resp::{arg, arg_u64, header};
 use super::server::{self, ServerError, ServerSettings, Session, Target};
 use crate::model::policy::NoEviction;
-use crate::model::{Instance, InstanceConfig};
+use crate::model::{Instance, InstanceConfig, Layout};
 use crate::op::{Cmd, Op, SetCond, Value};
 use crate::report::fmt::{bytes, thousands};
 use serde::Serialize;
@@ -113,6 +113,8 @@ impl CalibrationRow {
 pub struct Calibration {
     /// The server measured.
     pub server: String,
+    /// Which model the server is compared with, and why.
+    pub model: String,
     /// Keys loaded per cell.
     pub keys_per_cell: u32,
     /// One row per cell.
@@ -144,9 +146,10 @@ impl Calibration {
     /// The table a person reads.
     pub fn render(&self) -> String {
         let mut out = format!(
-            "used_memory per key: {} vs the model, {} keys per cell\n",
+            "used_memory per key: {} vs the model, {} keys per cell\n{}\n",
             self.server,
-            thousands(u64::from(self.keys_per_cell))
+            thousands(u64::from(self.keys_per_cell)),
+            self.model
         );
         out += "  key  value        TTL   real B/key  model B/key   error\n";
         for r in &self.rows {
@@ -195,6 +198,7 @@ pub fn calibrate(
         session.run(&mut con, &["FLUSHALL", "SYNC"])?;
     }
     session.settle_clients(&mut con, 1)?;
+    let (layout, model) = session.model_or_default();
     let real_baseline = session.info_u64(&mut con, "memory", "used_memory")?;
     // SET's latency histogram (24,688 bytes on its first call) must not
     // count in the first cell.
@@ -205,16 +209,17 @@ pub fn calibrate(
         rows.push(CalibrationRow {
             cell: cell.clone(),
             real_per_key: real_per_key(&session, &mut con, cell, n)?,
-            model_per_key: model_per_key(cell, n),
+            model_per_key: model_per_key(layout, cell, n),
         });
     }
     session.run(&mut con, &["FLUSHALL", "SYNC"])?;
     Ok(Calibration {
         server: session.describe.clone(),
+        model,
         keys_per_cell: n,
         rows,
         real_baseline,
-        model_baseline: InstanceConfig::default().baseline_memory,
+        model_baseline: layout.server.baseline_memory(),
     })
 }
 
@@ -262,12 +267,32 @@ fn real_per_key(
         }
         from = to;
     }
-    let after = s.info_u64(con, "memory", "used_memory")?;
+    let after = settled_used_memory(s, con)?;
     Ok((after as f64 - before as f64) / f64::from(n))
 }
 
-fn model_per_key(cell: &Cell, n: u32) -> f64 {
-    let cfg = InstanceConfig::default();
+/// `used_memory` once it has held still for 600 ms: a table that just
+/// grew is rehashed incrementally, old and new buckets both allocated until
+/// the cron finishes (1 ms of rehashing a tick, so a few ticks), while the
+/// model resizes at once.
+fn settled_used_memory(s: &Session, con: &mut redis::Connection) -> Result<u64, ServerError> {
+    use std::time::{Duration, Instant};
+    let deadline = Instant::now() + Duration::from_secs(5);
+    let mut last = s.info_u64(con, "memory", "used_memory")?;
+    let mut still = 0;
+    while still < 4 && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(150));
+        let now = s.info_u64(con, "memory", "used_memory")?;
+        still = if now == last { still + 1 } else { 0 };
+        last = now;
+    }
+    Ok(last)
+}
+
+fn model_per_key(layout: Layout, cell: &Cell, n: u32) -> f64 {
+    let mut cfg = InstanceConfig::default();
+    cfg.set_server(layout.server);
+    cfg.allocator = layout.allocator;
     let mut inst = Instance::<NoEviction>::new(&cfg, 1);
     let value = cell.value.model();
     let ttl_ms = if cell.ttl { TTL_S * 1000 } else { 0 };
@@ -315,6 +340,7 @@ mod tests {
     fn the_model_side_is_the_formula_per_key() {
         // 12-byte key, 44-byte value: 125.1 B a key measured on 7.0.15.
         let per_key = model_per_key(
+            Layout::default(),
             &Cell {
                 key_len: 12,
                 value: CellValue::Bytes(44),

@@ -28,7 +28,7 @@ pub use server::{ServerError, Target};
 
 use crate::metrics::Metrics;
 use crate::model::AnyInstance;
-use crate::model::{InstanceConfig, MemoryModel, PolicyKind};
+use crate::model::{InstanceConfig, Layout, MemoryModel, PolicyKind};
 use crate::op::{Cmd, KeyId, Op};
 use crate::sim::ClassInfo;
 use crate::source::{Scenario, Workload};
@@ -356,10 +356,12 @@ pub fn validate_policy(
     let settings = server::ServerSettings::for_instance(src.instance(), policy);
     let session = server::open(&opts.target, &settings)?;
     let real = replay::replay(&session, src, opts.speed)?;
-    let server = session.describe.clone();
+    let (layout, model) = session.model_or_default();
+    let server = format!("{}; {model}", session.describe);
     // Stop the server before the model runs: they share the CPU.
     drop(session);
     let mem = ServerMemory {
+        layout,
         baseline: real.server.baseline_without_clients(),
         clients_at_start: real.server.baseline_client_memory,
         start_unix_ms: real.server.start_unix_ms,
@@ -396,6 +398,8 @@ pub struct SimRun {
 /// The real server's memory outside the keyspace, as the model is given it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct ServerMemory<'a> {
+    /// The server's memory layout and allocator (from its INFO).
+    pub layout: Layout,
     /// `used_memory` with no key and no client buffer.
     pub baseline: u64,
     /// The clients' memory at the start.
@@ -416,6 +420,8 @@ pub fn simulate(
     mem: ServerMemory<'_>,
 ) -> SimRun {
     let mut cfg = src.instance().clone();
+    cfg.server = mem.layout.server;
+    cfg.allocator = mem.layout.allocator;
     cfg.baseline_memory = mem.baseline;
     cfg.memory_model = MemoryModel::Redis;
     cfg.start_unix_ms = mem.start_unix_ms;

@@ -3,7 +3,7 @@
 //! command line, killed when dropped, also on an error or a panic), or an
 //! existing one given by URL, which is flushed and reconfigured.
 
-use crate::model::{InstanceConfig, PolicyKind};
+use crate::model::{Allocator, InstanceConfig, Layout, PolicyKind, Server};
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -312,8 +312,13 @@ pub struct Session {
     /// What was started or reached, for reports: the executable or the URL,
     /// and the server's version.
     pub describe: String,
-    /// `redis_version` from INFO.
+    /// The release from INFO: `redis_version`, or for Valkey its
+    /// `valkey_version` (its `redis_version` is a fixed 7.2.4).
     pub version: String,
+    /// `server_name` from INFO (`valkey`), if the server reports one.
+    pub server_name: Option<String>,
+    /// `mem_allocator` from INFO (`jemalloc-5.3.0`, `libc`).
+    pub mem_allocator: String,
     _server: Option<RedisServer>,
 }
 
@@ -432,6 +437,8 @@ pub fn open(target: &Target, settings: &ServerSettings) -> Result<Session, Serve
         url: url.clone(),
         describe: target.describe(),
         version: String::new(),
+        server_name: None,
+        mem_allocator: String::new(),
         _server: server,
     };
     let mut con = session.connect()?;
@@ -439,11 +446,72 @@ pub fn open(target: &Target, settings: &ServerSettings) -> Result<Session, Serve
         reconfigure(&session, &mut con, settings)?;
     }
     let info = session.info(&mut con, "server")?;
-    session.version = info_text(&info, "redis_version")
+    session.server_name = info_text(&info, "server_name").map(str::to_string);
+    let version = match session.server_name.as_deref() {
+        Some(name) if name.eq_ignore_ascii_case("valkey") => info_text(&info, "valkey_version"),
+        _ => None,
+    };
+    session.version = version
+        .or_else(|| info_text(&info, "redis_version"))
         .unwrap_or("unknown")
         .to_string();
-    session.describe = format!("{} (Redis {})", session.describe, session.version);
+    let memory = session.info(&mut con, "memory")?;
+    session.mem_allocator = info_text(&memory, "mem_allocator")
+        .unwrap_or("unknown")
+        .to_string();
+    session.describe = format!(
+        "{} ({} {}, {})",
+        session.describe,
+        session.product(),
+        session.version,
+        session.mem_allocator
+    );
     Ok(session)
+}
+
+impl Session {
+    /// `Valkey` or `Redis`, as INFO says.
+    pub fn product(&self) -> &'static str {
+        match self.server_name.as_deref() {
+            Some(n) if n.eq_ignore_ascii_case("valkey") => "Valkey",
+            _ => "Redis",
+        }
+    }
+
+    /// The model that follows this server (its release and allocator from
+    /// INFO), or `None` for a release evictsim has no model of.
+    pub fn model(&self) -> Option<Layout> {
+        let server = Server::from_info(self.server_name.as_deref(), &self.version)?;
+        let allocator =
+            Allocator::from_info(&self.mem_allocator).unwrap_or(server.default_allocator());
+        Some(Layout::new(server, allocator))
+    }
+
+    /// The model to compare this server with: its own, or Redis 7.0's when
+    /// none follows it; and the sentence that says which.
+    pub fn model_or_default(&self) -> (Layout, String) {
+        match self.model() {
+            Some(l) => (
+                l,
+                format!(
+                    "model: {} with {} (from INFO: {} {}, mem_allocator {})",
+                    l.server.name(),
+                    l.allocator.name(),
+                    self.product(),
+                    self.version,
+                    self.mem_allocator
+                ),
+            ),
+            None => (
+                Layout::default(),
+                format!(
+                    "model: redis-7.0 with jemalloc (no model follows {} {}; the nearest is used)",
+                    self.product(),
+                    self.version
+                ),
+            ),
+        }
+    }
 }
 
 /// Empties a running server and applies `settings` to it.

@@ -7,6 +7,7 @@
 
 use super::{Instance, Reply};
 use crate::model::keyspace::{Entry, ValueKind, NONE};
+use crate::model::layout::Stored;
 use crate::model::lfu;
 use crate::model::memory;
 use crate::model::policy::{Policy, Touch};
@@ -81,10 +82,22 @@ impl<P: Policy> Instance<P> {
         self.policy.on_access(db, pos);
     }
 
+    /// What a new string value keeps in `Entry::int_value`: the integer,
+    /// the capacity of a RAW string, or 0 for an EMBSTR.
+    fn stored_aux(&self, v: Value) -> i64 {
+        if v.int {
+            v.int_value
+        } else if v.len > memory::EMBSTR_MAX {
+            self.ks.layout().sds_capacity(v.len as u64) as i64
+        } else {
+            0
+        }
+    }
+
     fn new_entry(
         &self,
         op: &Op,
-        value_cost: u64,
+        stored: Stored,
         len: u32,
         kind: ValueKind,
         int_value: i64,
@@ -100,7 +113,8 @@ impl<P: Policy> Instance<P> {
             expire_at: 0,
             last_access_ms: self.now,
             int_value,
-            mem: memory::key_cost(op.key_len as u64, value_cost, false) as u32,
+            mem: self.ks.layout().key_cost(op.key_len as u64, stored, false) as u32,
+            ttl_cost: self.ks.layout().ttl_cost(op.key_len as u64, stored),
             len,
             next: NONE,
             class: op.class,
@@ -111,13 +125,13 @@ impl<P: Policy> Instance<P> {
     fn create(
         &mut self,
         op: &Op,
-        value_cost: u64,
+        stored: Stored,
         len: u32,
         kind: ValueKind,
         int_value: i64,
         expire_at: u64,
     ) {
-        let mut e = self.new_entry(op, value_cost, len, kind, int_value);
+        let mut e = self.new_entry(op, stored, len, kind, int_value);
         e.expire_at = expire_at;
         let pos = self.ks.insert(op.db, e);
         self.policy.on_insert(op.db, pos);
@@ -223,7 +237,7 @@ impl<P: Policy> Instance<P> {
             _ => {}
         }
         self.metrics.classes[class].counters.writes += 1;
-        let cost = memory::value_cost(value, self.shared_ints());
+        let cost = stored_value(value, self.shared_ints());
         let kind = if value.int {
             ValueKind::Int
         } else {
@@ -233,7 +247,7 @@ impl<P: Policy> Instance<P> {
             Some(pos) => {
                 self.ks
                     .set_value(op.db, pos, op.key_len, cost, value.len, kind);
-                self.ks.entry_mut(op.db, pos).int_value = stored_aux(value);
+                self.ks.entry_mut(op.db, pos).int_value = self.stored_aux(value);
                 if ttl_ms > 0 {
                     self.ks.set_expire(op.db, pos, self.now + ttl_ms);
                 } else if !keep_ttl {
@@ -244,7 +258,8 @@ impl<P: Policy> Instance<P> {
             }
             None => {
                 let at = if ttl_ms > 0 { self.now + ttl_ms } else { 0 };
-                self.create(op, cost, value.len, kind, stored_aux(value), at);
+                let aux = self.stored_aux(value);
+                self.create(op, cost, value.len, kind, aux, at);
                 Reply::Created
             }
         }
@@ -265,7 +280,7 @@ impl<P: Policy> Instance<P> {
                 };
                 self.metrics.classes[class].counters.writes += 1;
                 let value = Value::integer(v);
-                let cost = memory::value_cost(value, self.shared_ints());
+                let cost = stored_value(value, self.shared_ints());
                 self.ks
                     .set_value(op.db, pos, op.key_len, cost, value.len, ValueKind::Int);
                 self.ks.entry_mut(op.db, pos).int_value = v;
@@ -275,7 +290,7 @@ impl<P: Policy> Instance<P> {
                 self.note_miss(op, 0);
                 self.metrics.classes[class].counters.writes += 1;
                 let value = Value::integer(delta);
-                let cost = memory::value_cost(value, self.shared_ints());
+                let cost = stored_value(value, self.shared_ints());
                 self.create(op, cost, value.len, ValueKind::Int, delta, 0);
                 Reply::Created
             }
@@ -295,12 +310,14 @@ impl<P: Policy> Instance<P> {
                 // An EMBSTR or INT value is first copied into an exact-size
                 // RAW string (dbUnshareStringValue); then sdsMakeRoomFor
                 // reallocates only when the capacity runs out.
+                let layout = self.ks.layout();
                 let cap = if e.kind == ValueKind::Str && e.int_value > 0 {
                     e.int_value as u64
                 } else {
-                    memory::sds_capacity(e.len as u64)
+                    layout.sds_capacity(e.len as u64)
                 };
-                let (cap, cost) = memory::append_room(cap, new_len as u64);
+                let cap = layout.append_capacity(cap, new_len as u64);
+                let cost = Stored::Raw { cap };
                 self.ks
                     .set_value(op.db, pos, op.key_len, cost, new_len, ValueKind::Str);
                 self.ks.entry_mut(op.db, pos).int_value = cap as i64;
@@ -309,15 +326,8 @@ impl<P: Policy> Instance<P> {
             }
             None => {
                 self.metrics.classes[class].counters.writes += 1;
-                let cost = memory::string_object_cost(len as u64);
-                self.create(
-                    op,
-                    cost,
-                    len,
-                    ValueKind::Str,
-                    stored_aux(Value::bytes(len)),
-                    0,
-                );
+                let aux = self.stored_aux(Value::bytes(len));
+                self.create(op, Stored::Str(len), len, ValueKind::Str, aux, 0);
                 Reply::Created
             }
         }
@@ -337,7 +347,7 @@ impl<P: Policy> Instance<P> {
                     self.remove(op.db, pos);
                 } else {
                     let n = new_len.min(u32::MAX as i64) as u32;
-                    let cost = memory::aggregate_cost(n as u64);
+                    let cost = Stored::Aggregate(n as u64);
                     self.ks
                         .set_value(op.db, pos, op.key_len, cost, n, ValueKind::Aggregate);
                 }
@@ -347,7 +357,7 @@ impl<P: Policy> Instance<P> {
             None if bytes > 0 => {
                 self.metrics.classes[class].counters.writes += 1;
                 let n = bytes.min(u32::MAX as i64) as u32;
-                let cost = memory::aggregate_cost(n as u64);
+                let cost = Stored::Aggregate(n as u64);
                 self.create(op, cost, n, ValueKind::Aggregate, 0, 0);
                 Reply::Created
             }
@@ -356,15 +366,15 @@ impl<P: Policy> Instance<P> {
     }
 }
 
-/// What a new string value keeps in `Entry::int_value`: the integer, the
-/// capacity of a RAW string, or 0 for an EMBSTR.
-fn stored_aux(v: Value) -> i64 {
+/// How SET stores a value: an integer (shared when the policy allows and
+/// it is below 10,000), or the string argument's object.
+fn stored_value(v: Value, shared_ints: bool) -> Stored {
     if v.int {
-        v.int_value
-    } else if v.len > memory::EMBSTR_MAX {
-        memory::sds_capacity(v.len as u64) as i64
+        Stored::Int {
+            shared: shared_ints && (0..memory::SHARED_INTEGERS).contains(&v.int_value),
+        }
     } else {
-        0
+        Stored::Str(v.len)
     }
 }
 

@@ -4,9 +4,8 @@
 //! key (latency histograms, client buffers) and a recount from scratch to
 //! check the running total against.
 
-use super::Keyspace;
+use super::{Db, Keyspace};
 use crate::model::config::MemoryModel;
-use crate::model::memory::BUCKET;
 
 impl Keyspace {
     /// `used_memory` without the command in flight.
@@ -48,11 +47,20 @@ impl Keyspace {
         };
         match self.model {
             MemoryModel::Redis => {
-                d.iter().map(|e| e.mem as u64).sum::<u64>()
-                    + (d.main.heads.len() + d.expires.heads.len()) as u64 * BUCKET
+                d.iter().map(|e| e.mem as u64).sum::<u64>() + self.tables_memory(d)
             }
             MemoryModel::Raw => d.iter().map(|e| e.len as u64).sum(),
         }
+    }
+
+    /// What a database's two tables hold in `used_memory`: their slots and
+    /// what they allocate beyond them.
+    fn tables_memory(&self, d: &Db) -> u64 {
+        let l = self.layout;
+        l.table_bytes(d.main.heads.len() as u64)
+            + l.table_bytes(d.expires.heads.len() as u64)
+            + d.main_extra
+            + d.exp_extra
     }
 
     /// Recomputes `used_memory` from scratch (for tests of the bookkeeping).
@@ -66,8 +74,7 @@ impl Keyspace {
                         .dbs
                         .iter()
                         .map(|d| {
-                            d.iter().map(|e| e.mem as u64).sum::<u64>()
-                                + (d.main.heads.len() + d.expires.heads.len()) as u64 * BUCKET
+                            d.iter().map(|e| e.mem as u64).sum::<u64>() + self.tables_memory(d)
                         })
                         .sum::<u64>()
             }

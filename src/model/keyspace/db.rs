@@ -31,6 +31,11 @@ pub struct Db {
     pub(super) exp_next: Vec<u32>,
     /// The active expire cycle's bucket cursor (`expires_cursor`).
     pub expires_cursor: u64,
+    /// Bytes the main table allocates beyond its slots (Redis 8.2's shared
+    /// slot entries, Valkey's child buckets), as counted in `used_memory`.
+    pub(super) main_extra: u64,
+    /// The same for the `expires` table.
+    pub(super) exp_extra: u64,
 }
 
 impl Default for Db {
@@ -44,6 +49,8 @@ impl Default for Db {
             expires: Table::default(),
             exp_next: Vec::new(),
             expires_cursor: 0,
+            main_extra: 0,
+            exp_extra: 0,
         }
     }
 }

@@ -32,6 +32,11 @@ pub struct Entry {
     pub int_value: i64,
     /// Memory cost of the key without bucket shares.
     pub mem: u32,
+    /// What a TTL adds to `mem` for this key and value (Redis 7.0: the
+    /// 24-byte `expires` entry; Redis 8.2 and Valkey: a larger object, if
+    /// any). Set by whoever builds the entry from the layout, and by
+    /// [`Keyspace`](super::Keyspace) when the value changes.
+    pub ttl_cost: u16,
     /// String length or aggregate payload bytes.
     pub len: u32,
     /// Position of the next entry in this key's main-dict bucket chain (or,

@@ -16,6 +16,7 @@
 //! (`consistency.rs`).
 
 mod accounting;
+mod buckets;
 mod consistency;
 mod db;
 mod entry;
@@ -29,9 +30,9 @@ pub use prefetch::prefetch;
 pub use table::mix64;
 
 use super::config::MemoryModel;
-use super::memory;
+use super::layout::{Layout, Stored, TableShape};
 use crate::op::KeyId;
-use table::bucket;
+use table::{bucket, Links};
 
 /// Marks "no key" / "no position" in the flat arrays.
 pub const NONE: u32 = u32::MAX;
@@ -43,6 +44,11 @@ pub struct Keyspace {
     pub dbs: Vec<Db>,
     hash_seed: u64,
     model: MemoryModel,
+    /// The server's memory layout, chosen once for the run.
+    layout: Layout,
+    /// Whether tables allocate beyond their slots (Redis 8.2, Valkey under
+    /// the Redis memory model): hoisted so Redis 7.0 skips the bookkeeping.
+    table_extras: bool,
     /// Everything counted: baseline, keys, tables.
     used: u64,
     /// Bytes of the command being processed (its argv), counted while the
@@ -62,6 +68,7 @@ impl Keyspace {
     pub(crate) fn new(
         databases: u8,
         model: MemoryModel,
+        layout: Layout,
         baseline: u64,
         maxmemory: u64,
         seed: u64,
@@ -70,6 +77,8 @@ impl Keyspace {
             dbs: vec![Db::default(); databases.max(1) as usize],
             hash_seed: mix64(seed ^ 0x5eed_e71c_7000_0001),
             model,
+            layout,
+            table_extras: model == MemoryModel::Redis && layout.shape() != TableShape::Dict,
             used: if model == MemoryModel::Redis {
                 baseline
             } else {
@@ -100,6 +109,12 @@ impl Keyspace {
     /// The memory model in use.
     pub fn memory_model(&self) -> MemoryModel {
         self.model
+    }
+
+    /// The server's memory layout.
+    #[inline]
+    pub fn layout(&self) -> Layout {
+        self.layout
     }
 
     /// Position of `key` in database `db`, if it exists: its main-dict
@@ -167,6 +182,9 @@ impl Keyspace {
         let b = bucket(key, self.hash_seed, d.main.heads.len());
         d.main.link(d.entries.as_mut_slice(), b, pos);
         d.len += 1;
+        if self.table_extras {
+            self.retable_main(db);
+        }
         if expire_at != 0 {
             self.set_expire(db, pos as usize, expire_at);
         }
@@ -192,21 +210,26 @@ impl Keyspace {
         } else {
             self.used -= len as u64;
         }
+        if self.table_extras {
+            self.retable_main(db);
+        }
         before
     }
 
-    /// Changes the cost of the key's value (and its length and kind).
+    /// Changes the key's value (its length, kind and so its cost).
     pub(crate) fn set_value(
         &mut self,
         db: u8,
         pos: usize,
         key_len: u16,
-        value_cost: u64,
+        stored: Stored,
         len: u32,
         kind: ValueKind,
     ) {
+        let layout = self.layout;
         let e = &mut self.dbs[db as usize].entries[pos];
-        let new_mem = memory::key_cost(key_len as u64, value_cost, e.expire_at != 0) as u32;
+        let new_mem = layout.key_cost(key_len as u64, stored, e.expire_at != 0) as u32;
+        e.ttl_cost = layout.ttl_cost(key_len as u64, stored);
         if self.model == MemoryModel::Redis {
             self.used = self.used - e.mem as u64 + new_mem as u64;
         } else {
@@ -236,8 +259,11 @@ impl Keyspace {
         e.expire_at = at;
         d.volatile_len += 1;
         if self.model == MemoryModel::Redis {
-            e.mem += memory::TTL_ENTRY as u32;
-            self.used += memory::TTL_ENTRY;
+            e.mem += e.ttl_cost as u32;
+            self.used += e.ttl_cost as u64;
+        }
+        if self.table_extras {
+            self.retable_expires(db);
         }
     }
 
@@ -251,17 +277,20 @@ impl Keyspace {
         let key = e.key;
         e.expire_at = 0;
         if self.model == MemoryModel::Redis {
-            e.mem -= memory::TTL_ENTRY as u32;
-            self.used -= memory::TTL_ENTRY;
+            e.mem -= e.ttl_cost as u32;
+            self.used -= e.ttl_cost as u64;
         }
         d.volatile_len -= 1;
         let b = bucket(key, self.hash_seed, d.expires.heads.len());
         d.expires.unlink(d.exp_next.as_mut_slice(), b, pos as u32);
+        if self.table_extras {
+            self.retable_expires(db);
+        }
     }
 
     /// The position of one random key of database `db` (which must have
-    /// one), as `dictGetRandomKey` picks it: from the main dict, or with
-    /// `volatile` from `expires`.
+    /// one), as `dictGetRandomKey` picks it (Valkey: `hashtableFairRandomEntry`):
+    /// from the main dict, or with `volatile` from `expires`.
     #[inline]
     pub(crate) fn random_position<R: rand::Rng>(
         &self,
@@ -270,16 +299,21 @@ impl Keyspace {
         rng: &mut R,
     ) -> usize {
         let d = &self.dbs[db as usize];
-        let p = if volatile {
-            d.expires.random(d.exp_next.as_slice(), rng)
-        } else {
-            d.main.random(d.entries.as_slice(), rng)
+        let p = match (self.layout.shape(), volatile) {
+            (TableShape::Hashtable, true) => {
+                d.expires
+                    .fair_random(d.exp_next.as_slice(), d.volatile_len, rng)
+            }
+            (TableShape::Hashtable, false) => d.main.fair_random(d.entries.as_slice(), d.len, rng),
+            (_, true) => d.expires.random(d.exp_next.as_slice(), rng),
+            (_, false) => d.main.random(d.entries.as_slice(), rng),
         };
         p as usize
     }
 
     /// Samples up to `out.len()` keys of database `db` as Redis's
-    /// `dictGetSomeKeys` does, from the main dict or with `volatile` from
+    /// `dictGetSomeKeys` does (Valkey: `hashtableSampleEntries`, on a
+    /// table sized in its buckets), from the main dict or with `volatile` from
     /// `expires`, giving their positions in the database's entries. Returns
     /// how many were stored.
     #[inline]
@@ -297,11 +331,22 @@ impl Keyspace {
         let want = n.min(out.len());
         let out = &mut out[..want];
         let fetch = |p: u32| prefetch(&d.entries[p as usize]);
+        let hashtable = self.layout.shape() == TableShape::Hashtable;
         if volatile {
-            d.expires.some(d.exp_next.as_slice(), start, rng, out, |p| {
+            let fetch = |p: u32| {
                 prefetch(&d.exp_next[p as usize]);
                 fetch(p);
-            })
+            };
+            if hashtable {
+                d.expires
+                    .sample_buckets(d.exp_next.as_slice(), start, rng, out, fetch)
+            } else {
+                d.expires
+                    .some(d.exp_next.as_slice(), start, rng, out, fetch)
+            }
+        } else if hashtable {
+            d.main
+                .sample_buckets(d.entries.as_slice(), start, rng, out, fetch)
         } else {
             d.main.some(d.entries.as_slice(), start, rng, out, fetch)
         }
@@ -342,7 +387,7 @@ mod tests {
 
     #[test]
     fn chains_follow_inserts_removals_and_growth() {
-        let mut ks = Keyspace::new(1, MemoryModel::Redis, 0, 0, 9);
+        let mut ks = Keyspace::new(1, MemoryModel::Redis, Layout::default(), 0, 0, 9);
         for k in 0..1000u32 {
             ks.insert(
                 0,
@@ -353,6 +398,7 @@ mod tests {
                     last_access_ms: 0,
                     int_value: 0,
                     mem: 100,
+                    ttl_cost: 0,
                     len: 10,
                     next: NONE,
                     class: 0,

@@ -1,16 +1,17 @@
-//! When the dicts' tables grow and shrink, as Redis 7.0 decides it: double
-//! before an add that would fill the table unless `maxmemory` vetoes the
-//! bigger table (`_dictExpandIfNeeded`, `dictExpandAllowed`), shrink from
-//! the cron under 10% full (`tryResizeHashTables`). A resize rehashes at
-//! once and moves `used_memory` by the buckets gained or given back.
+//! When the tables grow and shrink, as the server decides it: grow before
+//! an add that would overfill the table unless `maxmemory` vetoes the
+//! bigger table (`_dictExpandIfNeeded` and `dictExpandAllowed`; Valkey's
+//! `hashtableExpandIfNeeded` and `resizeAllowed`), shrink from the cron
+//! when nearly empty (`tryResizeHashTables`). A resize rehashes at once and
+//! moves `used_memory` by the slots gained or given back; Redis 8.2's and
+//! Valkey's tables also re-count what they allocate beyond their slots.
 
 use super::table::bucket;
 use super::{Db, Keyspace};
 use crate::model::config::MemoryModel;
-use crate::model::memory::{self, BUCKET};
 
-/// Largest used/size ratio at which Redis still lets `maxmemory` veto a
-/// table's growth (`HASHTABLE_MAX_LOAD_FACTOR`).
+/// Largest used/capacity ratio at which the server still lets `maxmemory`
+/// veto a table's growth (`HASHTABLE_MAX_LOAD_FACTOR`).
 const MAX_LOAD_FACTOR: f64 = 1.618;
 
 impl Keyspace {
@@ -25,69 +26,78 @@ impl Keyspace {
     }
 
     /// Whether a table may grow to `new_slots` (`dictExpandAllowed`).
+    #[cold]
+    #[inline(never)]
     fn expand_allowed(&self, used_keys: u64, slots: u64, new_slots: u64) -> bool {
         if self.maxmemory == 0 || !self.counts() {
             return true;
         }
-        let ratio = used_keys as f64 / slots as f64;
+        let ratio = used_keys as f64 / (slots * self.layout.slot_capacity()) as f64;
         if ratio <= MAX_LOAD_FACTOR {
-            self.used + self.transient + new_slots * BUCKET <= self.maxmemory
+            let more = self.layout.table_bytes(new_slots);
+            self.used + self.transient + more <= self.maxmemory
         } else {
             true
         }
     }
 
-    /// Main-dict growth before adding a key (`_dictExpandIfNeeded`).
-    pub(super) fn grow_main(&mut self, db: u8) {
-        let d = &self.dbs[db as usize];
-        let used = d.len as u64;
-        let slots = d.main.heads.len() as u64;
-        let new = if slots == 0 {
-            4
-        } else if used >= slots {
-            let n = memory::table_size_for(used + 1);
-            if !self.expand_allowed(used, slots, n) {
-                return;
-            }
-            n
+    /// The slots a table holding `used` keys in `slots` slots grows to
+    /// before one more is added, if it must grow.
+    #[inline]
+    fn grown_slots(&self, used: u64, slots: u64) -> Option<u64> {
+        if slots == 0 {
+            Some(self.layout.initial_slots())
+        } else if used >= slots * self.layout.slot_capacity() {
+            let n = self.layout.table_size_for(used + 1);
+            self.expand_allowed(used, slots, n).then_some(n)
         } else {
-            return;
-        };
-        self.resize_main(db, new);
+            None
+        }
     }
 
+    /// Main-dict growth before adding a key (`_dictExpandIfNeeded`).
+    #[inline(always)]
+    pub(super) fn grow_main(&mut self, db: u8) {
+        let d = &self.dbs[db as usize];
+        if let Some(new) = self.grown_slots(d.len as u64, d.main.heads.len() as u64) {
+            self.resize_main(db, new);
+        }
+    }
+
+    #[inline(never)]
     fn resize_main(&mut self, db: u8, new: u64) {
+        let layout = self.layout;
         let d = &mut self.dbs[db as usize];
         if self.model == MemoryModel::Redis {
-            self.used = self.used - d.main.heads.len() as u64 * BUCKET + new * BUCKET;
+            self.used =
+                self.used - layout.table_bytes(d.main.heads.len() as u64) + layout.table_bytes(new);
         }
         let seed = self.hash_seed;
         d.main
             .rehash(d.entries.as_mut_slice(), new as usize, |es, m| {
                 bucket(es[m as usize].key, seed, new as usize)
             });
-    }
-
-    /// `expires` growth before giving a key a TTL (`_dictExpandIfNeeded`).
-    pub(super) fn grow_expires(&mut self, db: u8) {
-        let d = &self.dbs[db as usize];
-        let used = d.volatile_len as u64;
-        let slots = d.expires.heads.len() as u64;
-        if slots == 0 {
-            self.rehash_expires(db, 4);
-        } else if used >= slots {
-            let n = memory::table_size_for(used + 1);
-            if self.expand_allowed(used, slots, n) {
-                self.rehash_expires(db, n as usize);
-            }
+        if self.table_extras {
+            self.retable_main(db);
         }
     }
 
+    /// `expires` growth before giving a key a TTL (`_dictExpandIfNeeded`).
+    #[inline(always)]
+    pub(super) fn grow_expires(&mut self, db: u8) {
+        let d = &self.dbs[db as usize];
+        if let Some(new) = self.grown_slots(d.volatile_len as u64, d.expires.heads.len() as u64) {
+            self.rehash_expires(db, new as usize);
+        }
+    }
+
+    #[inline(never)]
     fn rehash_expires(&mut self, db: u8, new_slots: usize) {
+        let layout = self.layout;
         let d = &mut self.dbs[db as usize];
         if self.model == MemoryModel::Redis {
-            self.used =
-                self.used - d.expires.heads.len() as u64 * BUCKET + new_slots as u64 * BUCKET;
+            self.used = self.used - layout.table_bytes(d.expires.heads.len() as u64)
+                + layout.table_bytes(new_slots as u64);
         }
         let Db {
             entries,
@@ -99,20 +109,52 @@ impl Keyspace {
         expires.rehash(exp_next.as_mut_slice(), new_slots, |_, m| {
             bucket(entries[m as usize].key, seed, new_slots)
         });
+        if self.table_extras {
+            self.retable_expires(db);
+        }
     }
 
-    /// Shrinks tables under 10% full, as `tryResizeHashTables` does from
-    /// the cron.
+    /// Re-counts what the main table allocates beyond its slots.
+    #[inline(never)]
+    pub(super) fn retable_main(&mut self, db: u8) {
+        let d = &mut self.dbs[db as usize];
+        let extra = self
+            .layout
+            .table_extra(d.len as u64, d.main.heads.len() as u64);
+        self.used = self.used - d.main_extra + extra;
+        d.main_extra = extra;
+    }
+
+    /// Re-counts what the `expires` table allocates beyond its slots.
+    #[inline(never)]
+    pub(super) fn retable_expires(&mut self, db: u8) {
+        let d = &mut self.dbs[db as usize];
+        let extra = self
+            .layout
+            .table_extra(d.volatile_len as u64, d.expires.heads.len() as u64);
+        self.used = self.used - d.exp_extra + extra;
+        d.exp_extra = extra;
+    }
+
+    /// Shrinks nearly empty tables, as `tryResizeHashTables` does from the
+    /// cron (a dict under 10% full, a hashtable under 13%).
     pub(crate) fn try_resize_tables(&mut self, db: u8) {
+        let layout = self.layout;
         let d = &self.dbs[db as usize];
         let (used, slots) = (d.len as u64, d.main.heads.len() as u64);
-        if slots > 4 && used * 100 / slots < 10 {
-            self.resize_main(db, memory::table_size_for(used));
+        if layout.should_shrink(used, slots) {
+            let to = layout.table_size_for(used);
+            if to < slots {
+                self.resize_main(db, to);
+            }
         }
         let d = &self.dbs[db as usize];
         let (used, slots) = (d.volatile_len as u64, d.expires.heads.len() as u64);
-        if slots > 4 && used * 100 / slots < 10 {
-            self.rehash_expires(db, memory::table_size_for(used) as usize);
+        if layout.should_shrink(used, slots) {
+            let to = layout.table_size_for(used);
+            if to < slots {
+                self.rehash_expires(db, to as usize);
+            }
         }
     }
 }
