@@ -276,6 +276,9 @@ pub fn scenario_with_overrides(
     }
     if let Some(m) = maxmemory {
         scenario.instance.maxmemory = m;
+        if let Some(why) = scenario.instance.no_room() {
+            anyhow::bail!("--maxmemory: {why}");
+        }
     }
     if let Some(seed) = seed {
         scenario.seed = seed;

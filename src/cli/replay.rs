@@ -126,6 +126,14 @@ pub fn exec(args: Args) -> Result<i32> {
         Some(r) => Some(SpatialSample::new(r, args.seed).context("--sample-rate")?),
         None => None,
     };
+    let asked = InstanceConfig {
+        maxmemory: args.maxmemory,
+        memory_model: args.memory_model.into(),
+        ..Default::default()
+    };
+    if let Some(why) = asked.no_room() {
+        anyhow::bail!("--maxmemory: {why}");
+    }
     let mut reader = TraceReader::open(&args.trace, opts)?;
     let start = args
         .start_unix_ms
