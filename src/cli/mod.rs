@@ -11,6 +11,7 @@ mod common;
 mod crash;
 mod demo;
 mod inspect;
+mod interrupt;
 mod policies;
 mod replay;
 mod run;

@@ -134,6 +134,7 @@ pub fn exec(args: Args) -> Result<i32> {
     if let Some(why) = asked.no_room() {
         anyhow::bail!("--maxmemory: {why}");
     }
+    super::interrupt::install()?;
     let mut reader = TraceReader::open(&args.trace, opts)?;
     let start = args
         .start_unix_ms
@@ -188,5 +189,5 @@ pub fn exec(args: Args) -> Result<i32> {
     result.source = Provenance::Trace(provenance.with_stats(&stats));
     common::finish(&result, &output)?;
     common::lfu_note(&result, args.phases, output.quiet);
-    Ok(0)
+    Ok(common::exit_status(&result))
 }
