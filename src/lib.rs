@@ -62,6 +62,7 @@ pub mod audit;
 pub mod cluster;
 pub mod conf;
 pub mod crash;
+pub mod fuzzing;
 pub mod inspect;
 pub mod metrics;
 pub mod model;

@@ -86,6 +86,9 @@ pub struct RunResult {
     /// counted at each ([`simulate_phases`]); `results` then hold phase 0's
     /// (the start as given). `None` for a run at one phase.
     pub phases: Option<PhaseRuns>,
+    /// `Some` when the run was stopped before its end (an interrupt): how
+    /// far it got. Every report then says so.
+    pub partial: Option<Partial>,
 }
 
 /// What each shard of a cluster did.
@@ -131,6 +134,73 @@ pub struct RunSpec {
     pub source: Provenance,
 }
 
+/// What the simulation loop tells after every batch, and whether it goes on.
+pub trait BatchWatch {
+    /// Called after every batch with the operations done and the simulated
+    /// time reached. If this returns false, the run stops there: no more
+    /// operations are read, the clock is not advanced to the scenario's
+    /// end, and the result holds what was done, with
+    /// [`RunResult::partial`] saying how far it got.
+    fn batch_done(&mut self, ops: u64, t_ms: u64) -> bool;
+}
+
+/// Any `FnMut(ops, t_ms)` watches a run without ever stopping it.
+impl<F: FnMut(u64, u64)> BatchWatch for F {
+    fn batch_done(&mut self, ops: u64, t_ms: u64) -> bool {
+        self(ops, t_ms);
+        true
+    }
+}
+
+/// A watch that reports progress and stops the run once `stop` is set (by
+/// a signal handler): one atomic load per batch, none per operation.
+pub struct StopWhen<'a, F> {
+    /// Called after every batch, as a plain progress closure is.
+    pub progress: F,
+    /// Set to stop at the end of the current batch.
+    pub stop: &'a std::sync::atomic::AtomicBool,
+}
+
+impl<F: FnMut(u64, u64)> BatchWatch for StopWhen<'_, F> {
+    fn batch_done(&mut self, ops: u64, t_ms: u64) -> bool {
+        (self.progress)(ops, t_ms);
+        !self.stop.load(std::sync::atomic::Ordering::Relaxed)
+    }
+}
+
+/// How far a run that was stopped early got.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Partial {
+    /// Operations applied before it stopped.
+    pub ops: u64,
+    /// Simulated time reached, in ms.
+    pub simulated_ms: u64,
+    /// Simulated time the whole run would have covered, in ms (0: unknown,
+    /// as for a trace).
+    pub planned_ms: u64,
+    /// Why it stopped, for people (`"interrupted by SIGINT"`).
+    pub reason: String,
+}
+
+impl Partial {
+    /// One line saying the results are partial and how far they got.
+    pub fn line(&self) -> String {
+        let share = if self.planned_ms > 0 {
+            format!(
+                " ({:.1}% of the planned simulated time)",
+                100.0 * self.simulated_ms as f64 / self.planned_ms as f64
+            )
+        } else {
+            String::new()
+        };
+        format!(
+            "PARTIAL RESULTS: {} after {} operations and {} ms of simulated time{share}; \
+             every figure covers only that much",
+            self.reason, self.ops, self.simulated_ms
+        )
+    }
+}
+
 /// Operations per batch: each batch is applied to every instance in turn
 /// (in parallel when there are several cores).
 pub const BATCH: usize = 16 * 1024;
@@ -142,7 +212,7 @@ pub const BATCH: usize = 16 * 1024;
 pub fn simulate(
     spec: &RunSpec,
     ops: impl Iterator<Item = Op> + Send,
-    progress: impl FnMut(u64, u64),
+    progress: impl BatchWatch,
 ) -> RunResult {
     simulate_phases(spec, &[0], ops, progress)
 }
@@ -158,7 +228,7 @@ pub fn simulate_phases(
     spec: &RunSpec,
     offsets_ms: &[u64],
     ops: impl Iterator<Item = Op> + Send,
-    mut progress: impl FnMut(u64, u64),
+    mut progress: impl BatchWatch,
 ) -> RunResult {
     let offsets = if offsets_ms.is_empty() {
         &[0][..]
@@ -181,14 +251,19 @@ pub fn simulate_phases(
         ..phase_config(&spec.instance, offsets[0])
     };
     instances.push(AnyInstance::new(PolicyKind::NoEviction, &unbounded_cfg, n));
-    let (mut count, mut last_t) = (0u64, 0u64);
+    let (mut count, mut last_t, mut stopped) = (0u64, 0u64, false);
     for_each_batch(ops, |batch| {
         count += batch.len() as u64;
         last_t = batch.last().map_or(last_t, |o| o.t_ms);
         instances.par_iter_mut().for_each(|i| i.apply_all(batch));
-        progress(count, last_t);
+        stopped = !progress.batch_done(count, last_t);
+        !stopped
     });
-    let end = end_ms(spec, last_t);
+    let end = if stopped {
+        last_t
+    } else {
+        end_ms(spec, last_t)
+    };
     instances.par_iter_mut().for_each(|i| i.advance(end));
     let unbounded = instances.pop().expect("the unbounded instance was pushed");
     let mut runs: Vec<Vec<Metrics>> = Vec::with_capacity(spec.policies.len());
@@ -232,6 +307,12 @@ pub fn simulate_phases(
         phases: (offsets.len() > 1).then(|| PhaseRuns {
             offsets_ms: offsets.to_vec(),
             runs,
+        }),
+        partial: stopped.then(|| Partial {
+            ops: count,
+            simulated_ms: end,
+            planned_ms: spec.duration_ms,
+            reason: "stopped".into(),
         }),
     }
 }
@@ -283,7 +364,7 @@ pub fn simulate_cluster<S>(
     spec: &RunSpec,
     slots: &SlotMap,
     ops: S,
-    progress: impl FnMut(u64, u64),
+    progress: impl BatchWatch,
 ) -> RunResult
 where
     S: Iterator<Item = Op> + KeySlots,
@@ -302,7 +383,7 @@ pub fn simulate_cluster_phases<S>(
     slots: &SlotMap,
     offsets_ms: &[u64],
     mut ops: S,
-    mut progress: impl FnMut(u64, u64),
+    mut progress: impl BatchWatch,
 ) -> RunResult
 where
     S: Iterator<Item = Op> + KeySlots,
@@ -337,7 +418,7 @@ where
         .collect();
     let mut table = ShardTable::new(shards);
     let mut batches: Vec<Vec<Op>> = (0..shards).map(|_| Vec::new()).collect();
-    let (mut count, mut last_t) = (0u64, 0u64);
+    let (mut count, mut last_t, mut stopped) = (0u64, 0u64, false);
     loop {
         for b in &mut batches {
             b.clear();
@@ -358,9 +439,16 @@ where
             .par_iter_mut()
             .enumerate()
             .for_each(|(i, inst)| inst.apply_all(&batches[i % shards]));
-        progress(count, last_t);
+        if !progress.batch_done(count, last_t) {
+            stopped = true;
+            break;
+        }
     }
-    let end = spec.duration_ms.max(last_t);
+    let end = if stopped {
+        last_t
+    } else {
+        spec.duration_ms.max(last_t)
+    };
     instances.par_iter_mut().for_each(|i| i.advance(end));
     let unbounded: Vec<Metrics> = instances
         .split_off(instances.len() - shards)
@@ -431,6 +519,12 @@ where
         phases: (offsets.len() > 1).then(|| PhaseRuns {
             offsets_ms: offsets.to_vec(),
             runs: phase_runs,
+        }),
+        partial: stopped.then(|| Partial {
+            ops: count,
+            simulated_ms: end,
+            planned_ms: spec.duration_ms,
+            reason: "stopped".into(),
         }),
     }
 }
@@ -514,13 +608,14 @@ pub fn simulate_one_sharded(spec: &RunSpec, policy: PolicyKind, ops: &ShardedOps
     }
 }
 
-/// Batches of [`BATCH`] operations of `ops`, in order, handed to `apply`.
+/// Batches of [`BATCH`] operations of `ops`, in order, handed to `apply`
+/// until it returns false.
 /// The operations are read (a trace parsed, a workload generated) on a
 /// thread of their own, up to two batches ahead of `apply`, so reading
 /// overlaps the model's work instead of alternating with it. The batches'
 /// buffers go back to the reader: nothing is allocated per batch once
 /// three exist. The batches are the same as a plain loop would make.
-fn for_each_batch(ops: impl Iterator<Item = Op> + Send, mut apply: impl FnMut(&[Op])) {
+fn for_each_batch(ops: impl Iterator<Item = Op> + Send, mut apply: impl FnMut(&[Op]) -> bool) {
     use std::sync::mpsc::{channel, sync_channel};
     let (full_tx, full_rx) = sync_channel::<Vec<Op>>(2);
     let (empty_tx, empty_rx) = channel::<Vec<Op>>();
@@ -541,7 +636,11 @@ fn for_each_batch(ops: impl Iterator<Item = Op> + Send, mut apply: impl FnMut(&[
             }
         });
         for batch in full_rx {
-            apply(&batch);
+            if !apply(&batch) {
+                // Stopped: the receiver goes, and the reader stops at its
+                // next batch.
+                break;
+            }
             // The reader may have finished: then the buffer is just dropped.
             let _ = empty_tx.send(batch);
         }

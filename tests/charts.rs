@@ -156,6 +156,7 @@ fn zero_reads_and_empty_metrics_do_not_panic() {
         cluster: None,
         crash: None,
         phases: None,
+        partial: None,
     };
     assert_eq!(all_charts(&run), vec![Chart::CriticalLoss]);
     for chart in Chart::ALL {

@@ -23,9 +23,13 @@ pub fn exec(args: Args) -> Result<i32> {
         expand(p, &mut files);
     }
     for p in &files {
-        let lesson = std::fs::read_to_string(p).is_ok_and(|t| Lesson::is_lesson(&t));
+        // Read once: a FIFO (or `<(...)`) gives its text only to the first reader.
+        let text = std::fs::read_to_string(p);
+        let name = p.display().to_string();
+        let lesson = text.as_ref().is_ok_and(|t| Lesson::is_lesson(t));
         if lesson {
-            match Lesson::from_path(p) {
+            let text = text.as_deref().unwrap_or_default();
+            match Lesson::from_str(text, &name) {
                 Ok(l) => println!(
                     "ok   {}: lesson \"{}\", {} classes, {} variants, {} simulated",
                     p.display(),
@@ -41,7 +45,11 @@ pub fn exec(args: Args) -> Result<i32> {
             }
             continue;
         }
-        match Scenario::from_path(p) {
+        let scenario = match &text {
+            Ok(t) => Scenario::from_str(t, &name),
+            Err(_) => Scenario::from_path(p),
+        };
+        match scenario {
             Ok(s) => println!(
                 "ok   {}: {} classes, {} policies, {} simulated{}",
                 p.display(),

@@ -343,9 +343,33 @@ where
     S: Iterator<Item = evictsim::op::Op> + evictsim::cluster::KeySlots + Send,
 {
     let offsets = phase::offsets_ms(phases);
-    match cluster {
-        Some(slots) => sim::simulate_cluster_phases(spec, slots, &offsets, ops, progress),
-        None => sim::simulate_phases(spec, &offsets, ops, progress),
+    let watch = sim::StopWhen {
+        progress,
+        stop: super::interrupt::stop_flag(),
+    };
+    let mut result = match cluster {
+        Some(slots) => sim::simulate_cluster_phases(spec, slots, &offsets, ops, watch),
+        None => sim::simulate_phases(spec, &offsets, ops, watch),
+    };
+    if let (Some(p), Some((signal, _))) = (&mut result.partial, super::interrupt::received()) {
+        p.reason = format!("interrupted by {signal}");
+    }
+    result
+}
+
+/// The exit status of a finished run: 0, or 130/143 when a signal stopped
+/// it (after saying so on stderr; the reports are already marked).
+pub fn exit_status(result: &RunResult) -> i32 {
+    match (&result.partial, super::interrupt::received()) {
+        (Some(p), Some((_, code))) => {
+            eprintln!("{}", p.line());
+            code
+        }
+        (Some(p), None) => {
+            eprintln!("{}", p.line());
+            1
+        }
+        _ => 0,
     }
 }
 
@@ -389,6 +413,9 @@ pub fn scenario_with_overrides(
     }
     if let Some(m) = maxmemory {
         scenario.instance.maxmemory = m;
+        if let Some(why) = scenario.instance.no_room() {
+            anyhow::bail!("--maxmemory: {why}");
+        }
     }
     if let Some(seed) = seed {
         scenario.seed = seed;

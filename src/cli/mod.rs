@@ -12,6 +12,7 @@ mod compare_servers;
 mod crash;
 mod demo;
 mod inspect;
+mod interrupt;
 mod policies;
 mod replay;
 mod run;

@@ -129,6 +129,15 @@ pub fn exec(args: Args) -> Result<i32> {
         Some(r) => Some(SpatialSample::new(r, args.seed).context("--sample-rate")?),
         None => None,
     };
+    let asked = InstanceConfig {
+        maxmemory: args.maxmemory,
+        memory_model: args.memory_model.into(),
+        ..Default::default()
+    };
+    if let Some(why) = asked.no_room() {
+        anyhow::bail!("--maxmemory: {why}");
+    }
+    super::interrupt::install()?;
     let mut reader = TraceReader::open(&args.trace, opts)?;
     let start = args
         .start_unix_ms
@@ -189,5 +198,5 @@ pub fn exec(args: Args) -> Result<i32> {
     result.source = Provenance::Trace(provenance.with_stats(&stats));
     common::finish(&result, &output)?;
     common::lfu_note(&result, args.phases, output.quiet);
-    Ok(0)
+    Ok(common::exit_status(&result))
 }

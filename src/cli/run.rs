@@ -95,6 +95,7 @@ pub fn exec(args: Args) -> Result<i32> {
             path: args.scenario.display().to_string(),
         },
     };
+    super::interrupt::install()?;
     if !output.quiet && sc.instance.start_unix_ms != DEFAULT_START_UNIX_MS {
         eprintln!(
             "clock starts at {}",
@@ -113,12 +114,13 @@ pub fn exec(args: Args) -> Result<i32> {
     progress.finish();
     // The crash answer under the scenario's persistence, with the run's
     // first policy (one instance; a cluster's shards crash one by one).
-    if let (None, Some(&policy)) = (&sc.cluster, sc.policies.first()) {
+    // (Not for a run stopped early: the crash is at the planned end.)
+    if let (None, None, Some(&policy)) = (&result.partial, &sc.cluster, sc.policies.first()) {
         result.crash = Some(evictsim::crash::at_end(&sc, policy));
     }
     common::finish(&result, &output)?;
     common::lfu_note(&result, args.phases, output.quiet);
-    Ok(0)
+    Ok(common::exit_status(&result))
 }
 
 /// Writes the scenario's operation stream as an evictsim CSV trace, to a

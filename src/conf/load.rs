@@ -120,7 +120,23 @@ impl Loader {
     }
 
     /// Reads the text of one file, line by line.
-    fn text(&mut self, bytes: &[u8], file: &str) -> Result<(), ConfError> {
+    fn text(&mut self, mut bytes: &[u8], file: &str) -> Result<(), ConfError> {
+        // A byte-order mark (Notepad, "UTF-8 with BOM"): the person meant
+        // the directive after it, but redis-server reads it as part of the
+        // name and refuses the file; read it as meant, and say so.
+        if let Some(rest) = bytes.strip_prefix(b"\xef\xbb\xbf") {
+            bytes = rest;
+            let origin = Origin {
+                file: file.to_string(),
+                line: 1,
+            };
+            self.warn(
+                Some(&origin),
+                "a UTF-8 byte-order mark before the first directive: read as if absent, but \
+                 redis-server 7.0 takes it as part of the name and refuses to start ('Bad \
+                 directive'); save the file without it",
+            );
+        }
         for (i, raw) in bytes.split(|&b| b == b'\n').enumerate() {
             let origin = Origin {
                 file: file.to_string(),

@@ -102,3 +102,22 @@ impl Default for InstanceConfig {
         }
     }
 }
+
+impl InstanceConfig {
+    /// Why this instance has no room for a single key, or `None` when it
+    /// has: under the Redis memory model a `maxmemory` at or below the
+    /// empty server's baseline refuses or evicts every write at once (Redis
+    /// starts so, but it is almost always a unit slip, `kb` for `mb`).
+    pub fn no_room(&self) -> Option<String> {
+        let (max, base) = (self.maxmemory, self.baseline_memory);
+        if self.memory_model != MemoryModel::Redis || max == 0 || max > base {
+            return None;
+        }
+        Some(format!(
+            "maxmemory {max} bytes is not above the empty server's used_memory of {base} bytes \
+             (Redis 7.0 with nothing stored): every write would be refused or evict at once; \
+             raise maxmemory (a unit slip, kb for mb?), or set baseline_memory (scenario) or \
+             --memory-model raw (replay) to count keys alone"
+        ))
+    }
+}

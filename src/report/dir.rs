@@ -10,7 +10,7 @@
 //! so a directory never mixes the charts of two runs.
 
 use super::charts::{render_png, Chart};
-use super::{export, html, write_atomic, Format, ReportError};
+use super::{export, html, mark_partial, write_atomic, Format, ReportError};
 use crate::sim::RunResult;
 use std::path::{Path, PathBuf};
 
@@ -88,7 +88,7 @@ fn render(r: &RunResult) -> Result<(Vec<NamedFile>, Vec<Chart>), ReportError> {
         let name = format.file_name();
         let bytes = match format {
             // The page inlines the SVGs rendered once for the files below.
-            Format::Html => html::render_run(r, &svgs).into_bytes(),
+            Format::Html => mark_partial(format, r, html::render_run(r, &svgs).into_bytes()),
             other => export(other, r)?,
         };
         files.push((name.to_string(), bytes));

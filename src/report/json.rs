@@ -31,6 +31,13 @@ impl Exporter for JsonExporter {
         let name = |i: Option<usize>| i.and_then(|i| r.results.get(i)).map(|p| p.policy.name());
         let doc = JsonRun {
             scenario: &r.scenario,
+            partial: r.partial.as_ref().map(|_| true),
+            stopped: r.partial.as_ref().map(|p| JsonStopped {
+                reason: &p.reason,
+                ops: p.ops,
+                simulated_ms: p.simulated_ms,
+                planned_ms: p.planned_ms,
+            }),
             crash_at_end: r.crash.as_ref().map(|c| JsonCrashAtEnd {
                 persistence: c.persistence.describe(),
                 policy: c.policy.name(),
@@ -102,6 +109,12 @@ impl Exporter for JsonExporter {
 #[derive(Serialize)]
 struct JsonRun<'a> {
     scenario: &'a str,
+    /// Present, and true, only for a run stopped before its end.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    partial: Option<bool>,
+    /// How far a stopped run got.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    stopped: Option<JsonStopped<'a>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     crash_at_end: Option<JsonCrashAtEnd<'a>>,
     source: JsonSource<'a>,
@@ -274,6 +287,15 @@ impl<'a> JsonShard<'a> {
                 .collect(),
         )
     }
+}
+
+/// How far a run stopped before its end got.
+#[derive(Serialize)]
+struct JsonStopped<'a> {
+    reason: &'a str,
+    ops: u64,
+    simulated_ms: u64,
+    planned_ms: u64,
 }
 
 /// What a crash at the end of the run would lose (`evictsim crash`'s rules).

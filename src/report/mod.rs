@@ -159,7 +159,30 @@ pub trait Exporter {
 
 /// Renders a run in a format.
 pub fn export(format: Format, r: &RunResult) -> Result<Vec<u8>, ReportError> {
-    format.exporter().serialize(r)
+    Ok(mark_partial(format, r, format.exporter().serialize(r)?))
+}
+
+/// `bytes` of `format` with, for a run stopped early, the partial line at
+/// the top (JSON says it in its own fields; see the JSON exporter).
+pub(crate) fn mark_partial(format: Format, r: &RunResult, bytes: Vec<u8>) -> Vec<u8> {
+    let Some(p) = &r.partial else {
+        return bytes;
+    };
+    let line = p.line();
+    let head = match format {
+        Format::Json => return bytes,
+        Format::Table => format!("{line}\n\n"),
+        Format::Csv => format!("# {line}\n"),
+        Format::Markdown => format!("> **{line}**\n\n"),
+        Format::Html => {
+            let page = String::from_utf8_lossy(&bytes);
+            let banner = format!("<main>\n<p class=\"partial\"><strong>{line}</strong></p>\n");
+            return page.replacen("<main>\n", &banner, 1).into_bytes();
+        }
+    };
+    let mut out = head.into_bytes();
+    out.extend_from_slice(&bytes);
+    out
 }
 
 #[cfg(test)]
@@ -203,6 +226,7 @@ mod tests {
             cluster: None,
             crash: None,
             phases: None,
+            partial: None,
         };
         for &f in Format::ALL {
             let out = export(f, &r).unwrap();

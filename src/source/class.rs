@@ -174,6 +174,19 @@ impl ClassSpec {
         }
     }
 
+    /// Operations per second the class generates at least (its reads,
+    /// logins, enqueues and processing, increments; fills on a miss, window
+    /// expiries and logouts come on top).
+    pub fn ops_per_sec(&self) -> f64 {
+        match &self.kind {
+            ClassKind::Cache(c) => c.reads_per_sec,
+            ClassKind::Session(s) => s.logins_per_sec + s.requests_per_sec,
+            ClassKind::Queue(q) => 2.0 * q.enqueue_per_sec,
+            ClassKind::Counter(c) => c.incr_per_sec,
+            ClassKind::Static(s) => s.reads_per_sec,
+        }
+    }
+
     /// Expected number of keys created per second by a growing class (0 for
     /// fixed-size classes).
     pub fn creations_per_sec(&self) -> f64 {

@@ -230,6 +230,7 @@ pub(super) fn read_scenario(
         classes.push(class);
     }
     check_key_space(&classes, &items, duration_ms, &df)?;
+    check_run_length(&classes, duration_ms, &df)?;
     Ok(Scenario {
         name,
         instance,
@@ -359,6 +360,9 @@ fn read_instance(t: &Table) -> Result<(InstanceConfig, Vec<PolicyKind>), Scenari
             }
         };
     }
+    if let Some(why) = c.no_room() {
+        return Err(t.require("maxmemory", "")?.err(why));
+    }
     let policies = match t.get("policies") {
         None => c.server.policies(),
         Some(pf) => {
@@ -389,6 +393,33 @@ fn read_instance(t: &Table) -> Result<(InstanceConfig, Vec<PolicyKind>), Scenari
         }
     };
     Ok((c, policies))
+}
+
+/// The most operations a scenario may generate: beyond this a run takes
+/// hours per policy, almost always a rate or duration typed wrong.
+pub const MAX_RUN_OPS: f64 = 10e9;
+
+/// Refuses a run whose rates and duration make more than [`MAX_RUN_OPS`]
+/// operations, with the estimate.
+fn check_run_length(
+    classes: &[ClassSpec],
+    duration_ms: u64,
+    duration: &Field,
+) -> Result<(), ScenarioError> {
+    let rate: f64 = classes.iter().map(ClassSpec::ops_per_sec).sum();
+    let expected = rate * duration_ms as f64 / 1000.0;
+    if expected > MAX_RUN_OPS {
+        return Err(duration.err(format!(
+            "the run would make at least {:.1} billion operations ({rate:.0} a second for \
+             {} s), more than the {:.0} billion evictsim runs at once (hours per policy): \
+             shorten the run or lower the rates; a shorter run at the same rates gives the \
+             same steady state",
+            expected / 1e9,
+            duration_ms / 1000,
+            MAX_RUN_OPS / 1e9
+        )));
+    }
+    Ok(())
 }
 
 /// Checks that the keys the run would create fit in the 32-bit key ids.

@@ -181,6 +181,13 @@ impl ClassRules {
             file: file.to_string(),
             message: e.to_string().trim_end().to_string(),
         })?;
+        if parsed.class.is_empty() {
+            return Err(invalid(
+                file,
+                "no [[class]] tables: list at least one (name = \"sessions\", match = \
+                 \"session:*\"), or leave --classes out to put every key in class 'other'",
+            ));
+        }
         let mut r = ClassRules::new();
         let mut critical = Vec::new();
         for entry in parsed.class {

@@ -45,12 +45,45 @@ pub(crate) fn open(path: &Path) -> io::Result<Source> {
     }
     Ok(match Compression::of(path) {
         Compression::None => Box::new(file),
-        Compression::Gzip => Box::new(flate2::read::MultiGzDecoder::new(BufReader::new(file))),
-        Compression::Zstd => Box::new(zstd::stream::read::Decoder::new(file)?),
+        Compression::Gzip => Box::new(Explained {
+            inner: flate2::read::MultiGzDecoder::new(BufReader::new(file)),
+            what: "gzip",
+        }),
+        Compression::Zstd => Box::new(Explained {
+            inner: zstd::stream::read::Decoder::new(file)?,
+            what: "zstd",
+        }),
     })
 }
 
-/// A stream of lines, each without its `\n` or `\r\n`.
+/// A decompressor whose errors say what they most often mean: the file
+/// was cut short (a copy interrupted, a capture still being written) or is
+/// not compressed the way its name says.
+struct Explained<R> {
+    inner: R,
+    what: &'static str,
+}
+
+impl<R: Read> Read for Explained<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        self.inner.read(buf).map_err(|e| {
+            let what = self.what;
+            io::Error::new(
+                e.kind(),
+                format!(
+                    "{e}: the {what} data ends early or is corrupt (a file cut short while \
+                     copying or still being written, or not {what} though its name says so)"
+                ),
+            )
+        })
+    }
+}
+
+/// The UTF-8 byte-order mark some editors write at the start of a file.
+pub(crate) const UTF8_BOM: &[u8] = b"\xef\xbb\xbf";
+
+/// A stream of lines, each without its `\n` or `\r\n` (and the first
+/// without a UTF-8 byte-order mark).
 pub(crate) struct Lines {
     r: BufReader<Source>,
     buf: Vec<u8>,
@@ -84,6 +117,13 @@ impl Lines {
         }
         if let Some(l) = line.strip_suffix(b"\r") {
             line = l;
+        }
+        // A byte-order mark before the first line (Excel's "CSV UTF-8",
+        // Notepad) is the file's encoding, not its text.
+        if self.line_no == 1 {
+            if let Some(l) = line.strip_prefix(UTF8_BOM) {
+                line = l;
+            }
         }
         Ok(Some(line))
     }
@@ -165,6 +205,15 @@ mod tests {
         assert_eq!(l.line_no, 4);
         assert_eq!(l.next_line().unwrap(), None);
         assert_eq!(l.line_no, 4);
+    }
+
+    #[test]
+    fn a_bom_before_the_first_line_is_dropped() {
+        let mut l = Lines::new(Box::new(Cursor::new(
+            b"\xef\xbb\xbfa\r\n\xef\xbb\xbfb".to_vec(),
+        )));
+        assert_eq!(l.next_line().unwrap(), Some(&b"a"[..]));
+        assert_eq!(l.next_line().unwrap(), Some(&b"\xef\xbb\xbfb"[..]));
     }
 
     #[test]

@@ -351,7 +351,10 @@ pub enum TraceError {
     },
     /// The trace produced no operation at all (an empty file, a header only,
     /// or nothing but skipped lines).
-    #[error("{file}: the trace holds no operation ({lines} lines read, {skipped} malformed)")]
+    #[error(
+        "{file}: the trace holds no operation ({lines} lines read, {skipped} malformed, \
+         {rejected} refused as Redis refuses them){first}"
+    )]
     Empty {
         /// The path as given.
         file: String,
@@ -359,6 +362,11 @@ pub enum TraceError {
         lines: u64,
         /// Of which malformed.
         skipped: u64,
+        /// Of which well formed but refused as Redis refuses them.
+        rejected: u64,
+        /// The first malformed line and why, as `; line N: reason` (empty
+        /// when none was), so the user sees what the reader expected.
+        first: String,
     },
     /// More distinct keys than a 32-bit key id can number; the stream ends.
     #[error("{file}:{line}: more than 4294967295 distinct keys")]

@@ -249,14 +249,22 @@ fn unquote_args(p: &[u8], args: &mut Args) -> Result<(), Skip> {
         i += 1;
         loop {
             match p.get(i) {
-                None => return Err(malformed("unterminated quoted argument")),
+                None => {
+                    return Err(malformed(
+                        "the line ends inside a quoted argument (a capture cut short?)",
+                    ))
+                }
                 Some(b'"') => {
                     i += 1;
                     break;
                 }
                 Some(b'\\') => {
                     let b = match p.get(i + 1) {
-                        None => return Err(malformed("unterminated quoted argument")),
+                        None => {
+                            return Err(malformed(
+                                "the line ends inside an escape (a capture cut short?)",
+                            ))
+                        }
                         Some(b'n') => b'\n',
                         Some(b'r') => b'\r',
                         Some(b't') => b'\t',
@@ -265,7 +273,18 @@ fn unquote_args(p: &[u8], args: &mut Args) -> Result<(), Skip> {
                         Some(b'x') => {
                             let hex = |j: usize| p.get(j).and_then(|c| (*c as char).to_digit(16));
                             let (Some(h), Some(l)) = (hex(i + 2), hex(i + 3)) else {
-                                return Err(malformed("bad \\x escape"));
+                                return Err(malformed(if i + 4 > p.len() {
+                                    format!(
+                                        "the line ends inside a \\x escape at column {} \
+                                         (a capture cut short?)",
+                                        i + 1
+                                    )
+                                } else {
+                                    format!(
+                                        "bad \\x escape at column {}: \\x takes two hex digits",
+                                        i + 1
+                                    )
+                                }));
                             };
                             args.buf.push((h * 16 + l) as u8);
                             i += 4;

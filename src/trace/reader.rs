@@ -78,10 +78,24 @@ impl TraceReader {
             }
         }
         if r.sink.queued() == 0 {
+            let stats = &r.sink.stats;
+            let first = match stats.first_errors.first() {
+                Some((line, why)) => format!(
+                    "; line {line}: {why}{}",
+                    if stats.skipped_malformed == stats.lines {
+                        " (is it a trace of this format? --trace-format names the format)"
+                    } else {
+                        ""
+                    }
+                ),
+                None => String::new(),
+            };
             return Err(TraceError::Empty {
+                lines: stats.lines,
+                skipped: stats.skipped_malformed,
+                rejected: stats.rejected,
+                first,
                 file: r.file,
-                lines: r.sink.stats.lines,
-                skipped: r.sink.stats.skipped_malformed,
             });
         }
         Ok(r)

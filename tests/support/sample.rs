@@ -137,6 +137,7 @@ pub fn sample() -> RunResult {
         cluster: None,
         crash: None,
         phases: None,
+        partial: None,
     }
 }
 
@@ -253,5 +254,6 @@ pub fn rich(policies: &[PolicyKind]) -> RunResult {
         cluster: None,
         crash: None,
         phases: None,
+        partial: None,
     }
 }

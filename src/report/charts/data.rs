@@ -181,6 +181,7 @@ mod tests {
             cluster: None,
             crash: None,
             phases: None,
+            partial: None,
         }
     }
 

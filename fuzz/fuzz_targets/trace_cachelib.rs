@@ -1,0 +1,4 @@
+//! Fuzz target: the cachelib trace reader on arbitrary bytes (first byte: flags).
+#![no_main]
+use evictsim::trace::TraceFormat;
+libfuzzer_sys::fuzz_target!(|data: &[u8]| evictsim::fuzzing::trace(TraceFormat::Cachelib, data));
