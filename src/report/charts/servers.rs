@@ -130,6 +130,9 @@ fn draw<DB: DrawingBackend>(
         .y_desc("maxmemory (MiB)")
         .axis_desc_style(text(AXIS_DESC_PX))
         .label_style(text(LABEL_PX))
+        // Many groups of policy names side by side: a smaller face keeps
+        // "allkeys-random" and "volatile-random" apart.
+        .x_label_style(text(if n > 6 { LABEL_PX * 0.72 } else { LABEL_PX }))
         .x_labels(n * 2 + 1)
         .x_label_formatter(&|x| {
             let i = x.floor() as usize;
