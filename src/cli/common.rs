@@ -511,8 +511,11 @@ pub fn finish(result: &RunResult, output: &Output) -> Result<()> {
     stdout.write_all(&bytes)?;
     stdout.flush()?;
     if let Some(dir) = &output.out {
-        let files = report::write_dir(dir, result)
-            .with_context(|| format!("cannot write the report to {}", dir.display()))?;
+        let context = || format!("cannot write the report to {}", dir.display());
+        let rendered = report::render_dir(result).with_context(context)?;
+        // A second Ctrl-C while the files are renamed waits for the last
+        // rename: the directory holds one run's report, never two mixed.
+        let files = super::interrupt::shielded(|| rendered.write(dir)).with_context(context)?;
         if !output.quiet {
             eprintln!(
                 "report written to {}/ ({} files)",

@@ -1,59 +1,84 @@
-//! SIGINT and SIGTERM during a long `run`, `replay` or `sweep`: the first
-//! sets a flag the simulation reads between batches, so the results so far
-//! are written, marked partial, and the command exits 130 (SIGINT) or 143
+//! SIGINT and SIGTERM during a long `run` or `replay`: the first sets a
+//! flag the simulation reads between batches, so the results so far are
+//! written, marked partial, and the command exits 130 (SIGINT) or 143
 //! (SIGTERM); a second exits at once with that status, before any report
-//! file is replaced (each is written to a temporary name and renamed).
+//! file is replaced, except while the report's files are being renamed into
+//! place ([`shielded`]): then it exits as soon as the last one is, so the
+//! directory holds either the previous report or the new one, never a mix.
 
 use anyhow::{Context, Result};
 use signal_hook::consts::{SIGINT, SIGTERM};
-use signal_hook::flag;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, OnceLock};
+use signal_hook::low_level;
+use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};
 
-/// The flags the handlers set.
-struct Flags {
-    /// Any of the two signals arrived: stop at the end of the batch.
-    any: Arc<AtomicBool>,
-    /// SIGTERM arrived (else it was SIGINT).
-    term: Arc<AtomicBool>,
+/// A signal arrived: stop at the end of the batch.
+static ANY: AtomicBool = AtomicBool::new(false);
+/// The first signal was SIGTERM (else SIGINT).
+static TERM: AtomicBool = AtomicBool::new(false);
+/// Report files are being renamed into place: a second signal waits.
+static SHIELD: AtomicBool = AtomicBool::new(false);
+/// The exit status a second signal asked for while shielded (0: none).
+static DEFERRED: AtomicI32 = AtomicI32::new(0);
+/// The handlers are installed.
+static INSTALLED: AtomicBool = AtomicBool::new(false);
+
+/// What a handler does; only atomics and `_exit`, which are safe in a
+/// signal handler.
+fn on_signal(code: i32) {
+    if ANY.load(Ordering::SeqCst) {
+        if SHIELD.load(Ordering::SeqCst) {
+            DEFERRED.store(code, Ordering::SeqCst);
+        } else {
+            low_level::exit(code);
+        }
+        return;
+    }
+    if code == 143 {
+        TERM.store(true, Ordering::SeqCst);
+    }
+    ANY.store(true, Ordering::SeqCst);
 }
-
-static FLAGS: OnceLock<Flags> = OnceLock::new();
 
 /// Installs the handlers (once; later calls do nothing).
 pub fn install() -> Result<()> {
-    if FLAGS.get().is_some() {
+    if INSTALLED.swap(true, Ordering::SeqCst) {
         return Ok(());
     }
-    let any = Arc::new(AtomicBool::new(false));
-    let term = Arc::new(AtomicBool::new(false));
     for (sig, code) in [(SIGINT, 130), (SIGTERM, 143)] {
-        // Registered first, so it sees the flag as it was before this
-        // signal: a second signal exits at once.
-        flag::register_conditional_shutdown(sig, code, Arc::clone(&any))
+        // SAFETY: the action only touches atomics and calls `_exit`, both
+        // async-signal-safe; it allocates nothing and takes no lock.
+        unsafe { low_level::register(sig, move || on_signal(code)) }
             .context("cannot install a signal handler")?;
-        flag::register(sig, Arc::clone(&any)).context("cannot install a signal handler")?;
     }
-    flag::register(SIGTERM, Arc::clone(&term)).context("cannot install a signal handler")?;
-    let _ = FLAGS.set(Flags { any, term });
     Ok(())
 }
 
 /// The flag a run stops on (never set when the handlers are not installed).
 pub fn stop_flag() -> &'static AtomicBool {
-    static NEVER: AtomicBool = AtomicBool::new(false);
-    FLAGS.get().map_or(&NEVER, |f| &f.any)
+    &ANY
 }
 
 /// The signal that arrived, as `(name, exit status)`, if one did.
 pub fn received() -> Option<(&'static str, i32)> {
-    let f = FLAGS.get()?;
-    if !f.any.load(Ordering::Relaxed) {
+    if !ANY.load(Ordering::SeqCst) {
         return None;
     }
-    Some(if f.term.load(Ordering::Relaxed) {
+    Some(if TERM.load(Ordering::SeqCst) {
         ("SIGTERM", 143)
     } else {
         ("SIGINT", 130)
     })
+}
+
+/// Runs `write` with a second signal held back until it returns; if one
+/// arrived meanwhile, exits with its status right after.
+pub fn shielded<T>(write: impl FnOnce() -> T) -> T {
+    SHIELD.store(true, Ordering::SeqCst);
+    let out = write();
+    SHIELD.store(false, Ordering::SeqCst);
+    let code = DEFERRED.load(Ordering::SeqCst);
+    if code != 0 {
+        std::process::exit(code);
+    }
+    out
 }

@@ -50,31 +50,55 @@ pub enum WriteError {
 /// Writes every report file of `r` into `dir` (created if missing), then
 /// each chart with data as PNG and SVG, and returns the paths written.
 pub fn write_dir(dir: &Path, r: &RunResult) -> Result<Vec<PathBuf>, WriteError> {
+    render_dir(r)?.write(dir)
+}
+
+/// Every file of a report directory, rendered in memory and not yet
+/// written: [`render_dir`] may take a while (charts), [`RenderedDir::write`]
+/// only writes and renames, so a caller can shield that step alone (from a
+/// second Ctrl-C, say) and never leave a directory mixing two runs.
+pub struct RenderedDir {
+    files: Vec<NamedFile>,
+    charts: Vec<Chart>,
+}
+
+/// Renders every file of the report directory of `r`; touches no file.
+pub fn render_dir(r: &RunResult) -> Result<RenderedDir, ReportError> {
     let (files, charts) = render(r)?;
-    std::fs::create_dir_all(dir).map_err(|source| WriteError::CreateDir {
-        path: dir.to_path_buf(),
-        source,
-    })?;
-    let mut written = Vec::with_capacity(files.len());
-    for (name, bytes) in files {
-        let path = dir.join(name);
-        write_atomic(&path, &bytes).map_err(|source| WriteError::Write {
-            path: path.clone(),
+    Ok(RenderedDir { files, charts })
+}
+
+impl RenderedDir {
+    /// Writes each file atomically into `dir` (created if missing), removes
+    /// the charts of an earlier run this one has no data for, and returns
+    /// the paths written.
+    pub fn write(self, dir: &Path) -> Result<Vec<PathBuf>, WriteError> {
+        let RenderedDir { files, charts } = self;
+        std::fs::create_dir_all(dir).map_err(|source| WriteError::CreateDir {
+            path: dir.to_path_buf(),
             source,
         })?;
-        written.push(path);
-    }
-    for chart in Chart::ALL.into_iter().filter(|c| !charts.contains(c)) {
-        for ext in ["png", "svg"] {
-            let path = dir.join(format!("{}.{ext}", chart.file_stem()));
-            let is_file = std::fs::symlink_metadata(&path).is_ok_and(|m| m.is_file());
-            if is_file {
-                std::fs::remove_file(&path)
-                    .map_err(|source| WriteError::RemoveStale { path, source })?;
+        let mut written = Vec::with_capacity(files.len());
+        for (name, bytes) in files {
+            let path = dir.join(name);
+            write_atomic(&path, &bytes).map_err(|source| WriteError::Write {
+                path: path.clone(),
+                source,
+            })?;
+            written.push(path);
+        }
+        for chart in Chart::ALL.into_iter().filter(|c| !charts.contains(c)) {
+            for ext in ["png", "svg"] {
+                let path = dir.join(format!("{}.{ext}", chart.file_stem()));
+                let is_file = std::fs::symlink_metadata(&path).is_ok_and(|m| m.is_file());
+                if is_file {
+                    std::fs::remove_file(&path)
+                        .map_err(|source| WriteError::RemoveStale { path, source })?;
+                }
             }
         }
+        Ok(written)
     }
-    Ok(written)
 }
 
 /// A file's name in the report directory and its bytes.
