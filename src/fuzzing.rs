@@ -161,7 +161,7 @@ fn decode(data: &[u8]) -> Vec<Op> {
         let (what, key, arg) = (c[0], u32::from(c[1]), u32::from(c[2]));
         t += 1;
         let ttl_ok = key % 2 == 1;
-        let cmd = match what % 10 {
+        let cmd = match what % 11 {
             0..=2 => Cmd::Set {
                 value: Value::bytes(arg * 6 + 1),
                 ttl_ms: if ttl_ok && what & 0x80 != 0 {
@@ -179,7 +179,9 @@ fn decode(data: &[u8]) -> Vec<Op> {
             7 => Cmd::Append { len: arg + 1 },
             8 => Cmd::Grow {
                 bytes: i64::from(arg) * 3 - 200,
+                elems: if arg >= 67 { 1 } else { -1 },
             },
+            9 => Cmd::Pop { elems: arg % 3 },
             _ => {
                 t += u64::from(arg) * 20;
                 continue;
@@ -188,7 +190,7 @@ fn decode(data: &[u8]) -> Vec<Op> {
         // Appends and aggregates on class 0 keys only, as the property
         // test does: they never carry a TTL.
         let key = match cmd {
-            Cmd::Append { .. } | Cmd::Grow { .. } => key & !1,
+            Cmd::Append { .. } | Cmd::Grow { .. } | Cmd::Pop { .. } => key & !1,
             _ => key,
         };
         let cmd = match (cmd, key % 2) {

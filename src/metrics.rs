@@ -33,6 +33,9 @@ pub struct Counters {
     pub oom_rejected: u64,
     /// Keys deleted because their TTL passed (lazily or by the active cycle).
     pub expired: u64,
+    /// What the keys evicted while live held: the elements of a list, set,
+    /// hash or sorted set (the jobs of a queue), one for a string.
+    pub lost_items: u64,
 }
 
 impl Counters {
@@ -47,6 +50,7 @@ impl Counters {
         self.lost_reads += o.lost_reads;
         self.oom_rejected += o.oom_rejected;
         self.expired += o.expired;
+        self.lost_items += o.lost_items;
     }
 
     /// Evictions of keys that were still live (not past their TTL).

@@ -134,6 +134,30 @@ fn cases() -> Vec<Case> {
             check: Fails,
         },
         Case {
+            name: "scenario-queue-unknown-structure",
+            files: vec![("s.toml", scenario("", "[[class]]\nname = \"jobs\"\nkind = \"queue\"\nenqueue_per_sec = 5\ndelay = \"1s\"\nvalue = { dist = \"fixed\", bytes = 50 }\nstructure = \"stack\"\n"))],
+            args: RUN,
+            check: Fails,
+        },
+        Case {
+            name: "scenario-queues-without-lists",
+            files: vec![("s.toml", scenario("", "[[class]]\nname = \"jobs\"\nkind = \"queue\"\nenqueue_per_sec = 5\ndelay = \"1s\"\nvalue = { dist = \"fixed\", bytes = 50 }\nqueues = 4\n"))],
+            args: RUN,
+            check: Fails,
+        },
+        Case {
+            name: "scenario-list-queue-with-a-ttl",
+            files: vec![("s.toml", scenario("", "[[class]]\nname = \"jobs\"\nkind = \"queue\"\nenqueue_per_sec = 5\ndelay = \"1s\"\nvalue = { dist = \"fixed\", bytes = 50 }\nstructure = \"list\"\nttl = \"1h\"\n"))],
+            args: RUN,
+            check: Fails,
+        },
+        Case {
+            name: "scenario-list-queue-of-no-lists",
+            files: vec![("s.toml", scenario("", "[[class]]\nname = \"jobs\"\nkind = \"queue\"\nenqueue_per_sec = 5\ndelay = \"1s\"\nvalue = { dist = \"fixed\", bytes = 50 }\nstructure = \"list\"\nqueues = 0\n"))],
+            args: RUN,
+            check: Fails,
+        },
+        Case {
             name: "scenario-unit-typo",
             files: vec![(
                 "s.toml",

@@ -545,3 +545,92 @@ fn a_run_over_two_databases_shows_their_shares() {
     );
     assert!(md.contains("does not protect them"), "{md}");
 }
+
+/// A MONITOR capture of a job list under pressure: 50 jobs pushed onto
+/// `queue:jobs`, then 3,000 cache writes; LRU evicts the idle list and the
+/// 50 jobs with it, the worker's BRPOP then finds nothing (a lost read),
+/// and a job pushed after that is popped again.
+#[test]
+fn a_monitor_capture_of_a_job_list_counts_the_jobs_lost_with_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut text = String::from("OK\n");
+    let t0 = 1_764_842_400.0f64;
+    for j in 0..50 {
+        text += &format!(
+            "{:.6} [0 127.0.0.1:5000] \"RPUSH\" \"queue:jobs\" \"{{\\\"job\\\":{j}}}\"\n",
+            t0 + f64::from(j) * 0.001
+        );
+    }
+    let value = "x".repeat(200);
+    for k in 0..3_000 {
+        text += &format!(
+            "{:.6} [0 127.0.0.1:5001] \"SET\" \"cache:{k}\" \"{value}\"\n",
+            t0 + 1.0 + f64::from(k) * 0.002
+        );
+    }
+    for (dt, line) in [
+        (8.0, "\"BRPOP\" \"queue:jobs\" \"0\""),
+        (8.5, "\"RPUSH\" \"queue:jobs\" \"late\""),
+        (8.6, "\"BRPOP\" \"queue:jobs\" \"0\""),
+    ] {
+        text += &format!("{:.6} [0 127.0.0.1:5000] {line}\n", t0 + dt);
+    }
+    std::fs::write(dir.path().join("q.monitor"), text).unwrap();
+    let out = evictsim(dir.path())
+        .args(["replay", "q.monitor", "--trace-format", "monitor"])
+        .args(["--class", "jobs=queue:*", "--critical", "jobs"])
+        .args(["--class", "cache=cache:*", "--maxmemory", "1300kb"])
+        .args(["-p", "allkeys-lru", "-p", "exact-lru", "-p", "noeviction"])
+        .args(["-f", "json", "--no-report"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    // What the reader understood: 51 pushes and 2 pops of the jobs class.
+    let jobs_row = stderr
+        .lines()
+        .find(|l| l.trim_start().starts_with("jobs "))
+        .unwrap_or_else(|| panic!("{stderr}"));
+    assert!(jobs_row.trim_end().ends_with("51     2"), "{jobs_row}");
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    for r in v["results"].as_array().unwrap() {
+        let jobs = &r["classes"]["jobs"];
+        match r["policy"].as_str().unwrap() {
+            "noeviction" => {
+                assert_eq!(jobs["lost_items"], 0);
+                assert_eq!(jobs["hits"], 2, "both pops find jobs");
+            }
+            p => {
+                assert_eq!(jobs["evicted_distinct"], 1, "{p}");
+                assert_eq!(
+                    jobs["lost_items"], 50,
+                    "{p}: the 50 jobs went with the list"
+                );
+                assert_eq!(
+                    jobs["lost_reads"], 1,
+                    "{p}: the worker's pop found no queue"
+                );
+                assert_eq!(
+                    (jobs["reads"].as_u64(), jobs["hits"].as_u64()),
+                    (Some(2), Some(1))
+                );
+            }
+        }
+    }
+    // The table's verdict says it.
+    let table = evictsim(dir.path())
+        .args(["replay", "q.monitor", "--trace-format", "monitor"])
+        .args(["--class", "jobs=queue:*", "--critical", "jobs"])
+        .args(["--maxmemory", "1300kb", "-p", "allkeys-lru", "--no-report"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&table.stdout);
+    assert!(
+        text.contains("1 critical key evicted (50 items lost with it), 1 read lost"),
+        "{text}"
+    );
+}

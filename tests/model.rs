@@ -171,7 +171,15 @@ fn noeviction_never_evicts_and_refuses_only_denyoom() {
         Reply::Oom
     );
     assert_eq!(
-        inst.apply(&op(2000, 1, 0, Cmd::Grow { bytes: 30 })),
+        inst.apply(&op(
+            2000,
+            1,
+            0,
+            Cmd::Grow {
+                bytes: 30,
+                elems: 1
+            }
+        )),
         Reply::Oom
     );
     assert_eq!(inst.apply(&get(2000, 1, 0)), Reply::Found);
@@ -335,6 +343,125 @@ fn lost_reads_count_only_misses_caused_by_eviction() {
     );
 }
 
+/// A list queue (class 1) holding 40 jobs, idle while a cache (class 0)
+/// fills the instance: exact LRU evicts the list, and all 40 jobs go with
+/// it; the worker's next pop is a lost read, and once a producer pushes
+/// again the queue is back (a pop finds the new job).
+#[test]
+fn an_evicted_list_loses_every_pending_job_and_the_next_pop_is_a_lost_read() {
+    // Room for the list beside 200 strings and the histograms of RPUSH and LPOP.
+    let max = memory_for(200, 100) + 60_000;
+    let mut inst = AnyInstance::new(PolicyKind::ExactLru, &cfg(max), 2);
+    let push = |t| {
+        op(
+            t,
+            10_000,
+            1,
+            Cmd::Grow {
+                bytes: 200,
+                elems: 1,
+            },
+        )
+    };
+    for j in 0..40 {
+        assert_ne!(inst.apply(&push(j)), Reply::Oom);
+    }
+    // Two jobs taken: 38 left, the list shrinks by two average elements.
+    for t in 40..42 {
+        assert_eq!(
+            inst.apply(&op(t, 10_000, 1, Cmd::Pop { elems: 1 })),
+            Reply::Found
+        );
+    }
+    let pos = inst.keyspace().find(0, 10_000).unwrap();
+    assert_eq!(inst.keyspace().entry(0, pos).len, 38 * 200);
+    let jobs = |i: &AnyInstance| i.metrics().classes[1].counters;
+    assert_eq!((jobs(&inst).reads, jobs(&inst).hits), (2, 2));
+    for k in 0..1_000u32 {
+        inst.apply(&set(1_000 + u64::from(k), k, 0, 100, 0));
+    }
+    assert!(
+        inst.keyspace().find(0, 10_000).is_none(),
+        "the idle list was evicted"
+    );
+    let c = jobs(&inst);
+    assert_eq!(
+        (c.evicted_distinct, c.lost_items),
+        (1, 38),
+        "38 jobs lost with it"
+    );
+    assert_eq!(
+        inst.metrics().classes[0].counters.lost_items,
+        inst.metrics().classes[0].counters.evicted_live(),
+        "a string is one item"
+    );
+    assert_eq!(
+        inst.apply(&op(5_000, 10_000, 1, Cmd::Pop { elems: 1 })),
+        Reply::Missing
+    );
+    assert_eq!(jobs(&inst).lost_reads, 1, "the worker finds its queue gone");
+    inst.apply(&push(5_001));
+    assert_eq!(
+        inst.apply(&op(5_002, 10_000, 1, Cmd::Pop { elems: 1 })),
+        Reply::Found
+    );
+    assert_eq!(
+        inst.apply(&op(5_003, 10_000, 1, Cmd::Pop { elems: 1 })),
+        Reply::Missing
+    );
+    assert_eq!(
+        jobs(&inst).lost_reads,
+        1,
+        "an empty queue is not a lost one"
+    );
+}
+
+/// Pops take elements of the list's average size; the last one deletes
+/// the key, and `LPOP key 0` reads without taking.
+#[test]
+fn pops_take_average_elements_and_the_last_deletes_the_list() {
+    let mut inst = AnyInstance::new(PolicyKind::NoEviction, &cfg(0), 1);
+    inst.apply(&op(
+        0,
+        1,
+        0,
+        Cmd::Grow {
+            bytes: 300,
+            elems: 3,
+        },
+    ));
+    let len = |i: &AnyInstance| {
+        i.keyspace()
+            .find(0, 1)
+            .map(|p| i.keyspace().entry(0, p).len)
+    };
+    assert_eq!(len(&inst), Some(300));
+    assert_eq!(
+        inst.apply(&op(1, 1, 0, Cmd::Pop { elems: 0 })),
+        Reply::Found
+    );
+    assert_eq!(len(&inst), Some(300));
+    inst.apply(&op(2, 1, 0, Cmd::Pop { elems: 1 }));
+    assert_eq!(len(&inst), Some(200));
+    assert_eq!(
+        inst.apply(&op(3, 1, 0, Cmd::Pop { elems: 5 })),
+        Reply::Found
+    );
+    assert_eq!(
+        len(&inst),
+        None,
+        "popping past the end empties and deletes it"
+    );
+    let c = inst.metrics().classes[0].counters;
+    assert_eq!((c.reads, c.hits, c.writes), (3, 3, 3));
+    // A pop of a string is WRONGTYPE: nothing changes.
+    inst.apply(&set(4, 2, 0, 10, 0));
+    assert_eq!(
+        inst.apply(&op(5, 2, 0, Cmd::Pop { elems: 1 })),
+        Reply::Skipped
+    );
+}
+
 /// 300 keys written within 300 ms, key k at k ms with a one-minute TTL
 /// (deadline k + 60 000), into room for about 100 under `allkeys-lru`: none
 /// expires before a minute, so every missing key was evicted. Returns the
@@ -467,6 +594,7 @@ enum Step {
     Incr { key: u32 },
     Append { key: u32, len: u32 },
     Grow { key: u32, bytes: i64 },
+    Pop { key: u32, elems: u32 },
     Wait { ms: u64 },
 }
 
@@ -480,6 +608,7 @@ fn step() -> impl Strategy<Value = Step> {
         1 => (300..400u32).prop_map(|key| Step::Incr { key }),
         1 => (400..450u32, 1..200u32).prop_map(|(key, len)| Step::Append { key, len }),
         1 => (450..500u32, -300..600i64).prop_map(|(key, bytes)| Step::Grow { key, bytes }),
+        1 => (450..500u32, 0..4u32).prop_map(|(key, elems)| Step::Pop { key, elems }),
         1 => (0..5_000u64).prop_map(|ms| Step::Wait { ms }),
     ]
 }
@@ -507,7 +636,16 @@ fn to_ops(steps: &[Step]) -> Vec<Op> {
             }
             Step::Incr { key } => op(t, key, 0, Cmd::IncrBy { delta: 3 }),
             Step::Append { key, len } => op(t, key, 0, Cmd::Append { len }),
-            Step::Grow { key, bytes } => op(t, key, 0, Cmd::Grow { bytes }),
+            Step::Grow { key, bytes } => op(
+                t,
+                key,
+                0,
+                Cmd::Grow {
+                    bytes,
+                    elems: bytes.signum() as i32,
+                },
+            ),
+            Step::Pop { key, elems } => op(t, key, 0, Cmd::Pop { elems }),
             Step::Wait { ms } => {
                 t += ms;
                 continue;
@@ -660,11 +798,27 @@ fn string_commands_behave_as_redis() {
         "sdsMakeRoomFor doubles"
     );
     // An aggregate shrunk to nothing is deleted; Grow on a string is WRONGTYPE.
-    i.apply(&op(7, 5, 0, Cmd::Grow { bytes: 300 }));
-    i.apply(&op(7, 5, 0, Cmd::Grow { bytes: -300 }));
+    i.apply(&op(
+        7,
+        5,
+        0,
+        Cmd::Grow {
+            bytes: 300,
+            elems: 1,
+        },
+    ));
+    i.apply(&op(
+        7,
+        5,
+        0,
+        Cmd::Grow {
+            bytes: -300,
+            elems: -1,
+        },
+    ));
     assert!(i.keyspace().find(0, 5).is_none());
     assert_eq!(
-        i.apply(&op(7, 1, 0, Cmd::Grow { bytes: 5 })),
+        i.apply(&op(7, 1, 0, Cmd::Grow { bytes: 5, elems: 1 })),
         Reply::Skipped
     );
     // PERSIST removes a TTL; EXPIRE 0 deletes.

@@ -317,11 +317,9 @@ fn the_spread_is_made_of_real_runs_figures() {
         "| clock start | 2026-12-04T10:00:35Z (from the capture's first timestamp); 6 start phases"
     ));
     let (csv, _) = replay(dir.path(), &trace, &["--phases", "6", "-q", "-f", "csv"]);
-    assert!(csv
-        .lines()
-        .next()
-        .unwrap()
-        .ends_with(",expired_min,expired_median,expired_max"));
+    assert!(csv.lines().next().unwrap().ends_with(
+        ",expired_min,expired_median,expired_max,lost_items_min,lost_items_median,lost_items_max"
+    ));
 }
 
 #[test]

@@ -286,8 +286,14 @@ fn csv_every_op() {
         Cmd::IncrWindow { window_ms: 1000 },
         Cmd::IncrBy { delta: 1 },
         Cmd::IncrBy { delta: -1 },
-        Cmd::Grow { bytes: 120 },
-        Cmd::Grow { bytes: -20 },
+        Cmd::Grow {
+            bytes: 120,
+            elems: 1,
+        },
+        Cmd::Grow {
+            bytes: -20,
+            elems: -1,
+        },
         Cmd::Append { len: 10 },
         Cmd::Expire { ttl_ms: 5000 },
         Cmd::Persist,
@@ -626,12 +632,8 @@ this is not monitor output
     assert!(ops[8..11].iter().all(|o| o.cmd == Cmd::Del && o.db == 0));
     assert_ne!(ops[8].key, ops[3].key, "a in db 0 is not a in db 2");
     assert_eq!(ops[11].cmd, Cmd::Expire { ttl_ms: 100_000 });
-    assert_eq!(ops[12].cmd, Cmd::Grow { bytes: 5 });
-    assert_eq!(
-        ops[13].cmd,
-        Cmd::Grow { bytes: -2 },
-        "one element of the last push's average"
-    );
+    assert_eq!(ops[12].cmd, Cmd::Grow { bytes: 5, elems: 2 });
+    assert_eq!(ops[13].cmd, Cmd::Pop { elems: 1 }, "a pop is a read");
     match ops[14].cmd {
         Cmd::Set { ttl_ms, .. } => assert_eq!(ttl_ms, 1, "PXAT in the past"),
         c => panic!("{c:?}"),
@@ -724,9 +726,18 @@ fn sample_ops() -> (Vec<Op>, Vec<String>) {
         Cmd::IncrBy { delta: 1 },
         Cmd::IncrWindow { window_ms: 60_000 },
         Cmd::Append { len: u32::MAX },
-        Cmd::Grow { bytes: 0 },
-        Cmd::Grow { bytes: i64::MAX },
-        Cmd::Grow { bytes: i64::MIN },
+        Cmd::Grow { bytes: 0, elems: 1 },
+        Cmd::Grow {
+            bytes: i64::MAX,
+            elems: 1,
+        },
+        Cmd::Grow {
+            bytes: i64::MIN,
+            elems: -1,
+        },
+        Cmd::Pop { elems: 1 },
+        Cmd::Pop { elems: 0 },
+        Cmd::Pop { elems: u32::MAX },
         Cmd::Peek,
     ];
     let mut rng = SmallRng::seed_from_u64(7);
@@ -1193,18 +1204,21 @@ fn monitor_capture_from_a_real_redis_server() {
         "{}",
         ttl_of("k3")
     );
-    let grows: Vec<i64> = ops
+    let on_q: Vec<Cmd> = ops
         .iter()
         .filter(|o| o.key == ids[&b"q"[..]])
-        .filter_map(|o| match o.cmd {
-            Cmd::Grow { bytes } => Some(bytes),
-            _ => None,
-        })
+        .filter(|o| matches!(o.cmd, Cmd::Grow { .. } | Cmd::Pop { .. }))
+        .map(|o| o.cmd)
         .collect();
     assert_eq!(
-        grows,
-        [9, 6, -6, -6],
-        "pushes exact, pops by the last push's element size"
+        on_q,
+        [
+            Cmd::Grow { bytes: 9, elems: 2 },
+            Cmd::Grow { bytes: 6, elems: 1 },
+            Cmd::Pop { elems: 1 },
+            Cmd::Pop { elems: 1 },
+        ],
+        "pushes exact with their elements; pops take elements"
     );
     assert!(ops.windows(2).all(|w| w[0].t_ms <= w[1].t_ms));
 }

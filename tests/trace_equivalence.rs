@@ -1,5 +1,6 @@
 //! The same trace gives the same numbers whether it arrives as evictsim CSV
-//! or as the MONITOR capture of its replay into a real redis-server.
+//! or as the MONITOR capture of its replay into a real redis-server; job
+//! lists (RPUSH, LPOP) included, with the jobs lost when one is evicted.
 //!
 //! The capture's timestamps are the replay's wall clock, not the CSV's, so
 //! the comparison uses the policies whose choices do not depend on the
@@ -23,6 +24,26 @@ fn ops() -> Vec<Op> {
     let mut rng = SmallRng::seed_from_u64(11);
     (0..3_000u64)
         .map(|t| {
+            if rng.gen_range(0..5) == 0 {
+                // Ten job lists: pushes (RPUSH) outnumber pops (LPOP).
+                let key = 400 + rng.gen_range(0..10u32);
+                let cmd = if rng.gen_range(0..5) < 3 {
+                    Cmd::Grow {
+                        bytes: rng.gen_range(20..200),
+                        elems: 1,
+                    }
+                } else {
+                    Cmd::Pop { elems: 1 }
+                };
+                return Op {
+                    t_ms: t / 10,
+                    key,
+                    key_len: 8,
+                    db: 0,
+                    class: 0,
+                    cmd,
+                };
+            }
             let key = rng.gen_range(0..400u32);
             let cmd = match rng.gen_range(0..10) {
                 0..=3 => Cmd::Set {
@@ -73,6 +94,8 @@ fn command(op: &Op) -> Vec<Vec<u8>> {
         Cmd::Del => vec![s("DEL"), k],
         Cmd::Expire { ttl_ms } => vec![s("PEXPIRE"), k, ttl_ms.to_string().into_bytes()],
         Cmd::Append { len } => vec![s("APPEND"), k, vec![b'a'; len as usize]],
+        Cmd::Grow { bytes, .. } => vec![s("RPUSH"), k, vec![b'j'; bytes as usize]],
+        Cmd::Pop { .. } => vec![s("LPOP"), k],
         _ => unreachable!("the generator makes only the commands above"),
     }
 }
@@ -86,9 +109,9 @@ fn replay(path: &Path, format: TraceFormat) -> RunResult {
         scenario: "equivalence".into(),
         seed: 1,
         instance: InstanceConfig {
-            // Room for the latency histograms of the five commands used
-            // (about 124 KB) and 60 KB of keys.
-            maxmemory: InstanceConfig::default().baseline_memory + 184_000,
+            // Room for the latency histograms of the seven commands used
+            // (about 174 KB) and 60 KB of keys.
+            maxmemory: InstanceConfig::default().baseline_memory + 234_000,
             seed: 1,
             ..Default::default()
         },
@@ -158,4 +181,16 @@ fn csv_and_its_monitor_capture_give_the_same_numbers() {
     }
     let exact = from_csv.results[2].metrics.totals();
     assert!(exact.evicted > 100, "the run must be under memory pressure");
+    // Lists were evicted holding several jobs, and their pops were reads.
+    assert!(
+        exact.lost_items > exact.evicted_live(),
+        "{} items, {} evictions",
+        exact.lost_items,
+        exact.evicted_live()
+    );
+    let lists_popped = ops
+        .iter()
+        .filter(|o| matches!(o.cmd, Cmd::Pop { .. }))
+        .count() as u64;
+    assert!(lists_popped > 100);
 }

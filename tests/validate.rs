@@ -1,6 +1,7 @@
 //! The model against a real redis-server 7.0: a short replay under
 //! `allkeys-lru`, `volatile-lru` and `noeviction` must agree within the
-//! tolerances of `evictsim validate`; the memory formula within 5% per key
+//! tolerances of `evictsim validate`, and so must one of job lists (the
+//! jobs lost with evicted lists included); the memory formula within 5% per key
 //! (`calibrate`); and a server that cannot be had is a clear error.
 //!
 //! The replays need redis-server (`.ci/run` installs it); without it they
@@ -21,11 +22,12 @@ use std::sync::Mutex;
 /// One real-server test at a time.
 static SERVER: Mutex<()> = Mutex::new(());
 
-/// One policy on the tiny fixture (5 s, every kind of key, 1.5 MB),
-/// checked within the tolerances; `None` when redis-server is missing.
-fn validate_tiny(policy: PolicyKind) -> Option<(bool, String)> {
+/// One policy on a scenario fixture (the tiny one: 5 s, every kind of
+/// key, 1.5 MB), checked within the tolerances; `None` when redis-server
+/// is missing.
+fn validate_fixture(path: &str, policy: PolicyKind) -> Option<(bool, String)> {
     let target = support::redis::spawn_target()?;
-    let scenario = Scenario::from_path(Path::new(&tiny())).expect("the fixture is valid");
+    let scenario = Scenario::from_path(Path::new(path)).expect("the fixture is valid");
     let opts = ValidateOptions {
         source: ValidateSource::Scenario(scenario),
         policies: vec![policy],
@@ -47,6 +49,15 @@ fn validate_tiny(policy: PolicyKind) -> Option<(bool, String)> {
         s.evicted_keys
     );
     assert_eq!(s.unconfirmed_misses, 0, "{text}");
+    if path.ends_with("tiny-lists.toml") && policy != PolicyKind::NoEviction {
+        // Lists were evicted with jobs in them, and the check compares them.
+        let items = p
+            .checks
+            .iter()
+            .find(|c| c.what == "items lost with critical keys");
+        let items = items.unwrap_or_else(|| panic!("no items check:\n{text}"));
+        assert!(items.real > 100 && items.simulated > 100, "{text}");
+    }
     assert!(
         p.real.pace.late_ticks * 20 < p.real.pace.ticks,
         "the replay fell behind:\n{text}"
@@ -60,11 +71,16 @@ fn validate_tiny(policy: PolicyKind) -> Option<(bool, String)> {
 /// chance. A policy fails when three independent runs all do; the
 /// tolerances are the command's own.
 fn validates_within_tolerance(policy: PolicyKind) {
+    fixture_validates_within_tolerance(&tiny(), policy)
+}
+
+/// [`validates_within_tolerance`] on another scenario fixture.
+fn fixture_validates_within_tolerance(path: &str, policy: PolicyKind) {
     const RUNS: usize = 3;
     let _one = SERVER.lock().unwrap_or_else(|e| e.into_inner());
     let mut reports = Vec::new();
     for _ in 0..RUNS {
-        let Some((ok, text)) = validate_tiny(policy) else {
+        let Some((ok, text)) = validate_fixture(path, policy) else {
             return;
         };
         println!("{text}");
@@ -215,6 +231,31 @@ fn volatile_lru_agrees_with_redis() {
 #[test]
 fn noeviction_agrees_with_redis() {
     validates_within_tolerance(PolicyKind::NoEviction);
+}
+
+/// Sidekiq-style job lists (`tests/fixtures/tiny-lists.toml`): evicted
+/// lists, the jobs lost with them and the workers' pops that then miss
+/// agree with the real server.
+fn lists_fixture() -> String {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/tiny-lists.toml")
+        .to_string_lossy()
+        .into_owned()
+}
+
+#[test]
+fn list_queues_under_allkeys_lru_agree_with_redis() {
+    fixture_validates_within_tolerance(&lists_fixture(), PolicyKind::AllKeysLru);
+}
+
+#[test]
+fn list_queues_under_allkeys_random_agree_with_redis() {
+    fixture_validates_within_tolerance(&lists_fixture(), PolicyKind::AllKeysRandom);
+}
+
+#[test]
+fn list_queues_under_noeviction_agree_with_redis() {
+    fixture_validates_within_tolerance(&lists_fixture(), PolicyKind::NoEviction);
 }
 
 #[test]

@@ -49,7 +49,7 @@ pub fn exec(args: Args) -> Result<i32> {
             Ok(t) => Scenario::from_str(t, &name),
             Err(_) => Scenario::from_path(p),
         };
-        match scenario {
+        match &scenario {
             Ok(s) => println!(
                 "ok   {}: {} classes, {} policies, {} simulated{}",
                 p.display(),
@@ -66,11 +66,50 @@ pub fn exec(args: Args) -> Result<i32> {
                 println!("FAIL {e}");
             }
         }
+        if let Ok(s) = &scenario {
+            for line in understood_queues(s) {
+                println!("     {line}");
+            }
+        }
     }
     if bad > 0 {
         bail!("{bad} of {} scenario files are invalid", files.len());
     }
     Ok(0)
+}
+
+/// What a reader might take two ways, said back: how each queue holds its
+/// jobs.
+fn understood_queues(s: &Scenario) -> Vec<String> {
+    use evictsim::source::{ClassKind, QueueStructure};
+    let fmt_ms = report::fmt::duration_ms;
+    s.classes
+        .iter()
+        .filter_map(|c| match &c.kind {
+            ClassKind::Queue(q) => Some(match q.structure {
+                QueueStructure::Keys => format!(
+                    "{}: one key per job ({}), SET then GETDEL {} to {} later",
+                    c.name,
+                    c.key.as_str(),
+                    fmt_ms(q.delay_ms),
+                    fmt_ms(q.delay_ms + q.delay_jitter_ms)
+                ),
+                QueueStructure::List { queues } => format!(
+                    "{}: jobs pushed onto {} ({}) and popped {} to {} later; evicting a list loses every job pending in it",
+                    c.name,
+                    if queues == 1 {
+                        "1 list".to_string()
+                    } else {
+                        format!("{queues} lists in turn")
+                    },
+                    c.key.as_str(),
+                    fmt_ms(q.delay_ms),
+                    fmt_ms(q.delay_ms + q.delay_jitter_ms)
+                ),
+            }),
+            _ => None,
+        })
+        .collect()
 }
 
 /// A file as given; a directory as the `.toml` files in it and in its

@@ -337,7 +337,7 @@ fn raw_incoming(cmd: &Cmd) -> u64 {
     match *cmd {
         Cmd::Set { value, .. } => value.len as u64,
         Cmd::Append { len } => len as u64,
-        Cmd::Grow { bytes } if bytes > 0 => bytes as u64,
+        Cmd::Grow { bytes, .. } if bytes > 0 => bytes as u64,
         Cmd::IncrBy { .. } | Cmd::IncrWindow { .. } => 1,
         _ => 0,
     }

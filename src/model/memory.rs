@@ -43,18 +43,18 @@ pub const LATENCY_HISTOGRAM: u64 = 24_688;
 #[inline]
 pub(crate) fn command_index(cmd: &Cmd) -> u32 {
     match *cmd {
-        Cmd::Read(_) => 0,                     // GET
-        Cmd::Set { .. } => 1,                  // SET
-        Cmd::Del => 2,                         // DEL
-        Cmd::GetDel => 3,                      // GETDEL
-        Cmd::Expire { .. } => 4,               // PEXPIRE
-        Cmd::Persist => 5,                     // PERSIST
-        Cmd::IncrBy { .. } => 6,               // INCRBY
-        Cmd::IncrWindow { .. } => 7,           // INCR
-        Cmd::Append { .. } => 8,               // APPEND
-        Cmd::Grow { bytes } if bytes > 0 => 9, // LPUSH
-        Cmd::Grow { .. } => 10,                // LPOP
-        Cmd::Peek => 11,                       // EXISTS
+        Cmd::Read(_) => 0,                         // GET
+        Cmd::Set { .. } => 1,                      // SET
+        Cmd::Del => 2,                             // DEL
+        Cmd::GetDel => 3,                          // GETDEL
+        Cmd::Expire { .. } => 4,                   // PEXPIRE
+        Cmd::Persist => 5,                         // PERSIST
+        Cmd::IncrBy { .. } => 6,                   // INCRBY
+        Cmd::IncrWindow { .. } => 7,               // INCR
+        Cmd::Append { .. } => 8,                   // APPEND
+        Cmd::Grow { bytes, .. } if bytes > 0 => 9, // LPUSH
+        Cmd::Grow { .. } | Cmd::Pop { .. } => 10,  // LPOP
+        Cmd::Peek => 11,                           // EXISTS
     }
 }
 

@@ -83,8 +83,8 @@ impl Cmd {
             Cmd::Expire { .. } => "PEXPIRE",
             Cmd::IncrBy { .. } => "INCRBY",
             Cmd::Append { .. } => "APPEND",
-            Cmd::Grow { bytes } if bytes > 0 => "RPUSH",
-            Cmd::Grow { .. } => "LPOP",
+            Cmd::Grow { bytes, .. } if bytes > 0 => "RPUSH",
+            Cmd::Grow { .. } | Cmd::Pop { .. } => "LPOP",
         };
         f(Arg::Word(name));
         f(Arg::Key);
@@ -117,10 +117,11 @@ impl Cmd {
             Cmd::Expire { ttl_ms } => f(Arg::Uint(ttl_ms)),
             Cmd::IncrBy { delta } => f(Arg::Int(delta)),
             Cmd::Append { len } => f(Arg::Value(Value::bytes(len))),
-            Cmd::Grow { bytes } if bytes > 0 => f(Arg::Value(Value::bytes(
+            Cmd::Grow { bytes, .. } if bytes > 0 => f(Arg::Value(Value::bytes(
                 u32::try_from(bytes).unwrap_or(u32::MAX),
             ))),
-            Cmd::Grow { .. } => {}
+            Cmd::Grow { .. } | Cmd::Pop { elems: 1 } => {}
+            Cmd::Pop { elems } => f(Arg::Uint(u64::from(elems))),
         }
     }
 
@@ -213,8 +214,19 @@ mod tests {
         assert_eq!(words(Cmd::IncrBy { delta: -3 }), ["INCRBY", "k", "-3"]);
         assert_eq!(words(Cmd::IncrWindow { window_ms: 9 }), ["INCR", "k"]);
         assert_eq!(words(Cmd::Expire { ttl_ms: 0 }), ["PEXPIRE", "k", "0"]);
-        assert_eq!(words(Cmd::Grow { bytes: 7 }), ["RPUSH", "k", "<7>"]);
-        assert_eq!(words(Cmd::Grow { bytes: -7 }), ["LPOP", "k"]);
+        assert_eq!(
+            words(Cmd::Grow { bytes: 7, elems: 1 }),
+            ["RPUSH", "k", "<7>"]
+        );
+        assert_eq!(
+            words(Cmd::Grow {
+                bytes: -7,
+                elems: -1
+            }),
+            ["LPOP", "k"]
+        );
+        assert_eq!(words(Cmd::Pop { elems: 1 }), ["LPOP", "k"]);
+        assert_eq!(words(Cmd::Pop { elems: 3 }), ["LPOP", "k", "3"]);
         assert_eq!(words(Cmd::Peek), ["EXISTS", "k"]);
         assert_eq!(Cmd::Del.argv().name(), "DEL");
         assert_eq!(Arg::Uint(u64::MAX).len(0), 19);

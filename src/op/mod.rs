@@ -116,10 +116,18 @@ pub enum Cmd {
     /// `APPEND key <len bytes>`.
     Append { len: u32 },
     /// A write to a list, hash, set or sorted set that grows (`bytes` > 0:
-    /// LPUSH, HSET, SADD, ZADD; DENYOOM) or shrinks it (`bytes` < 0: LPOP,
-    /// HDEL, SREM; not DENYOOM). An aggregate that shrinks to nothing is
-    /// deleted, as Redis does.
-    Grow { bytes: i64 },
+    /// LPUSH, HSET, SADD, ZADD; DENYOOM) or shrinks it (`bytes` < 0: HDEL,
+    /// SREM, LREM; not DENYOOM) by `elems` elements (negative: removed; 0:
+    /// a field rewritten, or not known). An aggregate whose bytes shrink to
+    /// nothing is deleted, as Redis deletes an empty one.
+    Grow { bytes: i64, elems: i32 },
+    /// `LPOP key [count]` and the other pops (`RPOP`, `BRPOP`, `LMOVE`'s
+    /// source, `SPOP`, `ZPOPMIN`...): takes `elems` elements (0: none, as
+    /// `LPOP key 0`), each of the aggregate's average element size; the last
+    /// one deletes it. A read: a pop that finds the key gone because it was
+    /// evicted while holding elements is a lost read (a worker that finds
+    /// its queue gone).
+    Pop { elems: u32 },
     /// A read that does not touch the key's access time (`TTL`, `EXISTS`,
     /// `TYPE`): only expires it lazily.
     Peek,
@@ -133,8 +141,9 @@ impl Cmd {
             Cmd::Set { .. } | Cmd::IncrBy { .. } | Cmd::IncrWindow { .. } | Cmd::Append { .. } => {
                 true
             }
-            Cmd::Grow { bytes } => *bytes > 0,
+            Cmd::Grow { bytes, .. } => *bytes > 0,
             Cmd::Read(_)
+            | Cmd::Pop { .. }
             | Cmd::Del
             | Cmd::GetDel
             | Cmd::Expire { .. }
@@ -148,7 +157,11 @@ impl Cmd {
     pub fn is_read(&self) -> bool {
         matches!(
             self,
-            Cmd::Read(_) | Cmd::GetDel | Cmd::IncrBy { .. } | Cmd::IncrWindow { .. }
+            Cmd::Read(_)
+                | Cmd::GetDel
+                | Cmd::IncrBy { .. }
+                | Cmd::IncrWindow { .. }
+                | Cmd::Pop { .. }
         )
     }
 }
@@ -196,8 +209,18 @@ mod tests {
         assert!(set.denyoom());
         assert!(Cmd::IncrBy { delta: 1 }.denyoom());
         assert!(Cmd::Append { len: 1 }.denyoom());
-        assert!(Cmd::Grow { bytes: 10 }.denyoom());
-        assert!(!Cmd::Grow { bytes: -10 }.denyoom());
+        assert!(Cmd::Grow {
+            bytes: 10,
+            elems: 1
+        }
+        .denyoom());
+        assert!(!Cmd::Grow {
+            bytes: -10,
+            elems: -1
+        }
+        .denyoom());
+        assert!(!Cmd::Pop { elems: 1 }.denyoom());
+        assert!(Cmd::Pop { elems: 1 }.is_read());
         assert!(!Cmd::Read(ReadSpec::default()).denyoom());
         assert!(!Cmd::Del.denyoom());
         assert!(!Cmd::Expire { ttl_ms: 5 }.denyoom());

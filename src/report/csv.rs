@@ -15,7 +15,7 @@ use crate::sim::RunResult;
 pub struct CsvExporter;
 
 /// The counter columns, named as in the JSON schema.
-const COUNTERS: [&str; 9] = [
+const COUNTERS: [&str; 10] = [
     "reads",
     "hits",
     "writes",
@@ -25,9 +25,10 @@ const COUNTERS: [&str; 9] = [
     "lost_reads",
     "oom_rejected",
     "expired",
+    "lost_items",
 ];
 
-fn values(c: &Counters) -> [u64; 9] {
+fn values(c: &Counters) -> [u64; 10] {
     [
         c.reads,
         c.hits,
@@ -38,6 +39,7 @@ fn values(c: &Counters) -> [u64; 9] {
         c.lost_reads,
         c.oom_rejected,
         c.expired,
+        c.lost_items,
     ]
 }
 

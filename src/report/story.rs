@@ -285,10 +285,24 @@ fn danger(r: &RunResult, s: &Summary) -> Vec<Block> {
                 .filter_map(|(ci, info)| {
                     let k = counters(r, i, ci)?;
                     (k.evicted_live() > 0 || k.lost_reads > 0).then(|| {
+                        // A list or hash evicted takes its elements with it.
+                        let items = if k.lost_items > k.evicted_live() {
+                            format!(
+                                " ({} lost with {})",
+                                count(k.lost_items, "item", "items"),
+                                if k.evicted_distinct == 1 {
+                                    "it"
+                                } else {
+                                    "them"
+                                }
+                            )
+                        } else {
+                            String::new()
+                        };
                         vec![
                             class(info),
                             t(format!(
-                                " {} evicted, {} lost",
+                                " {} evicted{items}, {} lost",
                                 count(k.evicted_distinct, "key", "keys"),
                                 count(k.lost_reads, "read", "reads"),
                             )),

@@ -241,8 +241,20 @@ fn refused(p: &PolicySummary) -> String {
 
 fn losses(p: &PolicySummary) -> String {
     let (k, l) = (p.critical_keys_evicted, p.lost_critical_reads);
+    // Lists, hashes and sets evicted take their elements with them.
+    let items = p.critical_totals.lost_items;
+    let with = if items > p.critical_evictions {
+        format!(
+            " ({} {} lost with {})",
+            thousands(items),
+            plural(items, "item", "items"),
+            plural(k, "it", "them")
+        )
+    } else {
+        String::new()
+    };
     format!(
-        "{} critical {} evicted, {} {} lost",
+        "{} critical {} evicted{with}, {} {} lost",
         thousands(k),
         plural(k, "key", "keys"),
         thousands(l),

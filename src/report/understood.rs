@@ -8,7 +8,7 @@ use crate::sim::ClassInfo;
 use crate::trace::Understood;
 
 /// The columns of [`rows`].
-pub const HEAD: [&str; 10] = [
+pub const HEAD: [&str; 12] = [
     "class",
     "GETs",
     "fill on a miss",
@@ -19,10 +19,12 @@ pub const HEAD: [&str; 10] = [
     "with a TTL",
     "EXPIREs",
     "of 0 (delete)",
+    "pushes",
+    "pops",
 ];
 
 /// One row per class that had an operation counted, in class order.
-pub fn rows(classes: &[ClassInfo], understood: &[Understood]) -> Vec<[String; 10]> {
+pub fn rows(classes: &[ClassInfo], understood: &[Understood]) -> Vec<[String; 12]> {
     understood
         .iter()
         .enumerate()
@@ -42,6 +44,8 @@ pub fn rows(classes: &[ClassInfo], understood: &[Understood]) -> Vec<[String; 10
                 thousands(u.sets_with_ttl),
                 thousands(u.expires),
                 thousands(u.expire_deletes),
+                thousands(u.pushes),
+                thousands(u.pops),
             ]
         })
         .collect()
@@ -60,7 +64,7 @@ pub fn text(classes: &[ClassInfo], understood: &[Understood], indent: &str) -> S
             *w = (*w).max(cell.chars().count());
         }
     }
-    let line = |cells: [&str; 10]| {
+    let line = |cells: [&str; 12]| {
         let mut s = indent.to_string();
         for (i, (cell, w)) in cells.iter().zip(width).enumerate() {
             if i == 0 {

@@ -94,7 +94,23 @@ pub struct Returns {
     pub after: DelayDist,
 }
 
-/// A job queue with one key per job.
+/// How a queue holds its jobs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum QueueStructure {
+    /// One string key per job: `SET`, then `GETDEL` by a worker.
+    #[default]
+    Keys,
+    /// Jobs pushed onto lists (`RPUSH`) and popped by workers (`BRPOP`),
+    /// as Sidekiq, Celery, RQ and Resque do: `queues` list keys, each
+    /// enqueue going to the next in turn. Evicting a list loses every job
+    /// pending in it.
+    List {
+        /// Number of list keys.
+        queues: u32,
+    },
+}
+
+/// A job queue: one key per job, or lists of jobs.
 #[derive(Clone, Debug, PartialEq)]
 pub struct QueueSpec {
     /// Jobs enqueued per second (Poisson).
@@ -105,8 +121,10 @@ pub struct QueueSpec {
     pub delay_jitter_ms: u64,
     /// Size of a job's payload.
     pub value: ValueDist,
-    /// TTL set on the job in ms (`None`: none).
+    /// TTL set on the job in ms (`None`: none); a list queue has none.
     pub ttl_ms: Option<u64>,
+    /// One key per job, or lists.
+    pub structure: QueueStructure,
 }
 
 /// Fixed-window rate limiters, one key per client.
@@ -158,6 +176,10 @@ impl ClassSpec {
             ClassKind::Cache(c) => Some(c.keys),
             ClassKind::Counter(c) => Some(c.keys),
             ClassKind::Static(c) => Some(c.keys),
+            ClassKind::Queue(QueueSpec {
+                structure: QueueStructure::List { queues },
+                ..
+            }) => Some(*queues),
             ClassKind::Session(_) | ClassKind::Queue(_) => None,
         }
     }
@@ -192,7 +214,7 @@ impl ClassSpec {
     pub fn creations_per_sec(&self) -> f64 {
         match &self.kind {
             ClassKind::Session(s) => s.logins_per_sec,
-            ClassKind::Queue(q) => q.enqueue_per_sec,
+            ClassKind::Queue(q) if q.structure == QueueStructure::Keys => q.enqueue_per_sec,
             _ => 0.0,
         }
     }
@@ -216,7 +238,15 @@ fn kind_fields(kind: &str) -> Option<&'static [&'static str]> {
             "logout",
             "returns",
         ],
-        "queue" => &["enqueue_per_sec", "delay", "delay_jitter", "value", "ttl"],
+        "queue" => &[
+            "enqueue_per_sec",
+            "delay",
+            "delay_jitter",
+            "value",
+            "ttl",
+            "structure",
+            "queues",
+        ],
         "counter" => &["keys", "popularity", "incr_per_sec", "window"],
         "static" => &["keys", "popularity", "reads_per_sec", "value", "ttl"],
         _ => return None,
@@ -256,6 +286,7 @@ pub(crate) fn read_class(f: &Field, databases: u8) -> Result<ClassSpec, Scenario
         }),
         "session" => session(&t)?,
         "queue" => ClassKind::Queue(QueueSpec {
+            structure: queue_structure(&t)?,
             enqueue_per_sec: rate(&t, "enqueue_per_sec", true)?,
             delay_ms: t
                 .require("delay", "time from enqueue to processing, e.g. \"30s\"")?
@@ -265,7 +296,11 @@ pub(crate) fn read_class(f: &Field, databases: u8) -> Result<ClassSpec, Scenario
                 None => 0,
             },
             value: read_value(&t.require("value", "the size of a job's payload")?)?,
-            ttl_ms: ttl(&t)?,
+            // A list queue's ttl was checked to be absent or 0: none.
+            ttl_ms: match queue_structure(&t)? {
+                QueueStructure::Keys => ttl(&t)?,
+                QueueStructure::List { .. } => None,
+            },
         }),
         "counter" => ClassKind::Counter(CounterSpec {
             keys: keys(&t)?,
@@ -298,9 +333,36 @@ pub(crate) fn read_class(f: &Field, databases: u8) -> Result<ClassSpec, Scenario
         None => 0,
     };
     let key = match t.get("key") {
-        Some(k) => KeyTemplate::parse(k.str()?).map_err(|e| k.err(e.to_string()))?,
-        None => KeyTemplate::parse(default_template(kind_name))
-            .map_err(|e| t.err("key", e.to_string()))?,
+        Some(k) => {
+            let one_list = matches!(
+                kind,
+                ClassKind::Queue(QueueSpec {
+                    structure: QueueStructure::List { queues: 1 },
+                    ..
+                })
+            );
+            let parsed = if one_list {
+                KeyTemplate::parse_single(k.str()?)
+            } else {
+                KeyTemplate::parse(k.str()?)
+            };
+            parsed.map_err(|e| k.err(e.to_string()))?
+        }
+        None => {
+            let list = matches!(
+                kind,
+                ClassKind::Queue(QueueSpec {
+                    structure: QueueStructure::List { .. },
+                    ..
+                })
+            );
+            let template = if list {
+                "queue:{id}"
+            } else {
+                default_template(kind_name)
+            };
+            KeyTemplate::parse(template).map_err(|e| t.err("key", e.to_string()))?
+        }
     };
     Ok(ClassSpec {
         name,
@@ -320,6 +382,49 @@ fn default_template(kind: &str) -> &'static str {
         "counter" => "ratelimit:{id:08}",
         _ => "config:{id}",
     }
+}
+
+/// Reads a queue's `structure` and `queues`: `"keys"` (the default, one
+/// key per job) or `"list"` with `queues` lists (default 1). A list queue
+/// takes no `ttl` (0 reads as none): Redis expires whole keys, not jobs.
+fn queue_structure(t: &Table) -> Result<QueueStructure, ScenarioError> {
+    let list = match t.get("structure") {
+        None => false,
+        Some(f) => match f.str()? {
+            "keys" => false,
+            "list" => true,
+            other => {
+                return Err(f.err(format!(
+                    "unknown structure {other:?} (expected \"keys\": one key per job, or \"list\": jobs pushed onto lists)"
+                )))
+            }
+        },
+    };
+    if !list {
+        if let Some(q) = t.get("queues") {
+            if q.uint(u64::from(u32::MAX))? != 0 {
+                return Err(
+                    q.err("applies to structure = \"list\" only (one key per job has no lists)")
+                );
+            }
+        }
+        return Ok(QueueStructure::Keys);
+    }
+    if let Some(f) = t.get("ttl") {
+        if f.duration_ms()? != 0 {
+            return Err(f.err(
+                "a list queue's jobs carry no TTL (Redis expires whole keys); leave ttl out",
+            ));
+        }
+    }
+    let queues = match t.get("queues") {
+        None => 1,
+        Some(q) => match q.uint(100_000)? {
+            0 => return Err(q.err("must be at least 1 (the number of list keys)")),
+            n => n as u32,
+        },
+    };
+    Ok(QueueStructure::List { queues })
 }
 
 /// Reads a session class.

@@ -6,7 +6,7 @@
 //! milliseconds and floored when an [`Op`] is emitted; a class's events come
 //! out in time order.
 
-use super::class::{ClassKind, ClassSpec, Returns};
+use super::class::{ClassKind, ClassSpec, QueueStructure, Returns};
 use super::dist::{Picker, ValueDist};
 use super::hash::{derive, mix64};
 use super::template::KeyTemplate;
@@ -241,6 +241,10 @@ impl Gen {
                 })
             }
             ClassKind::Queue(q) => Gen::Queue(QueueGen {
+                lists: match q.structure {
+                    QueueStructure::Keys => None,
+                    QueueStructure::List { queues } => Some((base, queues)),
+                },
                 enqueues: Arrivals::new(q.enqueue_per_sec, rng, end),
                 pending: BinaryHeap::new(),
                 created: 0,
@@ -465,9 +469,13 @@ impl SessionGen {
     }
 }
 
-/// A job queue: each job is written, then taken (GETDEL) after its delay.
+/// A job queue: each job is written, then taken after its delay: a key
+/// per job (SET, then GETDEL), or pushed onto a list (RPUSH, then a pop).
 #[derive(Debug)]
 pub(crate) struct QueueGen {
+    /// For a list queue, its first list's key id and the number of lists
+    /// (jobs go to them in turn).
+    lists: Option<(KeyId, u32)>,
     enqueues: Arrivals,
     /// Jobs waiting: (due time, number, key id).
     pending: BinaryHeap<Reverse<(At, u32, KeyId)>>,
@@ -494,17 +502,30 @@ impl QueueGen {
             .map_or(f64::INFINITY, |Reverse((At(t), ..))| *t);
         if due <= self.enqueues.next {
             let Reverse((_, local, key)) = self.pending.pop()?;
-            return Some(ctx.op(t_ms, key, local, Cmd::GetDel));
+            let take = match self.lists {
+                Some(_) => Cmd::Pop { elems: 1 },
+                None => Cmd::GetDel,
+            };
+            return Some(ctx.op(t_ms, key, local, take));
         }
         let now = self.enqueues.next;
         self.enqueues.advance(&mut ctx.rng, self.end);
-        let local = self.created;
-        let Some(key) = ids.alloc(ctx.id, local) else {
-            // Key ids used up (validation makes this unreachable): stop.
-            self.enqueues.next = f64::INFINITY;
-            return None;
+        let job = self.created;
+        let (key, local) = match self.lists {
+            Some((base, queues)) => {
+                let q = job % queues;
+                (base + q, q)
+            }
+            None => match ids.alloc(ctx.id, job) {
+                Some(key) => (key, job),
+                None => {
+                    // Key ids used up (validation makes this unreachable): stop.
+                    self.enqueues.next = f64::INFINITY;
+                    return None;
+                }
+            },
         };
-        self.created += 1;
+        self.created = self.created.wrapping_add(1);
         let jitter = if self.jitter_ms > 0.0 {
             ctx.rng.gen::<f64>() * self.jitter_ms
         } else {
@@ -514,6 +535,13 @@ impl QueueGen {
         if due < self.end {
             self.pending.push(Reverse((At(due), local, key)));
         }
-        Some(ctx.op(t_ms, key, local, ctx.set(local, self.ttl_ms)))
+        let cmd = match self.lists {
+            Some(_) => Cmd::Grow {
+                bytes: i64::from(ctx.value(job).len.max(1)),
+                elems: 1,
+            },
+            None => ctx.set(local, self.ttl_ms),
+        };
+        Some(ctx.op(t_ms, key, local, cmd))
     }
 }

@@ -19,8 +19,8 @@ mod tree;
 mod workload;
 
 pub use class::{
-    CacheSpec, ClassKind, ClassSpec, CounterSpec, QueueSpec, Returns, SessionSpec, StaticSpec,
-    MAX_RATE,
+    CacheSpec, ClassKind, ClassSpec, CounterSpec, QueueSpec, QueueStructure, Returns, SessionSpec,
+    StaticSpec, MAX_RATE,
 };
 pub use dist::{DelayDist, Popularity, ValueDist, MAX_VALUE_BYTES};
 pub use error::ScenarioError;

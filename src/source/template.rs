@@ -42,6 +42,16 @@ impl KeyTemplate {
     /// Parses a template; it must tell keys apart (`{id}`, `{hex:N}` or
     /// `{uuid}`) and produce names of at most [`MAX_KEY_LEN`] bytes.
     pub fn parse(text: &str) -> Result<Self, TemplateError> {
+        Self::parse_inner(text, false)
+    }
+
+    /// Parses the name of a class with a single key (a list queue of one
+    /// list, `queue:default`): a plain name is allowed.
+    pub fn parse_single(text: &str) -> Result<Self, TemplateError> {
+        Self::parse_inner(text, true)
+    }
+
+    fn parse_inner(text: &str, single: bool) -> Result<Self, TemplateError> {
         let mut parts = Vec::new();
         let mut lit = String::new();
         let mut chars = text.char_indices().peekable();
@@ -82,7 +92,7 @@ impl KeyTemplate {
         if !lit.is_empty() {
             parts.push(Part::Literal(lit));
         }
-        if parts.iter().all(|p| matches!(p, Part::Literal(_))) {
+        if !single && parts.iter().all(|p| matches!(p, Part::Literal(_))) {
             return Err(TemplateError(
                 "has no {id}, {id:0N}, {hex:N} or {uuid}, so every key would have the same name"
                     .into(),

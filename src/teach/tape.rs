@@ -718,6 +718,7 @@ fn command_words(cmd: Cmd, reply: Reply, refused: bool) -> (&'static str, String
         Cmd::Persist => ("PERSIST", String::new()),
         Cmd::Append { .. } => ("APPEND", String::new()),
         Cmd::Grow { .. } => ("RPUSH", String::new()),
+        Cmd::Pop { .. } => ("LPOP", String::new()),
         Cmd::Peek => ("EXISTS", String::new()),
     }
 }

@@ -44,7 +44,8 @@
 //! | `INCR` | unused | a window / none / none | unused | `INCR`, then `PEXPIRE window` when it creates the key |
 //! | `INCRBY`, `DECRBY` | the signed delta / 0 / malformed | unused | unused | `INCRBY` |
 //! | `APPEND` | bytes appended / none appended / malformed | unused | unused | `APPEND` |
-//! | `GROW`, `SHRINK` | bytes an aggregate (list, hash, set, zset) gains or loses / 0 / malformed | unused | unused | `LPUSH`/`HSET`..., `LPOP`/`HDEL`... |
+//! | `GROW`, `SHRINK` | bytes an aggregate (list, hash, set, zset) gains or loses in one element / 0 / malformed | unused | unused | `RPUSH`/`HSET`..., `LREM`/`HDEL`... |
+//! | `POP` | elements taken / none (`LPOP key 0`) / one | unused | unused | `LPOP`: a read of the aggregate |
 //! | `PEEK`, `TTL`, `PTTL`, `EXISTS`, `TYPE` | unused | unused | unused | look without touching |
 //!
 //! "unused": empty or 0, anything else is malformed. With `--read-through`,
@@ -219,11 +220,19 @@ impl CsvParser {
             CsvOp::Grow => Plan::Cmd(Cmd::Grow {
                 bytes: i64::try_from(parse_u64(value_field, "value_bytes")?)
                     .map_err(|_| malformed("GROW value_bytes out of range"))?,
+                elems: 1,
             }),
             CsvOp::Shrink => Plan::Cmd(Cmd::Grow {
                 bytes: 0i64
                     .checked_sub_unsigned(parse_u64(value_field, "value_bytes")?)
                     .ok_or_else(|| malformed("SHRINK value_bytes out of range"))?,
+                elems: -1,
+            }),
+            CsvOp::Pop => Plan::Cmd(Cmd::Pop {
+                elems: match trim(value_field) {
+                    b"" => 1,
+                    _ => parse_u32(value_field, "value_bytes")?,
+                },
             }),
             CsvOp::Peek => Plan::Cmd(Cmd::Peek),
         };
@@ -333,8 +342,15 @@ pub(crate) fn line_of(cmd: &Cmd) -> Result<Line, &'static str> {
         Cmd::IncrBy { delta } => line("INCRBY", Field::Int(delta), None, None),
         Cmd::IncrWindow { window_ms } => line("INCR", Field::Empty, Some(window_ms), None),
         Cmd::Append { len } => line("APPEND", Field::Uint(u64::from(len)), None, None),
-        Cmd::Grow { bytes } if bytes >= 0 => line("GROW", Field::Uint(bytes as u64), None, None),
-        Cmd::Grow { bytes } => line("SHRINK", Field::Uint(bytes.unsigned_abs()), None, None),
+        Cmd::Grow { elems, .. } if elems.unsigned_abs() > 1 => {
+            return Err("a GROW or SHRINK of several elements (one line is one element)")
+        }
+        Cmd::Grow { bytes, .. } if bytes >= 0 => {
+            line("GROW", Field::Uint(bytes as u64), None, None)
+        }
+        Cmd::Grow { bytes, .. } => line("SHRINK", Field::Uint(bytes.unsigned_abs()), None, None),
+        Cmd::Pop { elems: 1 } => line("POP", Field::Empty, None, None),
+        Cmd::Pop { elems } => line("POP", Field::Uint(u64::from(elems)), None, None),
         Cmd::Peek => line("PEEK", Field::Empty, None, None),
     })
 }
@@ -356,6 +372,7 @@ enum CsvOp {
     Append,
     Grow,
     Shrink,
+    Pop,
     Peek,
 }
 
@@ -363,8 +380,8 @@ impl CsvOp {
     /// Every name the format knows, for messages.
     const NAMES: &'static [&'static str] = &[
         "GET", "SET", "SETEX", "DEL", "UNLINK", "GETDEL", "EXPIRE", "PEXPIRE", "PERSIST", "INCR",
-        "DECR", "INCRBY", "DECRBY", "APPEND", "GROW", "SHRINK", "PEEK", "TTL", "PTTL", "EXISTS",
-        "TYPE",
+        "DECR", "INCRBY", "DECRBY", "APPEND", "GROW", "SHRINK", "POP", "PEEK", "TTL", "PTTL",
+        "EXISTS", "TYPE",
     ];
 
     fn from_name(name: &[u8]) -> Option<CsvOp> {
@@ -383,6 +400,7 @@ impl CsvOp {
             b"APPEND" => CsvOp::Append,
             b"GROW" => CsvOp::Grow,
             b"SHRINK" => CsvOp::Shrink,
+            b"POP" | b"LPOP" | b"RPOP" => CsvOp::Pop,
             b"PEEK" | b"TTL" | b"PTTL" | b"EXISTS" | b"TYPE" => CsvOp::Peek,
             _ => return None,
         })
@@ -400,6 +418,7 @@ impl CsvOp {
                 | CsvOp::Append
                 | CsvOp::Grow
                 | CsvOp::Shrink
+                | CsvOp::Pop
         )
     }
 

@@ -244,6 +244,12 @@ pub struct Understood {
     pub expires: u64,
     /// `EXPIRE`s with a TTL of 0 or less, which delete the key as Redis does.
     pub expire_deletes: u64,
+    /// Writes that add elements to a list, hash, set or sorted set (`RPUSH`,
+    /// `HSET`, `SADD`, `ZADD`...).
+    pub pushes: u64,
+    /// Pops (`LPOP`, `BRPOP`, `LMOVE`'s source, `ZPOPMIN`...): reads of an
+    /// aggregate that take elements.
+    pub pops: u64,
 }
 
 impl Understood {
@@ -277,6 +283,8 @@ impl Understood {
                     self.expire_deletes += n;
                 }
             }
+            Cmd::Grow { elems, .. } if elems > 0 => self.pushes += n,
+            Cmd::Pop { .. } => self.pops += n,
             _ => {}
         }
     }

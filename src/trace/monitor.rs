@@ -30,11 +30,14 @@
 //!   `PEXPIRETIME`: looks that do not touch the key;
 //! - list, hash, set and sorted-set writes grow the key by the bytes of their
 //!   element arguments (`LPUSH`, `RPUSH`, `LPUSHX`, `RPUSHX`, `LINSERT`,
-//!   `SADD`, `HSET`, `HMSET`, `HSETNX`, `ZADD` with 8 bytes per score) and
-//!   removals shrink it (`SREM`, `ZREM`, `LREM` by their arguments; `LPOP`,
-//!   `RPOP`, `SPOP`, `ZPOPMIN`, `ZPOPMAX`, their blocking forms and `HDEL` by
-//!   the key's last element size times the count). `RPOPLPUSH`, `LMOVE` and
-//!   `SMOVE` shrink one key and grow the other. `HINCRBY`, `HINCRBYFLOAT` and
+//!   `SADD`, `HSET`, `HMSET`, `HSETNX`, `ZADD` with 8 bytes per score), each
+//!   counting its elements, and removals shrink it (`SREM`, `ZREM`, `LREM`
+//!   by their arguments, `HDEL` by the key's last element size per field);
+//! - pops (`LPOP`, `RPOP`, `SPOP`, `ZPOPMIN`, `ZPOPMAX` with their count,
+//!   and the blocking forms) are reads of the aggregate that take elements
+//!   of its average size: a pop that finds a queue evicted while it held
+//!   jobs is a lost read. `RPOPLPUSH`, `LMOVE` and `SMOVE` take from one key
+//!   and grow the other. `HINCRBY`, `HINCRBYFLOAT` and
 //!   `ZINCRBY` grow a key the trace has not written before by their field,
 //!   and only touch it after. These are estimates: the reader does not track
 //!   fields, so rewriting an existing field counts its bytes again;
@@ -89,10 +92,12 @@ enum Act {
     ReadNoFill,
     /// Grows an aggregate by `bytes` added in `elems` elements.
     Push { bytes: u64, elems: u64 },
-    /// Shrinks an aggregate by `elems` of its last known element size.
+    /// Pops `elems` elements (a read of the aggregate).
     Pop { elems: u64 },
-    /// Shrinks an aggregate by `bytes`.
-    Remove { bytes: u64 },
+    /// Removes `elems` fields of the key's last known element size.
+    RemoveFields { elems: u64 },
+    /// Removes `elems` elements of `bytes` in all.
+    Remove { bytes: u64, elems: u64 },
     /// Grows an aggregate by one element of the key at argument `from`.
     MoveIn { from: usize },
     /// Grows by `bytes` a key the trace has not written before; else touches it.
@@ -144,13 +149,19 @@ impl MonitorParser {
                     sink.note_len(id, clamp_u32(bytes / elems.max(1)));
                     Cmd::Grow {
                         bytes: clamp_i64(bytes.max(1)),
+                        elems: clamp_i32(elems),
                     }
                 }
-                Act::Pop { elems } => Cmd::Grow {
-                    bytes: -clamp_i64(elems.saturating_mul(sink.value_len(id) as u64)),
+                Act::Pop { elems } => Cmd::Pop {
+                    elems: clamp_u32(elems),
                 },
-                Act::Remove { bytes } => Cmd::Grow {
+                Act::RemoveFields { elems } => Cmd::Grow {
+                    bytes: -clamp_i64(elems.saturating_mul(sink.value_len(id) as u64)),
+                    elems: -clamp_i32(elems),
+                },
+                Act::Remove { bytes, elems } => Cmd::Grow {
                     bytes: -clamp_i64(bytes),
+                    elems: -clamp_i32(elems),
                 },
                 Act::MoveIn { from } => {
                     let src = sink.key(db, self.args.get(from), None)?;
@@ -158,15 +169,16 @@ impl MonitorParser {
                     sink.note_len(id, n);
                     Cmd::Grow {
                         bytes: (n as i64).max(1),
+                        elems: 1,
                     }
                 }
-                Act::IncrField { bytes } => Cmd::Grow {
-                    bytes: if sink.written(id) {
-                        0
-                    } else {
-                        clamp_i64(bytes)
-                    },
-                },
+                Act::IncrField { bytes } => {
+                    let new = !sink.written(id);
+                    Cmd::Grow {
+                        bytes: if new { clamp_i64(bytes) } else { 0 },
+                        elems: i32::from(new),
+                    }
+                }
             };
             if let Cmd::Set { value, .. } = cmd {
                 sink.note_len(id, value.len);
@@ -179,6 +191,10 @@ impl MonitorParser {
 
 fn clamp_i64(v: u64) -> i64 {
     i64::try_from(v).unwrap_or(i64::MAX)
+}
+
+fn clamp_i32(v: u64) -> i32 {
+    i32::try_from(v).unwrap_or(i32::MAX)
 }
 
 fn clamp_u32(v: u64) -> u32 {
@@ -688,14 +704,14 @@ fn plan(name: &[u8], a: &Args, now_ms: u64, out: &mut Vec<Step>) -> Result<bool,
         b"SMOVE" => {
             arity(a, 4, 4)?;
             let bytes = a.get(3).len() as u64;
-            step(1, Act::Remove { bytes });
+            step(1, Act::Remove { bytes, elems: 1 });
             step(2, Act::Push { bytes, elems: 1 });
         }
         b"LREM" => {
             arity(a, 4, 4)?;
             int_arg(a, 2)?;
             let bytes = a.get(3).len() as u64;
-            step(1, Act::Remove { bytes });
+            step(1, Act::Remove { bytes, elems: 1 });
         }
         b"SREM" => {
             arity(a, 3, usize::MAX)?;
@@ -703,19 +719,21 @@ fn plan(name: &[u8], a: &Args, now_ms: u64, out: &mut Vec<Step>) -> Result<bool,
                 1,
                 Act::Remove {
                     bytes: a.range_len(2),
+                    elems: (n - 2) as u64,
                 },
             );
         }
         b"ZREM" => {
             arity(a, 3, usize::MAX)?;
             let bytes = a.range_len(2) + 8 * (n - 2) as u64;
-            step(1, Act::Remove { bytes });
+            let elems = (n - 2) as u64;
+            step(1, Act::Remove { bytes, elems });
         }
         b"HDEL" => {
             arity(a, 3, usize::MAX)?;
             step(
                 1,
-                Act::Pop {
+                Act::RemoveFields {
                     elems: (n - 2) as u64,
                 },
             );

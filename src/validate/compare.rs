@@ -117,6 +117,17 @@ pub(super) fn checks(
         sc.lost_reads,
         CRITICAL,
     ));
+    // With lists (or hashes, sets) among the critical keys, what the
+    // evicted ones held: the jobs lost with their queues.
+    let aggregates = |c: &Counters| c.lost_items != c.evicted_live();
+    if aggregates(&rc) || aggregates(&sc) {
+        out.push(Check::new(
+            "items lost with critical keys",
+            rc.lost_items,
+            sc.lost_items,
+            CRITICAL,
+        ));
+    }
     if policy == PolicyKind::NoEviction {
         out.push(Check::new(
             "refused writes",

@@ -225,7 +225,8 @@ impl<P: Policy> Instance<P> {
             Cmd::IncrBy { delta } => self.incr(op, delta),
             Cmd::IncrWindow { .. } => self.incr(op, 1),
             Cmd::Append { len } => self.append(op, len),
-            Cmd::Grow { bytes } => self.grow(op, bytes),
+            Cmd::Grow { bytes, elems } => self.grow(op, bytes, elems),
+            Cmd::Pop { elems } => self.pop(op, elems),
         }
     }
 
@@ -333,7 +334,9 @@ impl<P: Policy> Instance<P> {
         }
     }
 
-    fn grow(&mut self, op: &Op, bytes: i64) -> Reply {
+    /// An aggregate's element count lives in `Entry::int_value` (at least
+    /// 1 while it has bytes).
+    fn grow(&mut self, op: &Op, bytes: i64, elems: i32) -> Reply {
         let class = op.class as usize;
         match self.lookup(op, Access::Write) {
             Some(pos) => {
@@ -350,6 +353,8 @@ impl<P: Policy> Instance<P> {
                     let cost = Stored::Aggregate(n as u64);
                     self.ks
                         .set_value(op.db, pos, op.key_len, cost, n, ValueKind::Aggregate);
+                    self.ks.entry_mut(op.db, pos).int_value =
+                        e.int_value.saturating_add(i64::from(elems)).max(1);
                 }
                 self.lost.set_deadline(op.key, 0);
                 Reply::Found
@@ -358,10 +363,50 @@ impl<P: Policy> Instance<P> {
                 self.metrics.classes[class].counters.writes += 1;
                 let n = bytes.min(u32::MAX as i64) as u32;
                 let cost = Stored::Aggregate(n as u64);
-                self.create(op, cost, n, ValueKind::Aggregate, 0, 0);
+                let count = i64::from(elems).max(1);
+                self.create(op, cost, n, ValueKind::Aggregate, count, 0);
                 Reply::Created
             }
             None => Reply::Missing,
+        }
+    }
+
+    /// A pop: a read of the aggregate that takes `elems` of its elements,
+    /// each of its average size; taking the last deletes the key.
+    fn pop(&mut self, op: &Op, elems: u32) -> Reply {
+        let class = op.class as usize;
+        match self.lookup(op, Access::Write) {
+            Some(pos) => {
+                let e = *self.ks.entry(op.db, pos);
+                if e.kind != ValueKind::Aggregate {
+                    return Reply::Skipped; // WRONGTYPE
+                }
+                let c = &mut self.metrics.classes[class].counters;
+                c.reads += 1;
+                c.hits += 1;
+                if elems == 0 {
+                    return Reply::Found;
+                }
+                c.writes += 1;
+                let count = e.int_value.max(1) as u64;
+                let taken = u64::from(elems).min(count);
+                if taken == count {
+                    self.remove(op.db, pos);
+                } else {
+                    let freed = u64::from(e.len) * taken / count;
+                    let n = (u64::from(e.len) - freed).max(1) as u32;
+                    let cost = Stored::Aggregate(u64::from(n));
+                    self.ks
+                        .set_value(op.db, pos, op.key_len, cost, n, ValueKind::Aggregate);
+                    self.ks.entry_mut(op.db, pos).int_value = (count - taken) as i64;
+                }
+                Reply::Found
+            }
+            None => {
+                self.metrics.classes[class].counters.reads += 1;
+                self.note_miss(op, 0);
+                Reply::Missing
+            }
         }
     }
 }
@@ -571,28 +616,78 @@ mod tests {
     fn grow_builds_an_aggregate_and_shrinking_it_to_nothing_deletes_it() {
         let mut inst = instance();
         assert_eq!(
-            run(&mut inst, op(0, 1, Cmd::Grow { bytes: -10 })),
+            run(
+                &mut inst,
+                op(
+                    0,
+                    1,
+                    Cmd::Grow {
+                        bytes: -10,
+                        elems: -1
+                    }
+                )
+            ),
             Reply::Missing
         );
         assert_eq!(
-            run(&mut inst, op(1, 1, Cmd::Grow { bytes: 100 })),
+            run(
+                &mut inst,
+                op(
+                    1,
+                    1,
+                    Cmd::Grow {
+                        bytes: 100,
+                        elems: 1
+                    }
+                )
+            ),
             Reply::Created
         );
         assert_eq!(entry(&inst, 1).unwrap().kind, ValueKind::Aggregate);
         assert_eq!(
-            run(&mut inst, op(2, 1, Cmd::Grow { bytes: -40 })),
+            run(
+                &mut inst,
+                op(
+                    2,
+                    1,
+                    Cmd::Grow {
+                        bytes: -40,
+                        elems: -1
+                    }
+                )
+            ),
             Reply::Found
         );
         assert_eq!(entry(&inst, 1).unwrap().len, 60);
         assert_eq!(
-            run(&mut inst, op(3, 1, Cmd::Grow { bytes: -60 })),
+            run(
+                &mut inst,
+                op(
+                    3,
+                    1,
+                    Cmd::Grow {
+                        bytes: -60,
+                        elems: -1
+                    }
+                )
+            ),
             Reply::Found
         );
         assert!(entry(&inst, 1).is_none());
         // A string is the wrong type for it.
         run(&mut inst, set(4, 2, 10, 0));
         assert_eq!(
-            run(&mut inst, op(5, 2, Cmd::Grow { bytes: 10 })),
+            run(
+                &mut inst,
+                op(
+                    5,
+                    2,
+                    Cmd::Grow {
+                        bytes: 10,
+                        elems: 1
+                    }
+                )
+            ),
             Reply::Skipped
         );
     }

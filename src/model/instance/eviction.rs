@@ -4,7 +4,7 @@
 //! lost-read deadline, and the reads that later miss because of it.
 
 use super::Instance;
-use crate::model::keyspace::Entry;
+use crate::model::keyspace::{Entry, ValueKind};
 use crate::model::policy::{PickEnv, Policy, PolicyKind, Victim};
 use crate::op::Op;
 
@@ -74,6 +74,11 @@ impl<P: Policy> Instance<P> {
             self.metrics.classes[class].record_expired_eviction();
             return;
         }
+        // Everything it held is gone: a list's pending jobs with it.
+        self.metrics.classes[class].counters.lost_items += match e.kind {
+            ValueKind::Aggregate => e.int_value.max(1) as u64,
+            _ => 1,
+        };
         let first = !self.lost.ever_evicted(e.key);
         let ttl_left = if e.expire_at != 0 {
             Some(e.expire_at.saturating_sub(now))

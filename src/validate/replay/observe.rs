@@ -110,6 +110,9 @@ pub(super) struct KeyState {
     evicted_since_write: bool,
     /// The server reported it evicted at least once.
     ever_evicted: bool,
+    /// Elements of the list the server reported (its length after the
+    /// last push or pop); 0 for a string.
+    elems: u64,
     /// Its class.
     pub class: u8,
     /// Its name is in the name map.
@@ -159,6 +162,10 @@ impl Observed {
             m.record_eviction(now_ms.saturating_sub(k.last_ms), ttl_left, !k.ever_evicted);
             k.ever_evicted = true;
         }
+        if !(finite && k.deadline <= now_ms) {
+            m.counters.lost_items += k.elems.max(1);
+        }
+        k.elems = 0;
         k.evicted_since_write = true;
         m.counters.lost_reads += u64::from(k.pending);
         k.pending = 0;
@@ -304,16 +311,43 @@ impl Observed {
                 }
                 _ => pace.other_errors += 1,
             },
-            Cmd::Grow { bytes } => match reply {
+            Cmd::Grow { bytes, .. } => match reply {
                 Reply::ServerError(_) => pace.other_errors += 1,
                 Reply::Nil => {}
                 _ => {
                     self.counters(op.class).writes += 1;
                     if bytes > 0 {
                         self.wrote(op, now, 0, true);
+                        if let Reply::Int(n) = reply {
+                            self.key(op).elems = u64::try_from(*n).unwrap_or(0);
+                        }
                     }
                 }
             },
+            Cmd::Pop { elems } => {
+                self.counters(op.class).reads += 1;
+                match reply {
+                    Reply::Nil => self.missed(op, now),
+                    r if is_error(r) => pace.other_errors += 1,
+                    r => {
+                        let taken = match r {
+                            Reply::Array(items) => items.len() as u64,
+                            _ => 1,
+                        };
+                        let c = self.counters(op.class);
+                        c.hits += 1;
+                        if elems > 0 {
+                            c.writes += 1;
+                        }
+                        let k = self.key(op);
+                        k.elems = k.elems.saturating_sub(taken);
+                        if k.elems == 0 {
+                            // The last element went: Redis deleted the list.
+                            self.forgot(op);
+                        }
+                    }
+                }
+            }
             Cmd::Peek => {}
         }
         None
