@@ -180,6 +180,7 @@ fn decode(data: &[u8]) -> Vec<Op> {
             8 => Cmd::Grow {
                 bytes: i64::from(arg) * 3 - 200,
                 elems: if arg >= 67 { 1 } else { -1 },
+                list: arg % 2 == 0,
             },
             9 => Cmd::Pop { elems: arg % 3 },
             _ => {

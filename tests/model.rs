@@ -177,7 +177,8 @@ fn noeviction_never_evicts_and_refuses_only_denyoom() {
             0,
             Cmd::Grow {
                 bytes: 30,
-                elems: 1
+                elems: 1,
+                list: true
             }
         )),
         Reply::Oom
@@ -360,6 +361,7 @@ fn an_evicted_list_loses_every_pending_job_and_the_next_pop_is_a_lost_read() {
             Cmd::Grow {
                 bytes: 200,
                 elems: 1,
+                list: true,
             },
         )
     };
@@ -428,6 +430,7 @@ fn pops_take_average_elements_and_the_last_deletes_the_list() {
         Cmd::Grow {
             bytes: 300,
             elems: 3,
+            list: true,
         },
     ));
     let len = |i: &AnyInstance| {
@@ -805,6 +808,7 @@ fn string_commands_behave_as_redis() {
         Cmd::Grow {
             bytes: 300,
             elems: 1,
+            list: true,
         },
     ));
     i.apply(&op(
@@ -814,11 +818,21 @@ fn string_commands_behave_as_redis() {
         Cmd::Grow {
             bytes: -300,
             elems: -1,
+            list: true,
         },
     ));
     assert!(i.keyspace().find(0, 5).is_none());
     assert_eq!(
-        i.apply(&op(7, 1, 0, Cmd::Grow { bytes: 5, elems: 1 })),
+        i.apply(&op(
+            7,
+            1,
+            0,
+            Cmd::Grow {
+                bytes: 5,
+                elems: 1,
+                list: true
+            }
+        )),
         Reply::Skipped
     );
     // PERSIST removes a TTL; EXPIRE 0 deletes.

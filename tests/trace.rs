@@ -289,10 +289,12 @@ fn csv_every_op() {
         Cmd::Grow {
             bytes: 120,
             elems: 1,
+            list: true,
         },
         Cmd::Grow {
             bytes: -20,
             elems: -1,
+            list: true,
         },
         Cmd::Append { len: 10 },
         Cmd::Expire { ttl_ms: 5000 },
@@ -632,7 +634,14 @@ this is not monitor output
     assert!(ops[8..11].iter().all(|o| o.cmd == Cmd::Del && o.db == 0));
     assert_ne!(ops[8].key, ops[3].key, "a in db 0 is not a in db 2");
     assert_eq!(ops[11].cmd, Cmd::Expire { ttl_ms: 100_000 });
-    assert_eq!(ops[12].cmd, Cmd::Grow { bytes: 5, elems: 2 });
+    assert_eq!(
+        ops[12].cmd,
+        Cmd::Grow {
+            bytes: 5,
+            elems: 2,
+            list: true
+        }
+    );
     assert_eq!(ops[13].cmd, Cmd::Pop { elems: 1 }, "a pop is a read");
     match ops[14].cmd {
         Cmd::Set { ttl_ms, .. } => assert_eq!(ttl_ms, 1, "PXAT in the past"),
@@ -726,14 +735,20 @@ fn sample_ops() -> (Vec<Op>, Vec<String>) {
         Cmd::IncrBy { delta: 1 },
         Cmd::IncrWindow { window_ms: 60_000 },
         Cmd::Append { len: u32::MAX },
-        Cmd::Grow { bytes: 0, elems: 1 },
+        Cmd::Grow {
+            bytes: 0,
+            elems: 1,
+            list: true,
+        },
         Cmd::Grow {
             bytes: i64::MAX,
             elems: 1,
+            list: true,
         },
         Cmd::Grow {
             bytes: i64::MIN,
             elems: -1,
+            list: true,
         },
         Cmd::Pop { elems: 1 },
         Cmd::Pop { elems: 0 },
@@ -1213,8 +1228,16 @@ fn monitor_capture_from_a_real_redis_server() {
     assert_eq!(
         on_q,
         [
-            Cmd::Grow { bytes: 9, elems: 2 },
-            Cmd::Grow { bytes: 6, elems: 1 },
+            Cmd::Grow {
+                bytes: 9,
+                elems: 2,
+                list: true
+            },
+            Cmd::Grow {
+                bytes: 6,
+                elems: 1,
+                list: true
+            },
             Cmd::Pop { elems: 1 },
             Cmd::Pop { elems: 1 },
         ],

@@ -31,6 +31,7 @@ fn ops() -> Vec<Op> {
                     Cmd::Grow {
                         bytes: rng.gen_range(20..200),
                         elems: 1,
+                        list: true,
                     }
                 } else {
                     Cmd::Pop { elems: 1 }

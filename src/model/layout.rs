@@ -51,8 +51,15 @@ pub enum Stored {
         /// A shared integer (0..10,000 under a policy that allows them).
         shared: bool,
     },
-    /// A list, hash, set or sorted set with this many payload bytes.
+    /// A hash, set or sorted set with this many payload bytes.
     Aggregate(u64),
+    /// A list of `elems` elements holding `bytes` (a quicklist in 7.0).
+    List {
+        /// Bytes of its elements.
+        bytes: u64,
+        /// Its elements.
+        elems: u64,
+    },
 }
 
 /// How a server's hash tables are built.
@@ -242,6 +249,19 @@ impl Layout {
             Stored::Raw { cap } => self.alloc(memory::sds_header(cap).max(3) + cap + 1),
             Stored::Int { .. } => 0,
             Stored::Aggregate(bytes) => self.alloc(bytes.max(1)),
+            // Redis 7.2 on (8.2, Valkey): a small list is one listpack
+            // until a push would take it past 8 KB: the listpack's bytes
+            // plus the new element's length (`listTypeTryConvertListpack`),
+            // taken as pushed one element at a time, as a queue is.
+            Stored::List { bytes, elems } => {
+                let lp = memory::listpack_bytes(bytes, elems);
+                let len = bytes / elems.max(1);
+                if lp - memory::listpack_entry(len) + len <= memory::QUICKLIST_NODE_LIMIT {
+                    self.alloc(lp)
+                } else {
+                    memory::quicklist_cost(bytes, elems, |n| self.alloc(n))
+                }
+            }
         }
     }
 
@@ -262,6 +282,7 @@ impl Layout {
                     }
                 }
                 Stored::Aggregate(bytes) => memory::aggregate_cost(bytes),
+                Stored::List { bytes, elems } => memory::list_cost(bytes, elems),
             };
         }
         match v {

@@ -215,13 +215,18 @@ mod tests {
         assert_eq!(words(Cmd::IncrWindow { window_ms: 9 }), ["INCR", "k"]);
         assert_eq!(words(Cmd::Expire { ttl_ms: 0 }), ["PEXPIRE", "k", "0"]);
         assert_eq!(
-            words(Cmd::Grow { bytes: 7, elems: 1 }),
+            words(Cmd::Grow {
+                bytes: 7,
+                elems: 1,
+                list: true
+            }),
             ["RPUSH", "k", "<7>"]
         );
         assert_eq!(
             words(Cmd::Grow {
                 bytes: -7,
-                elems: -1
+                elems: -1,
+                list: true
             }),
             ["LPOP", "k"]
         );

@@ -119,8 +119,11 @@ pub enum Cmd {
     /// LPUSH, HSET, SADD, ZADD; DENYOOM) or shrinks it (`bytes` < 0: HDEL,
     /// SREM, LREM; not DENYOOM) by `elems` elements (negative: removed; 0:
     /// a field rewritten, or not known). An aggregate whose bytes shrink to
-    /// nothing is deleted, as Redis deletes an empty one.
-    Grow { bytes: i64, elems: i32 },
+    /// nothing is deleted, as Redis deletes an empty one. `list`: the key
+    /// is a list (`RPUSH`, `LPUSH`, `LINSERT`, `LREM`; a quicklist in
+    /// memory); else a hash, set or sorted set. An existing key keeps what
+    /// it is.
+    Grow { bytes: i64, elems: i32, list: bool },
     /// `LPOP key [count]` and the other pops (`RPOP`, `BRPOP`, `LMOVE`'s
     /// source, `SPOP`, `ZPOPMIN`...): takes `elems` elements (0: none, as
     /// `LPOP key 0`), each of the aggregate's average element size; the last
@@ -211,12 +214,14 @@ mod tests {
         assert!(Cmd::Append { len: 1 }.denyoom());
         assert!(Cmd::Grow {
             bytes: 10,
-            elems: 1
+            elems: 1,
+            list: true
         }
         .denyoom());
         assert!(!Cmd::Grow {
             bytes: -10,
-            elems: -1
+            elems: -1,
+            list: true
         }
         .denyoom());
         assert!(!Cmd::Pop { elems: 1 }.denyoom());

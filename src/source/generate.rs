@@ -539,6 +539,7 @@ impl QueueGen {
             Some(_) => Cmd::Grow {
                 bytes: i64::from(ctx.value(job).len.max(1)),
                 elems: 1,
+                list: true,
             },
             None => ctx.set(local, self.ttl_ms),
         };

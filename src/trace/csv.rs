@@ -221,12 +221,14 @@ impl CsvParser {
                 bytes: i64::try_from(parse_u64(value_field, "value_bytes")?)
                     .map_err(|_| malformed("GROW value_bytes out of range"))?,
                 elems: 1,
+                list: true,
             }),
             CsvOp::Shrink => Plan::Cmd(Cmd::Grow {
                 bytes: 0i64
                     .checked_sub_unsigned(parse_u64(value_field, "value_bytes")?)
                     .ok_or_else(|| malformed("SHRINK value_bytes out of range"))?,
                 elems: -1,
+                list: true,
             }),
             CsvOp::Pop => Plan::Cmd(Cmd::Pop {
                 elems: match trim(value_field) {
@@ -342,6 +344,9 @@ pub(crate) fn line_of(cmd: &Cmd) -> Result<Line, &'static str> {
         Cmd::IncrBy { delta } => line("INCRBY", Field::Int(delta), None, None),
         Cmd::IncrWindow { window_ms } => line("INCR", Field::Empty, Some(window_ms), None),
         Cmd::Append { len } => line("APPEND", Field::Uint(u64::from(len)), None, None),
+        Cmd::Grow { list: false, .. } => {
+            return Err("a hash, set or sorted-set write (a CSV GROW is a list element)")
+        }
         Cmd::Grow { elems, .. } if elems.unsigned_abs() > 1 => {
             return Err("a GROW or SHRINK of several elements (one line is one element)")
         }

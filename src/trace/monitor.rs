@@ -90,8 +90,9 @@ enum Act {
     Read,
     /// A read that never fills.
     ReadNoFill,
-    /// Grows an aggregate by `bytes` added in `elems` elements.
-    Push { bytes: u64, elems: u64 },
+    /// Grows an aggregate by `bytes` added in `elems` elements; `list`: a
+    /// list command.
+    Push { bytes: u64, elems: u64, list: bool },
     /// Pops `elems` elements (a read of the aggregate).
     Pop { elems: u64 },
     /// Removes `elems` fields of the key's last known element size.
@@ -145,11 +146,12 @@ impl MonitorParser {
                 Act::Cmd(c) => c,
                 Act::Read => sink.read(id, None),
                 Act::ReadNoFill => Cmd::Read(ReadSpec::default()),
-                Act::Push { bytes, elems } => {
+                Act::Push { bytes, elems, list } => {
                     sink.note_len(id, clamp_u32(bytes / elems.max(1)));
                     Cmd::Grow {
                         bytes: clamp_i64(bytes.max(1)),
                         elems: clamp_i32(elems),
+                        list,
                     }
                 }
                 Act::Pop { elems } => Cmd::Pop {
@@ -158,10 +160,12 @@ impl MonitorParser {
                 Act::RemoveFields { elems } => Cmd::Grow {
                     bytes: -clamp_i64(elems.saturating_mul(sink.value_len(id) as u64)),
                     elems: -clamp_i32(elems),
+                    list: false,
                 },
                 Act::Remove { bytes, elems } => Cmd::Grow {
                     bytes: -clamp_i64(bytes),
                     elems: -clamp_i32(elems),
+                    list: true,
                 },
                 Act::MoveIn { from } => {
                     let src = sink.key(db, self.args.get(from), None)?;
@@ -170,6 +174,7 @@ impl MonitorParser {
                     Cmd::Grow {
                         bytes: (n as i64).max(1),
                         elems: 1,
+                        list: true,
                     }
                 }
                 Act::IncrField { bytes } => {
@@ -177,6 +182,7 @@ impl MonitorParser {
                     Cmd::Grow {
                         bytes: if new { clamp_i64(bytes) } else { 0 },
                         elems: i32::from(new),
+                        list: false,
                     }
                 }
             };
@@ -600,13 +606,21 @@ fn plan(name: &[u8], a: &Args, now_ms: u64, out: &mut Vec<Step>) -> Result<bool,
                 Act::Push {
                     bytes: a.range_len(2),
                     elems,
+                    list: name != b"SADD",
                 },
             );
         }
         b"LINSERT" => {
             arity(a, 5, 5)?;
             let bytes = a.get(4).len() as u64;
-            step(1, Act::Push { bytes, elems: 1 });
+            step(
+                1,
+                Act::Push {
+                    bytes,
+                    elems: 1,
+                    list: true,
+                },
+            );
         }
         b"HSET" | b"HMSET" => {
             if n < 4 || n % 2 != 0 {
@@ -618,13 +632,21 @@ fn plan(name: &[u8], a: &Args, now_ms: u64, out: &mut Vec<Step>) -> Result<bool,
                 Act::Push {
                     bytes: a.range_len(2),
                     elems,
+                    list: false,
                 },
             );
         }
         b"HSETNX" => {
             arity(a, 4, 4)?;
             let bytes = a.range_len(2);
-            step(1, Act::Push { bytes, elems: 1 });
+            step(
+                1,
+                Act::Push {
+                    bytes,
+                    elems: 1,
+                    list: false,
+                },
+            );
         }
         b"ZADD" => {
             arity(a, 4, usize::MAX)?;
@@ -653,7 +675,11 @@ fn plan(name: &[u8], a: &Args, now_ms: u64, out: &mut Vec<Step>) -> Result<bool,
                 if incr {
                     Act::IncrField { bytes }
                 } else {
-                    Act::Push { bytes, elems }
+                    Act::Push {
+                        bytes,
+                        elems,
+                        list: false,
+                    }
                 },
             );
         }
@@ -705,7 +731,14 @@ fn plan(name: &[u8], a: &Args, now_ms: u64, out: &mut Vec<Step>) -> Result<bool,
             arity(a, 4, 4)?;
             let bytes = a.get(3).len() as u64;
             step(1, Act::Remove { bytes, elems: 1 });
-            step(2, Act::Push { bytes, elems: 1 });
+            step(
+                2,
+                Act::Push {
+                    bytes,
+                    elems: 1,
+                    list: false,
+                },
+            );
         }
         b"LREM" => {
             arity(a, 4, 4)?;

@@ -27,20 +27,53 @@ pub enum CellValue {
     Bytes(u32),
     /// An integer (stored `int`-encoded).
     Int(i64),
+    /// A list of `elems` elements of `len` bytes, built by one `RPUSH`.
+    List {
+        /// Elements.
+        elems: u32,
+        /// Bytes of each.
+        len: u32,
+    },
 }
 
 impl CellValue {
+    /// A string's bytes (a list's: one element's).
     fn text(&self) -> Vec<u8> {
         match *self {
-            CellValue::Bytes(n) => vec![b'v'; n as usize],
+            CellValue::Bytes(n) | CellValue::List { len: n, .. } => vec![b'v'; n as usize],
             CellValue::Int(i) => i.to_string().into_bytes(),
         }
     }
 
-    fn model(&self) -> Value {
-        match *self {
+    /// The model's command that writes the value.
+    fn model_cmd(&self, ttl_ms: u64) -> Cmd {
+        let value = match *self {
             CellValue::Bytes(n) => Value::bytes(n),
             CellValue::Int(i) => Value::integer(i),
+            CellValue::List { elems, len } => {
+                return Cmd::Grow {
+                    bytes: i64::from(elems) * i64::from(len),
+                    elems: i32::try_from(elems).unwrap_or(i32::MAX),
+                    list: true,
+                }
+            }
+        };
+        Cmd::Set {
+            value,
+            ttl_ms,
+            cond: SetCond::Always,
+            keep_ttl: false,
+        }
+    }
+
+    /// Keys a cell loads: lists are big, so fewer of them (about 5 MB).
+    fn keys(&self, n: u32) -> u32 {
+        match *self {
+            CellValue::List { elems, len } => {
+                let per_key = u64::from(elems) * (u64::from(len) + 3) + 200;
+                n.min((5_000_000 / per_key).clamp(20, u64::from(u32::MAX)) as u32)
+            }
+            _ => n,
         }
     }
 
@@ -49,6 +82,9 @@ impl CellValue {
         match self {
             CellValue::Bytes(n) => format!("{} B", thousands(u64::from(*n))),
             CellValue::Int(i) => format!("int {i}"),
+            CellValue::List { elems, len } => {
+                format!("list {}x{len} B", thousands(u64::from(*elems)))
+            }
         }
     }
 }
@@ -66,7 +102,9 @@ pub struct Cell {
 
 /// The grid: key names of 12 and 40 bytes; values of 10, 44 (the last
 /// EMBSTR), 45, 100, 500, 1,000 and 4,000 bytes with and without a TTL;
-/// two integers.
+/// two integers; then lists (12-byte names) of 1 to 5,000 elements of 10,
+/// 100 and 1,000 bytes, on both sides of a quicklist node's 8 KB (681 and
+/// 682 elements of 10 bytes) and of Redis 7.2's listpack limit.
 pub fn grid() -> Vec<Cell> {
     let mut cells = Vec::new();
     for key_len in [12, 40] {
@@ -86,6 +124,28 @@ pub fn grid() -> Vec<Cell> {
                 ttl: false,
             });
         }
+    }
+    for (elems, len) in [
+        (1, 10),
+        (10, 10),
+        (128, 10),
+        (600, 10),
+        (681, 10),
+        (682, 10),
+        (5_000, 10),
+        (10, 100),
+        (79, 100),
+        (80, 100),
+        (1_000, 100),
+        (8, 1_000),
+        (9, 1_000),
+        (100, 1_000),
+    ] {
+        cells.push(Cell {
+            key_len: 12,
+            value: CellValue::List { elems, len },
+            ttl: false,
+        });
     }
     cells
 }
@@ -151,10 +211,10 @@ impl Calibration {
             thousands(u64::from(self.keys_per_cell)),
             self.model
         );
-        out += "  key  value        TTL   real B/key  model B/key   error\n";
+        out += "  key  value             TTL   real B/key  model B/key   error\n";
         for r in &self.rows {
             out += &format!(
-                "  {:>3}  {:<11}  {:<3}  {:>11.1}  {:>11.1}  {:>+6.1}%\n",
+                "  {:>3}  {:<16}  {:<3}  {:>11.1}  {:>11.1}  {:>+6.1}%\n",
                 r.cell.key_len,
                 r.cell.value.describe(),
                 if r.cell.ttl { "yes" } else { "no" },
@@ -200,16 +260,17 @@ pub fn calibrate(
     session.settle_clients(&mut con, 1)?;
     let (layout, model) = session.model_or_default();
     let real_baseline = session.info_u64(&mut con, "memory", "used_memory")?;
-    // SET's latency histogram (24,688 bytes on its first call) must not
-    // count in the first cell.
+    // SET's and RPUSH's latency histograms (24,688 bytes each on the first
+    // call) must not count in the first cells.
     session.run(&mut con, &["SET", "evictsim:warmup", "1", "EX", "60"])?;
+    session.run(&mut con, &["RPUSH", "evictsim:warmup-list", "1"])?;
     let n = keys_per_cell.max(1);
     let mut rows = Vec::with_capacity(cells.len());
     for cell in cells {
         rows.push(CalibrationRow {
             cell: cell.clone(),
             real_per_key: real_per_key(&session, &mut con, cell, n)?,
-            model_per_key: model_per_key(layout, cell, n),
+            model_per_key: model_per_key(layout, cell, cell.value.keys(n)),
         });
     }
     session.run(&mut con, &["FLUSHALL", "SYNC"])?;
@@ -241,10 +302,28 @@ fn real_per_key(
     let value = cell.value.text();
     let mut buf = Vec::new();
     let mut from = 0;
+    let n = cell.value.keys(n);
+    // A list is built as a queue builds it: one RPUSH per element (Redis
+    // 7.2 on turns a listpack into a quicklist by what one push adds).
+    let per_key = match cell.value {
+        CellValue::List { elems, .. } => elems.max(1),
+        _ => 1,
+    };
+    let pipeline = (PIPELINE / per_key).max(1);
     while from < n {
-        let to = (from + PIPELINE).min(n);
+        let to = (from + pipeline).min(n);
         buf.clear();
         for i in from..to {
+            if let CellValue::List { elems, .. } = cell.value {
+                let name = key_name(i, cell.key_len);
+                for _ in 0..elems {
+                    header(&mut buf, 3);
+                    arg(&mut buf, b"RPUSH");
+                    arg(&mut buf, name.as_bytes());
+                    arg(&mut buf, &value);
+                }
+                continue;
+            }
             header(&mut buf, if cell.ttl { 5 } else { 3 });
             arg(&mut buf, b"SET");
             arg(&mut buf, key_name(i, cell.key_len).as_bytes());
@@ -256,7 +335,7 @@ fn real_per_key(
         }
         con.send_packed_command(&buf)
             .map_err(|e| s.command_error("sending SETs", e))?;
-        for _ in from..to {
+        for _ in 0..(to - from) * per_key {
             match con.recv_response() {
                 Ok(redis::Value::ServerError(e)) => {
                     return Err(s.command_error("SET", redis::RedisError::from(e)))
@@ -294,8 +373,8 @@ fn model_per_key(layout: Layout, cell: &Cell, n: u32) -> f64 {
     cfg.set_server(layout.server);
     cfg.allocator = layout.allocator;
     let mut inst = Instance::<NoEviction>::new(&cfg, 1);
-    let value = cell.value.model();
     let ttl_ms = if cell.ttl { TTL_S * 1000 } else { 0 };
+    let cmd = cell.value.model_cmd(ttl_ms);
     for i in 0..n {
         inst.apply(&Op {
             t_ms: 0,
@@ -303,12 +382,7 @@ fn model_per_key(layout: Layout, cell: &Cell, n: u32) -> f64 {
             key_len: u16::try_from(cell.key_len).unwrap_or(u16::MAX),
             db: 0,
             class: 0,
-            cmd: Cmd::Set {
-                value,
-                ttl_ms,
-                cond: SetCond::Always,
-                keep_ttl: false,
-            },
+            cmd,
         });
     }
     // Per key: without the one-off latency histogram of SET.
@@ -334,6 +408,11 @@ mod tests {
         assert!(g.iter().any(|c| c.ttl));
         assert!(g.iter().any(|c| matches!(c.value, CellValue::Int(_))));
         assert!(g.iter().any(|c| c.key_len == 40));
+        assert!(g.iter().any(|c| c.value
+            == CellValue::List {
+                elems: 682,
+                len: 10
+            }));
     }
 
     #[test]

@@ -225,7 +225,7 @@ impl<P: Policy> Instance<P> {
             Cmd::IncrBy { delta } => self.incr(op, delta),
             Cmd::IncrWindow { .. } => self.incr(op, 1),
             Cmd::Append { len } => self.append(op, len),
-            Cmd::Grow { bytes, elems } => self.grow(op, bytes, elems),
+            Cmd::Grow { bytes, elems, list } => self.grow(op, bytes, elems, list),
             Cmd::Pop { elems } => self.pop(op, elems),
         }
     }
@@ -303,7 +303,7 @@ impl<P: Policy> Instance<P> {
         match self.lookup(op, Access::Write) {
             Some(pos) => {
                 let e = *self.ks.entry(op.db, pos);
-                if e.kind == ValueKind::Aggregate {
+                if e.kind.is_aggregate() {
                     return Reply::Skipped;
                 }
                 self.metrics.classes[class].counters.writes += 1;
@@ -336,12 +336,12 @@ impl<P: Policy> Instance<P> {
 
     /// An aggregate's element count lives in `Entry::int_value` (at least
     /// 1 while it has bytes).
-    fn grow(&mut self, op: &Op, bytes: i64, elems: i32) -> Reply {
+    fn grow(&mut self, op: &Op, bytes: i64, elems: i32, list: bool) -> Reply {
         let class = op.class as usize;
         match self.lookup(op, Access::Write) {
             Some(pos) => {
                 let e = *self.ks.entry(op.db, pos);
-                if e.kind != ValueKind::Aggregate {
+                if !e.kind.is_aggregate() {
                     return Reply::Skipped; // WRONGTYPE
                 }
                 self.metrics.classes[class].counters.writes += 1;
@@ -350,11 +350,10 @@ impl<P: Policy> Instance<P> {
                     self.remove(op.db, pos);
                 } else {
                     let n = new_len.min(u32::MAX as i64) as u32;
-                    let cost = Stored::Aggregate(n as u64);
-                    self.ks
-                        .set_value(op.db, pos, op.key_len, cost, n, ValueKind::Aggregate);
-                    self.ks.entry_mut(op.db, pos).int_value =
-                        e.int_value.saturating_add(i64::from(elems)).max(1);
+                    let count = e.int_value.saturating_add(i64::from(elems)).max(1);
+                    let cost = aggregate(e.kind, n, count);
+                    self.ks.set_value(op.db, pos, op.key_len, cost, n, e.kind);
+                    self.ks.entry_mut(op.db, pos).int_value = count;
                 }
                 self.lost.set_deadline(op.key, 0);
                 Reply::Found
@@ -362,9 +361,13 @@ impl<P: Policy> Instance<P> {
             None if bytes > 0 => {
                 self.metrics.classes[class].counters.writes += 1;
                 let n = bytes.min(u32::MAX as i64) as u32;
-                let cost = Stored::Aggregate(n as u64);
                 let count = i64::from(elems).max(1);
-                self.create(op, cost, n, ValueKind::Aggregate, count, 0);
+                let kind = if list {
+                    ValueKind::List
+                } else {
+                    ValueKind::Aggregate
+                };
+                self.create(op, aggregate(kind, n, count), n, kind, count, 0);
                 Reply::Created
             }
             None => Reply::Missing,
@@ -378,7 +381,7 @@ impl<P: Policy> Instance<P> {
         match self.lookup(op, Access::Write) {
             Some(pos) => {
                 let e = *self.ks.entry(op.db, pos);
-                if e.kind != ValueKind::Aggregate {
+                if !e.kind.is_aggregate() {
                     return Reply::Skipped; // WRONGTYPE
                 }
                 let c = &mut self.metrics.classes[class].counters;
@@ -395,10 +398,10 @@ impl<P: Policy> Instance<P> {
                 } else {
                     let freed = u64::from(e.len) * taken / count;
                     let n = (u64::from(e.len) - freed).max(1) as u32;
-                    let cost = Stored::Aggregate(u64::from(n));
-                    self.ks
-                        .set_value(op.db, pos, op.key_len, cost, n, ValueKind::Aggregate);
-                    self.ks.entry_mut(op.db, pos).int_value = (count - taken) as i64;
+                    let left = (count - taken) as i64;
+                    let cost = aggregate(e.kind, n, left);
+                    self.ks.set_value(op.db, pos, op.key_len, cost, n, e.kind);
+                    self.ks.entry_mut(op.db, pos).int_value = left;
                 }
                 Reply::Found
             }
@@ -408,6 +411,17 @@ impl<P: Policy> Instance<P> {
                 Reply::Missing
             }
         }
+    }
+}
+
+/// How an aggregate of `kind` with `bytes` in `elems` elements is stored.
+fn aggregate(kind: ValueKind, bytes: u32, elems: i64) -> Stored {
+    match kind {
+        ValueKind::List => Stored::List {
+            bytes: u64::from(bytes),
+            elems: elems.max(1) as u64,
+        },
+        _ => Stored::Aggregate(u64::from(bytes)),
     }
 }
 
@@ -623,7 +637,8 @@ mod tests {
                     1,
                     Cmd::Grow {
                         bytes: -10,
-                        elems: -1
+                        elems: -1,
+                        list: true
                     }
                 )
             ),
@@ -637,13 +652,14 @@ mod tests {
                     1,
                     Cmd::Grow {
                         bytes: 100,
-                        elems: 1
+                        elems: 1,
+                        list: true
                     }
                 )
             ),
             Reply::Created
         );
-        assert_eq!(entry(&inst, 1).unwrap().kind, ValueKind::Aggregate);
+        assert_eq!(entry(&inst, 1).unwrap().kind, ValueKind::List);
         assert_eq!(
             run(
                 &mut inst,
@@ -652,7 +668,8 @@ mod tests {
                     1,
                     Cmd::Grow {
                         bytes: -40,
-                        elems: -1
+                        elems: -1,
+                        list: true
                     }
                 )
             ),
@@ -667,7 +684,8 @@ mod tests {
                     1,
                     Cmd::Grow {
                         bytes: -60,
-                        elems: -1
+                        elems: -1,
+                        list: true
                     }
                 )
             ),
@@ -684,7 +702,8 @@ mod tests {
                     2,
                     Cmd::Grow {
                         bytes: 10,
-                        elems: 1
+                        elems: 1,
+                        list: true
                     }
                 )
             ),

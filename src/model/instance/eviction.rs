@@ -76,7 +76,7 @@ impl<P: Policy> Instance<P> {
         }
         // Everything it held is gone: a list's pending jobs with it.
         self.metrics.classes[class].counters.lost_items += match e.kind {
-            ValueKind::Aggregate => e.int_value.max(1) as u64,
+            ValueKind::Aggregate | ValueKind::List => e.int_value.max(1) as u64,
             _ => 1,
         };
         let first = !self.lost.ever_evicted(e.key);

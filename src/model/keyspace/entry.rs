@@ -11,8 +11,19 @@ pub enum ValueKind {
     Str,
     /// An `int`-encoded string.
     Int,
-    /// A list, hash, set or sorted set, counted by payload bytes.
+    /// A hash, set or sorted set, counted by payload bytes.
     Aggregate,
+    /// A list (Redis 7.0: a quicklist of listpacks).
+    List,
+}
+
+impl ValueKind {
+    /// A list, hash, set or sorted set: it holds elements (counted in
+    /// `Entry::int_value`).
+    #[inline]
+    pub fn is_aggregate(self) -> bool {
+        matches!(self, ValueKind::Aggregate | ValueKind::List)
+    }
 }
 
 /// One key's state: what sampling, expiry and accounting read.
