@@ -646,6 +646,8 @@ fn to_ops(steps: &[Step]) -> Vec<Op> {
                 Cmd::Grow {
                     bytes,
                     elems: bytes.signum() as i32,
+                    // Lists and hashes (or sets) side by side.
+                    list: key % 3 != 0,
                 },
             ),
             Step::Pop { key, elems } => op(t, key, 0, Cmd::Pop { elems }),
