@@ -7,7 +7,7 @@
 
 use crate::conf::{self, LoadOptions};
 use crate::model::{AnyInstance, InstanceConfig, PolicyKind, LATENCY_HISTOGRAM};
-use crate::op::{Cmd, Op, ReadSpec, SetCond, Value};
+use crate::op::{Agg, Cmd, Op, ReadSpec, SetCond, Value};
 use crate::source::{Lesson, Scenario};
 use crate::trace::{ClassRules, TraceFormat, TraceOptions, TraceReader};
 
@@ -180,7 +180,7 @@ fn decode(data: &[u8]) -> Vec<Op> {
             8 => Cmd::Grow {
                 bytes: i64::from(arg) * 3 - 200,
                 elems: if arg >= 67 { 1 } else { -1 },
-                list: arg % 2 == 0,
+                kind: if arg % 2 == 0 { Agg::List } else { Agg::Hash },
             },
             9 => Cmd::Pop { elems: arg % 3 },
             _ => {

@@ -5,7 +5,7 @@
 
 use evictsim::model::policy::{AllKeysLru, VolatileLru, VolatileTtl};
 use evictsim::model::{AnyInstance, Instance, InstanceConfig, PolicyKind, Reply};
-use evictsim::op::{Cmd, Op, ReadSpec, SetCond, Value};
+use evictsim::op::{Agg, Cmd, Op, ReadSpec, SetCond, Value};
 use proptest::prelude::*;
 
 fn op(t: u64, key: u32, class: u8, cmd: Cmd) -> Op {
@@ -178,7 +178,7 @@ fn noeviction_never_evicts_and_refuses_only_denyoom() {
             Cmd::Grow {
                 bytes: 30,
                 elems: 1,
-                list: true
+                kind: Agg::List
             }
         )),
         Reply::Oom
@@ -361,7 +361,7 @@ fn an_evicted_list_loses_every_pending_job_and_the_next_pop_is_a_lost_read() {
             Cmd::Grow {
                 bytes: 200,
                 elems: 1,
-                list: true,
+                kind: Agg::List,
             },
         )
     };
@@ -430,7 +430,7 @@ fn pops_take_average_elements_and_the_last_deletes_the_list() {
         Cmd::Grow {
             bytes: 300,
             elems: 3,
-            list: true,
+            kind: Agg::List,
         },
     ));
     let len = |i: &AnyInstance| {
@@ -463,6 +463,81 @@ fn pops_take_average_elements_and_the_last_deletes_the_list() {
         inst.apply(&op(5, 2, 0, Cmd::Pop { elems: 1 })),
         Reply::Skipped
     );
+}
+
+/// A hash stays a listpack up to 512 fields of at most 64 bytes, and turns
+/// into a table for good on the 513th field or a longer value, as Redis
+/// 7.0 does (`hash-max-listpack-entries`, `hash-max-listpack-value`).
+#[test]
+fn a_hash_turns_into_a_table_past_512_fields_or_on_a_long_value() {
+    use evictsim::model::keyspace::ValueKind;
+    let mut inst = AnyInstance::new(PolicyKind::NoEviction, &cfg(0), 1);
+    let hset = |t, key, bytes, kind| {
+        op(
+            t,
+            key,
+            0,
+            Cmd::Grow {
+                bytes,
+                elems: 1,
+                kind,
+            },
+        )
+    };
+    let kind_of = |i: &AnyInstance, key| {
+        let ks = i.keyspace();
+        ks.find(0, key).map(|p| ks.entry(0, p).kind)
+    };
+    for f in 0..512 {
+        inst.apply(&hset(f, 1, 20, Agg::Hash));
+    }
+    assert_eq!(kind_of(&inst, 1), Some(ValueKind::Hash));
+    let before = inst.keyspace().used_memory();
+    inst.apply(&hset(600, 1, 20, Agg::Hash));
+    assert_eq!(kind_of(&inst, 1), Some(ValueKind::HashTable));
+    assert!(
+        inst.keyspace().used_memory() > before + 8 * 1024,
+        "1,024 buckets at least"
+    );
+    // Removing fields does not turn it back.
+    inst.apply(&op(
+        601,
+        1,
+        0,
+        Cmd::Grow {
+            bytes: -40,
+            elems: -2,
+            kind: Agg::Hash,
+        },
+    ));
+    assert_eq!(kind_of(&inst, 1), Some(ValueKind::HashTable));
+    // A 65-byte value converts a small hash at once.
+    inst.apply(&hset(700, 2, 10, Agg::Hash));
+    inst.apply(&hset(701, 2, 70, Agg::WideHash));
+    assert_eq!(kind_of(&inst, 2), Some(ValueKind::HashTable));
+    // A list stays a list; a set is counted by its bytes.
+    inst.apply(&op(
+        800,
+        3,
+        0,
+        Cmd::Grow {
+            bytes: 10,
+            elems: 1,
+            kind: Agg::List,
+        },
+    ));
+    inst.apply(&op(
+        801,
+        4,
+        0,
+        Cmd::Grow {
+            bytes: 10,
+            elems: 1,
+            kind: Agg::Set,
+        },
+    ));
+    assert_eq!(kind_of(&inst, 3), Some(ValueKind::List));
+    assert_eq!(kind_of(&inst, 4), Some(ValueKind::Aggregate));
 }
 
 /// 300 keys written within 300 ms, key k at k ms with a one-minute TTL
@@ -647,7 +722,7 @@ fn to_ops(steps: &[Step]) -> Vec<Op> {
                     bytes,
                     elems: bytes.signum() as i32,
                     // Lists and hashes (or sets) side by side.
-                    list: key % 3 != 0,
+                    kind: if key % 3 != 0 { Agg::List } else { Agg::Hash },
                 },
             ),
             Step::Pop { key, elems } => op(t, key, 0, Cmd::Pop { elems }),
@@ -810,7 +885,7 @@ fn string_commands_behave_as_redis() {
         Cmd::Grow {
             bytes: 300,
             elems: 1,
-            list: true,
+            kind: Agg::List,
         },
     ));
     i.apply(&op(
@@ -820,7 +895,7 @@ fn string_commands_behave_as_redis() {
         Cmd::Grow {
             bytes: -300,
             elems: -1,
-            list: true,
+            kind: Agg::List,
         },
     ));
     assert!(i.keyspace().find(0, 5).is_none());
@@ -832,7 +907,7 @@ fn string_commands_behave_as_redis() {
             Cmd::Grow {
                 bytes: 5,
                 elems: 1,
-                list: true
+                kind: Agg::List
             }
         )),
         Reply::Skipped

@@ -8,7 +8,7 @@
 mod support;
 
 use evictsim::model::{InstanceConfig, MemoryModel, PolicyKind};
-use evictsim::op::{Cmd, Op, ReadSpec, SetCond, Value};
+use evictsim::op::{Agg, Cmd, Op, ReadSpec, SetCond, Value};
 use evictsim::sim::{simulate, ClassInfo, RunSpec};
 use evictsim::trace::{
     oracle_general_record, ClassRules, CsvWriteError, CsvWriter, TraceError, TraceFormat,
@@ -289,12 +289,12 @@ fn csv_every_op() {
         Cmd::Grow {
             bytes: 120,
             elems: 1,
-            list: true,
+            kind: Agg::List,
         },
         Cmd::Grow {
             bytes: -20,
             elems: -1,
-            list: true,
+            kind: Agg::List,
         },
         Cmd::Append { len: 10 },
         Cmd::Expire { ttl_ms: 5000 },
@@ -639,7 +639,7 @@ this is not monitor output
         Cmd::Grow {
             bytes: 5,
             elems: 2,
-            list: true
+            kind: Agg::List
         }
     );
     assert_eq!(ops[13].cmd, Cmd::Pop { elems: 1 }, "a pop is a read");
@@ -738,17 +738,17 @@ fn sample_ops() -> (Vec<Op>, Vec<String>) {
         Cmd::Grow {
             bytes: 0,
             elems: 1,
-            list: true,
+            kind: Agg::List,
         },
         Cmd::Grow {
             bytes: i64::MAX,
             elems: 1,
-            list: true,
+            kind: Agg::List,
         },
         Cmd::Grow {
             bytes: i64::MIN,
             elems: -1,
-            list: true,
+            kind: Agg::List,
         },
         Cmd::Pop { elems: 1 },
         Cmd::Pop { elems: 0 },
@@ -1231,12 +1231,12 @@ fn monitor_capture_from_a_real_redis_server() {
             Cmd::Grow {
                 bytes: 9,
                 elems: 2,
-                list: true
+                kind: Agg::List
             },
             Cmd::Grow {
                 bytes: 6,
                 elems: 1,
-                list: true
+                kind: Agg::List
             },
             Cmd::Pop { elems: 1 },
             Cmd::Pop { elems: 1 },
@@ -1244,4 +1244,48 @@ fn monitor_capture_from_a_real_redis_server() {
         "pushes exact with their elements; pops take elements"
     );
     assert!(ops.windows(2).all(|w| w[0].t_ms <= w[1].t_ms));
+}
+
+/// Which aggregate each MONITOR write builds: lists, hashes (a field or
+/// value over 64 bytes makes a hash table), sets and sorted sets.
+#[test]
+fn monitor_writes_say_which_aggregate_they_build() {
+    let dir = tempfile::tempdir().unwrap();
+    let long = "v".repeat(65);
+    let text = format!(
+        "OK\n\
+         1732590000.000001 [0 127.0.0.1:1] \"RPUSH\" \"l\" \"a\" \"b\"\n\
+         1732590000.000002 [0 127.0.0.1:1] \"HSET\" \"h\" \"f\" \"v\" \"g\" \"w\"\n\
+         1732590000.000003 [0 127.0.0.1:1] \"HSET\" \"h2\" \"f\" \"{long}\"\n\
+         1732590000.000004 [0 127.0.0.1:1] \"SADD\" \"s\" \"a\"\n\
+         1732590000.000005 [0 127.0.0.1:1] \"ZADD\" \"z\" \"1\" \"a\"\n\
+         1732590000.000006 [0 127.0.0.1:1] \"HINCRBY\" \"h3\" \"n\" \"1\"\n\
+         1732590000.000007 [0 127.0.0.1:1] \"LMOVE\" \"l\" \"l2\" \"LEFT\" \"RIGHT\"\n"
+    );
+    let p = write(dir.path(), "agg.log", &text);
+    let (ops, _) = read_all(&p, opts(TraceFormat::Monitor));
+    let kinds: Vec<(Agg, i32)> = ops
+        .iter()
+        .filter_map(|o| match o.cmd {
+            Cmd::Grow { kind, elems, .. } => Some((kind, elems)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            (Agg::List, 2),
+            (Agg::Hash, 2),
+            (Agg::WideHash, 1),
+            (Agg::Set, 1),
+            (Agg::Zset, 1),
+            (Agg::Hash, 1),
+            (Agg::List, 1),
+        ]
+    );
+    assert_eq!(
+        ops.last().unwrap().cmd,
+        Cmd::Pop { elems: 1 },
+        "LMOVE pops its source"
+    );
 }

@@ -10,7 +10,7 @@
 mod support;
 
 use evictsim::model::{InstanceConfig, PolicyKind};
-use evictsim::op::{Cmd, Op, SetCond, Value};
+use evictsim::op::{Agg, Cmd, Op, SetCond, Value};
 use evictsim::sim::{simulate, RunResult, RunSpec};
 use evictsim::trace::{ClassRules, CsvWriter, TraceFormat, TraceOptions, TraceReader};
 use rand::rngs::SmallRng;
@@ -31,7 +31,7 @@ fn ops() -> Vec<Op> {
                     Cmd::Grow {
                         bytes: rng.gen_range(20..200),
                         elems: 1,
-                        list: true,
+                        kind: Agg::List,
                     }
                 } else {
                     Cmd::Pop { elems: 1 }

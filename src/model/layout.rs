@@ -60,6 +60,16 @@ pub enum Stored {
         /// Its elements.
         elems: u64,
     },
+    /// A hash of `elems` fields whose fields and values hold `bytes`: a
+    /// listpack, or a hash table when `table`.
+    Hash {
+        /// Bytes of its fields and values.
+        bytes: u64,
+        /// Its fields.
+        elems: u64,
+        /// Encoded as a hash table.
+        table: bool,
+    },
 }
 
 /// How a server's hash tables are built.
@@ -248,7 +258,13 @@ impl Layout {
             Stored::Str(len) => self.alloc(self.sds(len as u64)),
             Stored::Raw { cap } => self.alloc(memory::sds_header(cap).max(3) + cap + 1),
             Stored::Int { .. } => 0,
-            Stored::Aggregate(bytes) => self.alloc(bytes.max(1)),
+            Stored::Aggregate(bytes)
+            | Stored::Hash {
+                bytes, table: true, ..
+            } => self.alloc(bytes.max(1)),
+            Stored::Hash { bytes, elems, .. } => {
+                self.alloc(memory::hash_listpack_bytes(bytes, elems))
+            }
             // Redis 7.2 on (8.2, Valkey): a small list is one listpack
             // until a push would take it past 8 KB: the listpack's bytes
             // plus the new element's length (`listTypeTryConvertListpack`),
@@ -283,6 +299,11 @@ impl Layout {
                 }
                 Stored::Aggregate(bytes) => memory::aggregate_cost(bytes),
                 Stored::List { bytes, elems } => memory::list_cost(bytes, elems),
+                Stored::Hash {
+                    bytes,
+                    elems,
+                    table,
+                } => memory::hash_cost(bytes, elems, table),
             };
         }
         match v {

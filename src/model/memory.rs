@@ -211,6 +211,35 @@ pub(crate) fn listpack_bytes(bytes: u64, elems: u64) -> u64 {
     LISTPACK_EMPTY + n * listpack_entry(len) + (bytes - len * n)
 }
 
+/// Most fields a hash keeps in a listpack (`hash-max-listpack-entries`).
+pub(crate) const HASH_LISTPACK_ENTRIES: u64 = 512;
+
+/// Bytes of a hash's listpack: a field entry and a value entry per field,
+/// each of the average size (`bytes` / 2 / `elems`: exact while fields and
+/// values are under 64 bytes, whatever their split).
+#[inline]
+pub(crate) fn hash_listpack_bytes(bytes: u64, elems: u64) -> u64 {
+    let entries = 2 * elems.max(1);
+    let len = bytes / entries;
+    LISTPACK_EMPTY + entries * listpack_entry(len) + (bytes - len * entries)
+}
+
+/// What a Redis 7.0 hash costs (jemalloc): its object and a listpack at its
+/// size class (`object.c:createHashObject`, `t_hash.c:hashTypeSet`); or,
+/// once converted (`hashTypeConvertListpack`), a 56-byte `dict`, 8 bytes a
+/// bucket (a power of two, at least 4, at least the fields) and per field a
+/// 24-byte `dictEntry` with a field and a value sds. The model keeps the
+/// fields' count and bytes: in a table each field and value is taken as
+/// half of a field's average.
+pub(crate) fn hash_cost(bytes: u64, elems: u64, table: bool) -> u64 {
+    if !table {
+        return ROBJ + jemalloc_class(hash_listpack_bytes(bytes, elems));
+    }
+    let n = elems.max(1);
+    let half = bytes / (2 * n);
+    ROBJ + jemalloc_class(56) + BUCKET * table_size_for(n) + n * (DICT_ENTRY + 2 * sds_cost(half))
+}
+
 /// Cost of a key without its bucket shares: name, dict entry, value and the
 /// TTL entry if it has one.
 #[inline]
@@ -356,5 +385,22 @@ mod tests {
         assert_eq!(listpack_entry(1_000), 1_004);
         // 681 elements of 10 bytes fill a node; the 682nd starts a second.
         assert_eq!(value(10, 682) - value(10, 681), 48 + 32);
+    }
+
+    /// Redis 7.0.15's delta of `HSET k f0 v f1 v ...` less the key's 40
+    /// bytes: a listpack of a field and a value entry per field (exact, by
+    /// the average entry), then a table past 512 fields or 64 bytes.
+    #[test]
+    fn hashes_cost_what_redis_7_0_allocates() {
+        let names = |n: u64| (0..n).map(|f| format!("f{f}").len() as u64).sum::<u64>();
+        let listpack = |len: u64, n: u64| hash_cost(names(n) + n * len, n, false);
+        assert_eq!(listpack(10, 1), 88 - 40);
+        assert_eq!(listpack(10, 10), 248 - 40);
+        assert_eq!(listpack(10, 512), 10_296 - 40);
+        assert_eq!(listpack(64, 10), 824 - 40);
+        // A table: within a few percent (each field and value taken as half
+        // of the pair); measured 232 for one 65-byte value.
+        let table = hash_cost(2 + 65, 1, true);
+        assert!((232..=245).contains(&table), "{table}");
     }
 }

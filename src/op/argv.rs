@@ -173,6 +173,7 @@ impl Cmd {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::op::Agg;
     use crate::op::ReadSpec;
 
     fn words(c: Cmd) -> Vec<String> {
@@ -218,7 +219,7 @@ mod tests {
             words(Cmd::Grow {
                 bytes: 7,
                 elems: 1,
-                list: true
+                kind: Agg::List
             }),
             ["RPUSH", "k", "<7>"]
         );
@@ -226,7 +227,7 @@ mod tests {
             words(Cmd::Grow {
                 bytes: -7,
                 elems: -1,
-                list: true
+                kind: Agg::List
             }),
             ["LPOP", "k"]
         );

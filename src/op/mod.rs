@@ -58,6 +58,24 @@ pub fn decimal_len(v: i64) -> u32 {
     n
 }
 
+/// Which aggregate a write builds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Agg {
+    /// A list (`RPUSH`, `LPUSH`, `LINSERT`, `LMOVE`'s destination).
+    List,
+    /// A hash (`HSET`, `HINCRBY`) whose fields and values are all at most
+    /// 64 bytes so far.
+    Hash,
+    /// A hash write with a field or a value over 64 bytes
+    /// (`hash-max-listpack-value`): Redis 7.0 turns the hash into a hash
+    /// table for good.
+    WideHash,
+    /// A set (`SADD`, `SMOVE`'s destination).
+    Set,
+    /// A sorted set (`ZADD`, `ZINCRBY`).
+    Zset,
+}
+
 /// The condition of a SET (`NX`, `XX` or none).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
 pub enum SetCond {
@@ -119,11 +137,10 @@ pub enum Cmd {
     /// LPUSH, HSET, SADD, ZADD; DENYOOM) or shrinks it (`bytes` < 0: HDEL,
     /// SREM, LREM; not DENYOOM) by `elems` elements (negative: removed; 0:
     /// a field rewritten, or not known). An aggregate whose bytes shrink to
-    /// nothing is deleted, as Redis deletes an empty one. `list`: the key
-    /// is a list (`RPUSH`, `LPUSH`, `LINSERT`, `LREM`; a quicklist in
-    /// memory); else a hash, set or sorted set. An existing key keeps what
-    /// it is.
-    Grow { bytes: i64, elems: i32, list: bool },
+    /// nothing is deleted, as Redis deletes an empty one. `kind`: what the
+    /// command builds when the key is new (an existing key keeps what it
+    /// is).
+    Grow { bytes: i64, elems: i32, kind: Agg },
     /// `LPOP key [count]` and the other pops (`RPOP`, `BRPOP`, `LMOVE`'s
     /// source, `SPOP`, `ZPOPMIN`...): takes `elems` elements (0: none, as
     /// `LPOP key 0`), each of the aggregate's average element size; the last
@@ -215,13 +232,13 @@ mod tests {
         assert!(Cmd::Grow {
             bytes: 10,
             elems: 1,
-            list: true
+            kind: Agg::List
         }
         .denyoom());
         assert!(!Cmd::Grow {
             bytes: -10,
             elems: -1,
-            list: true
+            kind: Agg::List
         }
         .denyoom());
         assert!(!Cmd::Pop { elems: 1 }.denyoom());

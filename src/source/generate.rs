@@ -10,7 +10,7 @@ use super::class::{ClassKind, ClassSpec, QueueStructure, Returns};
 use super::dist::{Picker, ValueDist};
 use super::hash::{derive, mix64};
 use super::template::KeyTemplate;
-use crate::op::{ClassId, Cmd, KeyId, Op, ReadSpec, SetCond, Value};
+use crate::op::{Agg, ClassId, Cmd, KeyId, Op, ReadSpec, SetCond, Value};
 use rand::rngs::SmallRng;
 use rand::{Rng, SeedableRng};
 use rand_distr::Exp1;
@@ -539,7 +539,7 @@ impl QueueGen {
             Some(_) => Cmd::Grow {
                 bytes: i64::from(ctx.value(job).len.max(1)),
                 elems: 1,
-                list: true,
+                kind: Agg::List,
             },
             None => ctx.set(local, self.ttl_ms),
         };

@@ -60,7 +60,7 @@
 
 use super::fields::{opt_u64, parse_i64, parse_u32, parse_u64, show, trim, CsvFields};
 use super::sink::{malformed, unknown_op, Sink, Skip};
-use crate::op::{Cmd, ReadSpec, SetCond, Value};
+use crate::op::{Agg, Cmd, ReadSpec, SetCond, Value};
 
 /// The required leading columns of the header.
 pub(crate) const COLUMNS: [&str; 5] = ["t_ms", "op", "key", "value_bytes", "ttl_ms"];
@@ -221,14 +221,14 @@ impl CsvParser {
                 bytes: i64::try_from(parse_u64(value_field, "value_bytes")?)
                     .map_err(|_| malformed("GROW value_bytes out of range"))?,
                 elems: 1,
-                list: true,
+                kind: Agg::List,
             }),
             CsvOp::Shrink => Plan::Cmd(Cmd::Grow {
                 bytes: 0i64
                     .checked_sub_unsigned(parse_u64(value_field, "value_bytes")?)
                     .ok_or_else(|| malformed("SHRINK value_bytes out of range"))?,
                 elems: -1,
-                list: true,
+                kind: Agg::List,
             }),
             CsvOp::Pop => Plan::Cmd(Cmd::Pop {
                 elems: match trim(value_field) {
@@ -344,7 +344,7 @@ pub(crate) fn line_of(cmd: &Cmd) -> Result<Line, &'static str> {
         Cmd::IncrBy { delta } => line("INCRBY", Field::Int(delta), None, None),
         Cmd::IncrWindow { window_ms } => line("INCR", Field::Empty, Some(window_ms), None),
         Cmd::Append { len } => line("APPEND", Field::Uint(u64::from(len)), None, None),
-        Cmd::Grow { list: false, .. } => {
+        Cmd::Grow { kind, .. } if kind != Agg::List => {
             return Err("a hash, set or sorted-set write (a CSV GROW is a list element)")
         }
         Cmd::Grow { elems, .. } if elems.unsigned_abs() > 1 => {

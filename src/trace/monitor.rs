@@ -54,7 +54,7 @@
 
 use super::fields::show;
 use super::sink::{malformed, Sink, Skip};
-use crate::op::{Cmd, ReadSpec, SetCond, Value};
+use crate::op::{Agg, Cmd, ReadSpec, SetCond, Value};
 
 /// The unescaped arguments of one line, in one reused buffer.
 #[derive(Default)]
@@ -90,9 +90,8 @@ enum Act {
     Read,
     /// A read that never fills.
     ReadNoFill,
-    /// Grows an aggregate by `bytes` added in `elems` elements; `list`: a
-    /// list command.
-    Push { bytes: u64, elems: u64, list: bool },
+    /// Grows an aggregate of `kind` by `bytes` added in `elems` elements.
+    Push { bytes: u64, elems: u64, kind: Agg },
     /// Pops `elems` elements (a read of the aggregate).
     Pop { elems: u64 },
     /// Removes `elems` fields of the key's last known element size.
@@ -101,8 +100,9 @@ enum Act {
     Remove { bytes: u64, elems: u64 },
     /// Grows an aggregate by one element of the key at argument `from`.
     MoveIn { from: usize },
-    /// Grows by `bytes` a key the trace has not written before; else touches it.
-    IncrField { bytes: u64 },
+    /// Grows by `bytes` a key of `kind` the trace has not written before;
+    /// else touches it.
+    IncrField { bytes: u64, kind: Agg },
 }
 
 /// One operation of a command: its key's argument index and what it does.
@@ -146,12 +146,12 @@ impl MonitorParser {
                 Act::Cmd(c) => c,
                 Act::Read => sink.read(id, None),
                 Act::ReadNoFill => Cmd::Read(ReadSpec::default()),
-                Act::Push { bytes, elems, list } => {
+                Act::Push { bytes, elems, kind } => {
                     sink.note_len(id, clamp_u32(bytes / elems.max(1)));
                     Cmd::Grow {
                         bytes: clamp_i64(bytes.max(1)),
                         elems: clamp_i32(elems),
-                        list,
+                        kind,
                     }
                 }
                 Act::Pop { elems } => Cmd::Pop {
@@ -160,12 +160,12 @@ impl MonitorParser {
                 Act::RemoveFields { elems } => Cmd::Grow {
                     bytes: -clamp_i64(elems.saturating_mul(sink.value_len(id) as u64)),
                     elems: -clamp_i32(elems),
-                    list: false,
+                    kind: Agg::Hash,
                 },
                 Act::Remove { bytes, elems } => Cmd::Grow {
                     bytes: -clamp_i64(bytes),
                     elems: -clamp_i32(elems),
-                    list: true,
+                    kind: Agg::List,
                 },
                 Act::MoveIn { from } => {
                     let src = sink.key(db, self.args.get(from), None)?;
@@ -174,15 +174,15 @@ impl MonitorParser {
                     Cmd::Grow {
                         bytes: (n as i64).max(1),
                         elems: 1,
-                        list: true,
+                        kind: Agg::List,
                     }
                 }
-                Act::IncrField { bytes } => {
+                Act::IncrField { bytes, kind } => {
                     let new = !sink.written(id);
                     Cmd::Grow {
                         bytes: if new { clamp_i64(bytes) } else { 0 },
                         elems: i32::from(new),
-                        list: false,
+                        kind,
                     }
                 }
             };
@@ -197,6 +197,16 @@ impl MonitorParser {
 
 fn clamp_i64(v: u64) -> i64 {
     i64::try_from(v).unwrap_or(i64::MAX)
+}
+
+/// A hash write's kind: [`Agg::WideHash`] when a field or value from
+/// argument `from` on is over 64 bytes (`hash-max-listpack-value`).
+fn hash_kind(a: &Args, from: usize) -> Agg {
+    if (from..a.len()).any(|i| a.get(i).len() > 64) {
+        Agg::WideHash
+    } else {
+        Agg::Hash
+    }
 }
 
 fn clamp_i32(v: u64) -> i32 {
@@ -606,7 +616,7 @@ fn plan(name: &[u8], a: &Args, now_ms: u64, out: &mut Vec<Step>) -> Result<bool,
                 Act::Push {
                     bytes: a.range_len(2),
                     elems,
-                    list: name != b"SADD",
+                    kind: if name == b"SADD" { Agg::Set } else { Agg::List },
                 },
             );
         }
@@ -618,7 +628,7 @@ fn plan(name: &[u8], a: &Args, now_ms: u64, out: &mut Vec<Step>) -> Result<bool,
                 Act::Push {
                     bytes,
                     elems: 1,
-                    list: true,
+                    kind: Agg::List,
                 },
             );
         }
@@ -632,7 +642,7 @@ fn plan(name: &[u8], a: &Args, now_ms: u64, out: &mut Vec<Step>) -> Result<bool,
                 Act::Push {
                     bytes: a.range_len(2),
                     elems,
-                    list: false,
+                    kind: hash_kind(a, 2),
                 },
             );
         }
@@ -644,7 +654,7 @@ fn plan(name: &[u8], a: &Args, now_ms: u64, out: &mut Vec<Step>) -> Result<bool,
                 Act::Push {
                     bytes,
                     elems: 1,
-                    list: false,
+                    kind: hash_kind(a, 2),
                 },
             );
         }
@@ -673,12 +683,15 @@ fn plan(name: &[u8], a: &Args, now_ms: u64, out: &mut Vec<Step>) -> Result<bool,
             step(
                 1,
                 if incr {
-                    Act::IncrField { bytes }
+                    Act::IncrField {
+                        bytes,
+                        kind: Agg::Zset,
+                    }
                 } else {
                     Act::Push {
                         bytes,
                         elems,
-                        list: false,
+                        kind: Agg::Zset,
                     }
                 },
             );
@@ -687,19 +700,27 @@ fn plan(name: &[u8], a: &Args, now_ms: u64, out: &mut Vec<Step>) -> Result<bool,
             arity(a, 4, 4)?;
             int_arg(a, 3)?;
             let bytes = a.range_len(2);
-            step(1, Act::IncrField { bytes });
+            let kind = hash_kind(a, 2);
+            step(1, Act::IncrField { bytes, kind });
         }
         b"HINCRBYFLOAT" => {
             arity(a, 4, 4)?;
             redis_float(a.get(3), false).ok_or(Skip::Rejected)?;
             let bytes = a.range_len(2);
-            step(1, Act::IncrField { bytes });
+            let kind = hash_kind(a, 2);
+            step(1, Act::IncrField { bytes, kind });
         }
         b"ZINCRBY" => {
             arity(a, 4, 4)?;
             redis_float(a.get(2), false).ok_or(Skip::Rejected)?;
             let bytes = a.get(3).len() as u64 + 8;
-            step(1, Act::IncrField { bytes });
+            step(
+                1,
+                Act::IncrField {
+                    bytes,
+                    kind: Agg::Zset,
+                },
+            );
         }
         b"LPOP" | b"RPOP" | b"SPOP" | b"ZPOPMIN" | b"ZPOPMAX" => {
             arity(a, 2, 3)?;
@@ -736,7 +757,7 @@ fn plan(name: &[u8], a: &Args, now_ms: u64, out: &mut Vec<Step>) -> Result<bool,
                 Act::Push {
                     bytes,
                     elems: 1,
-                    list: false,
+                    kind: Agg::Set,
                 },
             );
         }

@@ -7,7 +7,7 @@ use super::resp::{arg, arg_u64, header};
 use super::server::{self, ServerError, ServerSettings, Session, Target};
 use crate::model::policy::NoEviction;
 use crate::model::{Instance, InstanceConfig, Layout};
-use crate::op::{Cmd, Op, SetCond, Value};
+use crate::op::{Agg, Cmd, Op, SetCond, Value};
 use crate::report::fmt::{bytes, thousands};
 use serde::Serialize;
 
@@ -27,20 +27,33 @@ pub enum CellValue {
     Bytes(u32),
     /// An integer (stored `int`-encoded).
     Int(i64),
-    /// A list of `elems` elements of `len` bytes, built by one `RPUSH`.
+    /// A list of `elems` elements of `len` bytes, built by one `RPUSH`
+    /// per element.
     List {
         /// Elements.
         elems: u32,
         /// Bytes of each.
         len: u32,
     },
+    /// A hash of `fields` fields `f0`, `f1`... with values of `len` bytes,
+    /// built by one `HSET` per field.
+    Hash {
+        /// Fields.
+        fields: u32,
+        /// Bytes of each value.
+        len: u32,
+    },
 }
 
 impl CellValue {
-    /// A string's bytes (a list's: one element's).
+    /// A string's bytes (a list's: one element's; a hash's: one value's).
     fn text(&self) -> Vec<u8> {
         match *self {
-            CellValue::Bytes(n) | CellValue::List { len: n, .. } => vec![b'v'; n as usize],
+            CellValue::Bytes(n)
+            | CellValue::List { len: n, .. }
+            | CellValue::Hash { len: n, .. } => {
+                vec![b'v'; n as usize]
+            }
             CellValue::Int(i) => i.to_string().into_bytes(),
         }
     }
@@ -54,8 +67,16 @@ impl CellValue {
                 return Cmd::Grow {
                     bytes: i64::from(elems) * i64::from(len),
                     elems: i32::try_from(elems).unwrap_or(i32::MAX),
-                    list: true,
+                    kind: Agg::List,
                 }
+            }
+            CellValue::Hash { fields, len } => {
+                let names: u64 = (0..fields).map(|f| format!("f{f}").len() as u64).sum();
+                return Cmd::Grow {
+                    bytes: (names + u64::from(fields) * u64::from(len)) as i64,
+                    elems: i32::try_from(fields).unwrap_or(i32::MAX),
+                    kind: if len > 64 { Agg::WideHash } else { Agg::Hash },
+                };
             }
         };
         Cmd::Set {
@@ -69,7 +90,7 @@ impl CellValue {
     /// Keys a cell loads: lists are big, so fewer of them (about 5 MB).
     fn keys(&self, n: u32) -> u32 {
         match *self {
-            CellValue::List { elems, len } => {
+            CellValue::List { elems, len } | CellValue::Hash { fields: elems, len } => {
                 let per_key = u64::from(elems) * (u64::from(len) + 3) + 200;
                 n.min((5_000_000 / per_key).clamp(20, u64::from(u32::MAX)) as u32)
             }
@@ -84,6 +105,9 @@ impl CellValue {
             CellValue::Int(i) => format!("int {i}"),
             CellValue::List { elems, len } => {
                 format!("list {}x{len} B", thousands(u64::from(*elems)))
+            }
+            CellValue::Hash { fields, len } => {
+                format!("hash {}x{len} B", thousands(u64::from(*fields)))
             }
         }
     }
@@ -104,7 +128,8 @@ pub struct Cell {
 /// EMBSTR), 45, 100, 500, 1,000 and 4,000 bytes with and without a TTL;
 /// two integers; then lists (12-byte names) of 1 to 5,000 elements of 10,
 /// 100 and 1,000 bytes, on both sides of a quicklist node's 8 KB (681 and
-/// 682 elements of 10 bytes) and of Redis 7.2's listpack limit.
+/// 682 elements of 10 bytes) and of Redis 7.2's listpack limit; and hashes
+/// in a listpack (1 to 512 fields, values of 10 to 64 bytes).
 pub fn grid() -> Vec<Cell> {
     let mut cells = Vec::new();
     for key_len in [12, 40] {
@@ -124,6 +149,15 @@ pub fn grid() -> Vec<Cell> {
                 ttl: false,
             });
         }
+    }
+    // Hashes in a listpack: up to 512 fields of up to 64 bytes (tables are
+    // modelled approximately and not part of the grid).
+    for (fields, len) in [(1, 10), (10, 10), (5, 40), (20, 64), (512, 10)] {
+        cells.push(Cell {
+            key_len: 12,
+            value: CellValue::Hash { fields, len },
+            ttl: false,
+        });
     }
     for (elems, len) in [
         (1, 10),
@@ -260,10 +294,11 @@ pub fn calibrate(
     session.settle_clients(&mut con, 1)?;
     let (layout, model) = session.model_or_default();
     let real_baseline = session.info_u64(&mut con, "memory", "used_memory")?;
-    // SET's and RPUSH's latency histograms (24,688 bytes each on the first
+    // SET's, RPUSH's and HSET's latency histograms (24,688 bytes each on the first
     // call) must not count in the first cells.
     session.run(&mut con, &["SET", "evictsim:warmup", "1", "EX", "60"])?;
     session.run(&mut con, &["RPUSH", "evictsim:warmup-list", "1"])?;
+    session.run(&mut con, &["HSET", "evictsim:warmup-hash", "f", "1"])?;
     let n = keys_per_cell.max(1);
     let mut rows = Vec::with_capacity(cells.len());
     for cell in cells {
@@ -307,6 +342,7 @@ fn real_per_key(
     // 7.2 on turns a listpack into a quicklist by what one push adds).
     let per_key = match cell.value {
         CellValue::List { elems, .. } => elems.max(1),
+        CellValue::Hash { fields, .. } => fields.max(1),
         _ => 1,
     };
     let pipeline = (PIPELINE / per_key).max(1);
@@ -320,6 +356,17 @@ fn real_per_key(
                     header(&mut buf, 3);
                     arg(&mut buf, b"RPUSH");
                     arg(&mut buf, name.as_bytes());
+                    arg(&mut buf, &value);
+                }
+                continue;
+            }
+            if let CellValue::Hash { fields, .. } = cell.value {
+                let name = key_name(i, cell.key_len);
+                for f in 0..fields {
+                    header(&mut buf, 4);
+                    arg(&mut buf, b"HSET");
+                    arg(&mut buf, name.as_bytes());
+                    arg(&mut buf, format!("f{f}").as_bytes());
                     arg(&mut buf, &value);
                 }
                 continue;

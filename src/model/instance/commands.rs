@@ -11,7 +11,7 @@ use crate::model::layout::Stored;
 use crate::model::lfu;
 use crate::model::memory;
 use crate::model::policy::{Policy, Touch};
-use crate::op::{Cmd, Op, SetCond, Value};
+use crate::op::{Agg, Cmd, Op, SetCond, Value};
 use rand::Rng;
 
 /// How a lookup treats the key's access time.
@@ -225,7 +225,7 @@ impl<P: Policy> Instance<P> {
             Cmd::IncrBy { delta } => self.incr(op, delta),
             Cmd::IncrWindow { .. } => self.incr(op, 1),
             Cmd::Append { len } => self.append(op, len),
-            Cmd::Grow { bytes, elems, list } => self.grow(op, bytes, elems, list),
+            Cmd::Grow { bytes, elems, kind } => self.grow(op, bytes, elems, kind),
             Cmd::Pop { elems } => self.pop(op, elems),
         }
     }
@@ -336,7 +336,7 @@ impl<P: Policy> Instance<P> {
 
     /// An aggregate's element count lives in `Entry::int_value` (at least
     /// 1 while it has bytes).
-    fn grow(&mut self, op: &Op, bytes: i64, elems: i32, list: bool) -> Reply {
+    fn grow(&mut self, op: &Op, bytes: i64, elems: i32, agg: Agg) -> Reply {
         let class = op.class as usize;
         match self.lookup(op, Access::Write) {
             Some(pos) => {
@@ -351,8 +351,9 @@ impl<P: Policy> Instance<P> {
                 } else {
                     let n = new_len.min(u32::MAX as i64) as u32;
                     let count = e.int_value.saturating_add(i64::from(elems)).max(1);
-                    let cost = aggregate(e.kind, n, count);
-                    self.ks.set_value(op.db, pos, op.key_len, cost, n, e.kind);
+                    let kind = grown_kind(e.kind, agg, count);
+                    let cost = aggregate(kind, n, count);
+                    self.ks.set_value(op.db, pos, op.key_len, cost, n, kind);
                     self.ks.entry_mut(op.db, pos).int_value = count;
                 }
                 self.lost.set_deadline(op.key, 0);
@@ -362,11 +363,7 @@ impl<P: Policy> Instance<P> {
                 self.metrics.classes[class].counters.writes += 1;
                 let n = bytes.min(u32::MAX as i64) as u32;
                 let count = i64::from(elems).max(1);
-                let kind = if list {
-                    ValueKind::List
-                } else {
-                    ValueKind::Aggregate
-                };
+                let kind = grown_kind(new_kind(agg), agg, count);
                 self.create(op, aggregate(kind, n, count), n, kind, count, 0);
                 Reply::Created
             }
@@ -416,12 +413,36 @@ impl<P: Policy> Instance<P> {
 
 /// How an aggregate of `kind` with `bytes` in `elems` elements is stored.
 fn aggregate(kind: ValueKind, bytes: u32, elems: i64) -> Stored {
+    let elems = elems.max(1) as u64;
+    let bytes = u64::from(bytes);
     match kind {
-        ValueKind::List => Stored::List {
-            bytes: u64::from(bytes),
-            elems: elems.max(1) as u64,
+        ValueKind::List => Stored::List { bytes, elems },
+        ValueKind::Hash | ValueKind::HashTable => Stored::Hash {
+            bytes,
+            elems,
+            table: kind == ValueKind::HashTable,
         },
-        _ => Stored::Aggregate(u64::from(bytes)),
+        _ => Stored::Aggregate(bytes),
+    }
+}
+
+/// What a write of `agg` creates.
+fn new_kind(agg: Agg) -> ValueKind {
+    match agg {
+        Agg::List => ValueKind::List,
+        Agg::Hash => ValueKind::Hash,
+        Agg::WideHash => ValueKind::HashTable,
+        Agg::Set | Agg::Zset => ValueKind::Aggregate,
+    }
+}
+
+/// A hash in a listpack becomes a table, for good, past 512 fields or on a
+/// field or value over 64 bytes; anything else stays what it is.
+fn grown_kind(kind: ValueKind, agg: Agg, elems: i64) -> ValueKind {
+    let past = elems.max(0) as u64 > memory::HASH_LISTPACK_ENTRIES;
+    match kind {
+        ValueKind::Hash if agg == Agg::WideHash || past => ValueKind::HashTable,
+        k => k,
     }
 }
 
@@ -638,7 +659,7 @@ mod tests {
                     Cmd::Grow {
                         bytes: -10,
                         elems: -1,
-                        list: true
+                        kind: Agg::List
                     }
                 )
             ),
@@ -653,7 +674,7 @@ mod tests {
                     Cmd::Grow {
                         bytes: 100,
                         elems: 1,
-                        list: true
+                        kind: Agg::List
                     }
                 )
             ),
@@ -669,7 +690,7 @@ mod tests {
                     Cmd::Grow {
                         bytes: -40,
                         elems: -1,
-                        list: true
+                        kind: Agg::List
                     }
                 )
             ),
@@ -685,7 +706,7 @@ mod tests {
                     Cmd::Grow {
                         bytes: -60,
                         elems: -1,
-                        list: true
+                        kind: Agg::List
                     }
                 )
             ),
@@ -703,7 +724,7 @@ mod tests {
                     Cmd::Grow {
                         bytes: 10,
                         elems: 1,
-                        list: true
+                        kind: Agg::List
                     }
                 )
             ),

@@ -4,7 +4,7 @@
 //! lost-read deadline, and the reads that later miss because of it.
 
 use super::Instance;
-use crate::model::keyspace::{Entry, ValueKind};
+use crate::model::keyspace::Entry;
 use crate::model::policy::{PickEnv, Policy, PolicyKind, Victim};
 use crate::op::Op;
 
@@ -76,7 +76,7 @@ impl<P: Policy> Instance<P> {
         }
         // Everything it held is gone: a list's pending jobs with it.
         self.metrics.classes[class].counters.lost_items += match e.kind {
-            ValueKind::Aggregate | ValueKind::List => e.int_value.max(1) as u64,
+            k if k.is_aggregate() => e.int_value.max(1) as u64,
             _ => 1,
         };
         let first = !self.lost.ever_evicted(e.key);

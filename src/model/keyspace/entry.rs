@@ -15,6 +15,11 @@ pub enum ValueKind {
     Aggregate,
     /// A list (Redis 7.0: a quicklist of listpacks).
     List,
+    /// A hash in a listpack (at most 512 fields, each field and value at
+    /// most 64 bytes).
+    Hash,
+    /// A hash turned into a hash table.
+    HashTable,
 }
 
 impl ValueKind {
@@ -22,7 +27,10 @@ impl ValueKind {
     /// `Entry::int_value`).
     #[inline]
     pub fn is_aggregate(self) -> bool {
-        matches!(self, ValueKind::Aggregate | ValueKind::List)
+        matches!(
+            self,
+            ValueKind::Aggregate | ValueKind::List | ValueKind::Hash | ValueKind::HashTable
+        )
     }
 }
 
