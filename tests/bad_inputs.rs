@@ -158,6 +158,19 @@ fn cases() -> Vec<Case> {
             check: Fails,
         },
         Case {
+            name: "sweep-range-below-the-empty-server",
+            files: vec![("s.toml", scenario("", ""))],
+            args: &[
+                "sweep",
+                "$DIR/s.toml",
+                "--maxmemory",
+                "100kb..4mb",
+                "--out",
+                "$DIR/out",
+            ],
+            check: Fails,
+        },
+        Case {
             name: "scenario-unit-typo",
             files: vec![(
                 "s.toml",

@@ -232,6 +232,25 @@ pub fn exec(args: Args) -> Result<i32> {
     Ok(0)
 }
 
+/// Refuses a range that starts at or below the empty server's memory, as
+/// `run` refuses such a `maxmemory`: every point there would refuse or
+/// evict every write at once (almost always a unit slip).
+fn range_has_room(plan: &SweepPlan, instance: &InstanceConfig) -> Result<()> {
+    let range = plan.grid.range;
+    let at_from = InstanceConfig {
+        maxmemory: range.from,
+        ..instance.clone()
+    };
+    if let Some(why) = at_from.no_room() {
+        bail!(
+            "--maxmemory {}..{}: the range starts too low: {why}",
+            evictsim::report::fmt::bytes(range.from),
+            evictsim::report::fmt::bytes(range.to)
+        );
+    }
+    Ok(())
+}
+
 /// Sweeps a scenario: each seed generates its own workload.
 fn sweep_scenario(args: &Args, path: &Path, plan: &SweepPlan) -> Result<(SweepResult, String)> {
     let c = &args.class_args;
@@ -247,6 +266,7 @@ fn sweep_scenario(args: &Args, path: &Path, plan: &SweepPlan) -> Result<(SweepRe
     )?;
     args.model
         .apply_to_scenario(&mut sc, path, &args.policies)?;
+    range_has_room(plan, &sc.instance)?;
     let base = RunSpec {
         scenario: sc.name.clone(),
         seed: sc.seed,
@@ -309,6 +329,7 @@ fn sweep_trace(args: &Args, trace: &Path, plan: &SweepPlan) -> Result<(SweepResu
             .unwrap_or(instance.start_unix_ms),
         ..instance
     };
+    range_has_room(plan, &instance)?;
     if !args.quiet {
         let source = Provenance::Trace(provenance.clone());
         eprintln!(
