@@ -634,3 +634,34 @@ fn a_monitor_capture_of_a_job_list_counts_the_jobs_lost_with_it() {
         "{text}"
     );
 }
+
+/// A run with job lists shows the jobs lost with them in the class table
+/// ("items lost"); a run with strings only has no such column.
+#[test]
+fn the_class_table_shows_items_lost_only_with_aggregates() {
+    let dir = tempfile::tempdir().unwrap();
+    let lists = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/tiny-lists.toml");
+    let md = |path: &Path| {
+        let out = evictsim(dir.path())
+            .args([
+                "run",
+                path.to_str().unwrap(),
+                "-f",
+                "markdown",
+                "--no-report",
+                "-q",
+            ])
+            .output()
+            .unwrap();
+        assert!(out.status.success());
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let with = md(&lists);
+    assert!(
+        with.contains("| evictions | distinct keys | items lost | lost reads |"),
+        "{with}"
+    );
+    assert!(with.contains("Items lost: what the evicted keys held"));
+    let without = md(&fixture());
+    assert!(!without.contains("items lost"), "{without}");
+}

@@ -955,6 +955,15 @@ fn class_table(r: &RunResult) -> Vec<Block> {
         out.push(para(vec![t("No policy was run.")]));
         return out;
     }
+    // With lists or hashes among the critical keys, what the evicted ones
+    // held gets its own column ("items lost"); without, it would repeat
+    // the evictions.
+    let items = r.results.iter().any(|run| {
+        r.classes
+            .iter()
+            .zip(&run.metrics.classes)
+            .any(|(info, m)| info.critical && m.counters.lost_items > m.counters.evicted_live())
+    });
     let mut rows = Vec::new();
     for run in &r.results {
         for (info, m) in r.classes.iter().zip(&run.metrics.classes) {
@@ -963,44 +972,51 @@ fn class_table(r: &RunResult) -> Vec<Block> {
             }
             let k = &m.counters;
             let (idle, ttl) = (&m.idle_at_eviction_ms, &m.ttl_left_at_eviction_ms);
+            let mut cells = vec![
+                vec![c(run.policy.name())],
+                vec![class(info)],
+                vec![t(thousands(k.evicted_live()))],
+                vec![t(thousands(k.evicted_distinct))],
+            ];
+            if items {
+                cells.push(vec![t(thousands(k.lost_items))]);
+            }
+            cells.extend([
+                vec![t(thousands(k.lost_reads))],
+                vec![t(thousands(k.oom_rejected))],
+                vec![t(quantile(ttl, 0.5))],
+                vec![t(quantile(ttl, 0.99))],
+                vec![t(quantile(idle, 0.5))],
+                vec![t(quantile(idle, 0.99))],
+            ]);
             rows.push(Row {
                 tone: if k.evicted_live() > 0 || k.lost_reads > 0 {
                     Tone::Danger
                 } else {
                     Tone::Plain
                 },
-                cells: vec![
-                    vec![c(run.policy.name())],
-                    vec![class(info)],
-                    vec![t(thousands(k.evicted_live()))],
-                    vec![t(thousands(k.evicted_distinct))],
-                    vec![t(thousands(k.lost_reads))],
-                    vec![t(thousands(k.oom_rejected))],
-                    vec![t(quantile(ttl, 0.5))],
-                    vec![t(quantile(ttl, 0.99))],
-                    vec![t(quantile(idle, 0.5))],
-                    vec![t(quantile(idle, 0.99))],
-                ],
+                cells,
             });
         }
     }
+    let mut head = vec!["policy", "critical class", "evictions", "distinct keys"];
+    if items {
+        head.push("items lost");
+    }
+    head.extend([
+        "lost reads",
+        "refused writes",
+        "TTL left p50",
+        "TTL left p99",
+        "idle p50",
+        "idle p99",
+    ]);
+    let mut numeric = vec![true; head.len()];
+    numeric[0] = false;
+    numeric[1] = false;
     out.push(Block::Table(Table {
-        head: vec![
-            "policy",
-            "critical class",
-            "evictions",
-            "distinct keys",
-            "lost reads",
-            "refused writes",
-            "TTL left p50",
-            "TTL left p99",
-            "idle p50",
-            "idle p99",
-        ]
-        .into_iter()
-        .map(Into::into)
-        .collect(),
-        numeric: vec![false, false, true, true, true, true, true, true, true, true],
+        head: head.into_iter().map(Into::into).collect(),
+        numeric,
         rows,
     }));
     out.push(para(vec![t(
@@ -1009,6 +1025,12 @@ fn class_table(r: &RunResult) -> Vec<Block> {
          time since its last access. Percentiles are HdrHistogram's, within 1%; a dash \
          means there was nothing to measure.",
     )]));
+    if items {
+        out.push(para(vec![t(
+            "Items lost: what the evicted keys held, every element of a list, hash, set or \
+             sorted set (the jobs pending in an evicted queue), one for a string.",
+        )]));
+    }
     out
 }
 
