@@ -138,6 +138,17 @@ pub fn policies(data: &[u8]) {
         assert!(t.hits <= t.reads, "{p}: hits > reads");
         assert!(t.lost_reads <= t.reads - t.hits, "{p}: lost reads > misses");
         assert!(t.evicted_distinct <= t.evicted, "{p}: distinct > evicted");
+        // Every live eviction loses at least what it evicted: one item a
+        // string, every element an aggregate.
+        assert!(
+            t.lost_items >= t.evicted_live(),
+            "{p}: fewer items lost than keys evicted"
+        );
+        assert_eq!(
+            t.evicted_live() == 0,
+            t.lost_items == 0,
+            "{p}: items without evictions"
+        );
     }
 }
 

@@ -782,6 +782,9 @@ proptest! {
             prop_assert!(t.hits <= t.reads);
             prop_assert!(t.lost_reads <= t.reads - t.hits);
             prop_assert!(t.evicted_distinct <= t.evicted);
+            // Each live eviction loses what the key held: at least itself.
+            prop_assert!(t.lost_items >= t.evicted_live());
+            prop_assert_eq!(t.evicted_live() == 0, t.lost_items == 0);
         }
     }
 
