@@ -91,7 +91,14 @@ pub fn load_trace(
 ) -> Result<(TraceInput, TraceStats), TraceError> {
     let mut reader = TraceReader::open(path, opts)?;
     let classes = reader.class_infos();
-    let ops: Vec<Op> = reader.by_ref().collect();
+    let mut ops: Vec<Op> = reader.by_ref().collect();
+    // The server is sent every aggregate write as an RPUSH (`Cmd::argv`):
+    // the model holds them as the lists the server then holds.
+    for op in &mut ops {
+        if let Cmd::Grow { kind, .. } = &mut op.cmd {
+            *kind = crate::op::Agg::List;
+        }
+    }
     let names = reader.key_names();
     let stats = reader.finish()?;
     let duration_ms = ops.last().map_or(0, |op| op.t_ms);
@@ -316,8 +323,9 @@ impl Validation {
         if let ValidateSource::Trace(t) = src {
             if t.ops.iter().any(|op| matches!(op.cmd, Cmd::Grow { .. })) {
                 notes.push(
-                    "list, hash, set and sorted-set writes go to the server as the model holds them: \
-                     RPUSH of one element of the bytes written, LPOP for a removal"
+                    "list, hash, set and sorted-set writes go to the server as lists, and the model \
+                     holds them so: RPUSH of one element of the bytes written, LPOP for a removal \
+                     or a pop"
                         .to_string(),
                 );
             }
