@@ -112,7 +112,6 @@ pub fn exec(args: Args) -> Result<i32> {
         TextOrJson::Json => stdout.write_all(&json)?,
     }
     stdout.flush()?;
-    std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {shown}"))?;
     let mut files: Vec<(&str, Vec<u8>)> =
         vec![("results.json", json), ("table.txt", text.into_bytes())];
     match &a.layout {
@@ -128,10 +127,7 @@ pub fn exec(args: Args) -> Result<i32> {
             }
         }
     }
-    for (name, bytes) in &files {
-        let p = dir.join(name);
-        report::write_atomic(&p, bytes).with_context(|| format!("cannot write {}", p.display()))?;
-    }
+    report::write_files(&dir, &files)?;
     if !args.quiet {
         let names: Vec<&str> = files.iter().map(|(n, _)| *n).collect();
         eprintln!("wrote {} in {shown}/", names.join(", "));

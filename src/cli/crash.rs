@@ -150,7 +150,6 @@ pub fn exec(args: Args) -> Result<i32> {
         .out
         .clone()
         .unwrap_or_else(|| PathBuf::from("reports").join(format!("{}-crash", sc.name)));
-    std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
     let (svg, png) = show::chart(&r, &timeline_points)?;
     let files: [(&str, Vec<u8>); 4] = [
         ("results.json", json),
@@ -158,10 +157,7 @@ pub fn exec(args: Args) -> Result<i32> {
         ("keys-at-risk.svg", svg.into_bytes()),
         ("keys-at-risk.png", png),
     ];
-    for (name, bytes) in &files {
-        let p = dir.join(name);
-        report::write_atomic(&p, bytes).with_context(|| format!("cannot write {}", p.display()))?;
-    }
+    report::write_files(&dir, &files)?;
     if !args.quiet {
         eprintln!(
             "report written to {}/ ({} files)",

@@ -95,7 +95,6 @@ pub fn exec(args: Args) -> Result<i32> {
         .out
         .clone()
         .unwrap_or_else(|| PathBuf::from("reports").join(format!("{}-split", sc.name)));
-    std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
     let files: [(&str, Vec<u8>); 5] = [
         ("store.conf", plan.store_conf(&command).into_bytes()),
         ("cache.conf", plan.cache_conf(&command).into_bytes()),
@@ -103,10 +102,7 @@ pub fn exec(args: Args) -> Result<i32> {
         ("results.json", show::json(&plan, Some(command.clone()))?),
         ("table.txt", show::table(&plan).into_bytes()),
     ];
-    for (name, bytes) in &files {
-        let p = dir.join(name);
-        report::write_atomic(&p, bytes).with_context(|| format!("cannot write {}", p.display()))?;
-    }
+    report::write_files(&dir, &files)?;
     if !args.quiet {
         eprintln!(
             "wrote {}/store.conf, cache.conf and the report ({} files)",

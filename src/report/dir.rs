@@ -74,19 +74,7 @@ impl RenderedDir {
     /// the paths written.
     pub fn write(self, dir: &Path) -> Result<Vec<PathBuf>, WriteError> {
         let RenderedDir { files, charts } = self;
-        std::fs::create_dir_all(dir).map_err(|source| WriteError::CreateDir {
-            path: dir.to_path_buf(),
-            source,
-        })?;
-        let mut written = Vec::with_capacity(files.len());
-        for (name, bytes) in files {
-            let path = dir.join(name);
-            write_atomic(&path, &bytes).map_err(|source| WriteError::Write {
-                path: path.clone(),
-                source,
-            })?;
-            written.push(path);
-        }
+        let written = write_files(dir, &files)?;
         for chart in Chart::ALL.into_iter().filter(|c| !charts.contains(c)) {
             for ext in ["png", "svg"] {
                 let path = dir.join(format!("{}.{ext}", chart.file_stem()));
@@ -99,6 +87,29 @@ impl RenderedDir {
         }
         Ok(written)
     }
+}
+
+/// Creates `dir` if missing and writes each file of `files` into it
+/// atomically, in order; returns the paths written. Every report directory
+/// (run, sweep, split, crash, audit) is written through it.
+pub fn write_files<N: AsRef<Path>>(
+    dir: &Path,
+    files: &[(N, Vec<u8>)],
+) -> Result<Vec<PathBuf>, WriteError> {
+    std::fs::create_dir_all(dir).map_err(|source| WriteError::CreateDir {
+        path: dir.to_path_buf(),
+        source,
+    })?;
+    let mut written = Vec::with_capacity(files.len());
+    for (name, bytes) in files {
+        let path = dir.join(name);
+        write_atomic(&path, bytes).map_err(|source| WriteError::Write {
+            path: path.clone(),
+            source,
+        })?;
+        written.push(path);
+    }
+    Ok(written)
 }
 
 /// A file's name in the report directory and its bytes.

@@ -37,7 +37,7 @@ use crate::sim::RunResult;
 pub use atomic::write_atomic;
 pub use cluster::{ClusterSummary, ShardSummary};
 pub use csv::CsvExporter;
-pub use dir::{render_dir, write_dir, RenderedDir, WriteError};
+pub use dir::{render_dir, write_dir, write_files, RenderedDir, WriteError};
 pub use html::HtmlExporter;
 pub use json::JsonExporter;
 pub use markdown::MarkdownExporter;

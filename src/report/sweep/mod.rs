@@ -16,7 +16,7 @@ use std::path::{Path, PathBuf};
 use super::charts::sweep::{render_sweep_png, render_sweep_svg, SweepChart};
 use super::fmt::{bytes, duration_ms, plural, thousands};
 use super::story::{redis_size, run_command, shell_word, trace_options};
-use super::{write_atomic, ReportError, WriteError};
+use super::{ReportError, WriteError};
 use crate::model::PolicyKind;
 use crate::provenance::Provenance;
 use crate::sweep::{Spacing, SweepResult};
@@ -84,20 +84,7 @@ pub fn write_sweep_dir(dir: &Path, r: &SweepResult) -> Result<Vec<PathBuf>, Writ
         files.push((format!("{}.png", chart.file_stem()), png));
         files.push((format!("{}.svg", chart.file_stem()), svg.into_bytes()));
     }
-    std::fs::create_dir_all(dir).map_err(|source| WriteError::CreateDir {
-        path: dir.to_path_buf(),
-        source,
-    })?;
-    let mut written = Vec::with_capacity(files.len());
-    for (name, bytes) in files {
-        let path = dir.join(name);
-        write_atomic(&path, &bytes).map_err(|source| WriteError::Write {
-            path: path.clone(),
-            source,
-        })?;
-        written.push(path);
-    }
-    Ok(written)
+    super::write_files(dir, &files)
 }
 
 /// The command that reruns the sweep, if a command can.
