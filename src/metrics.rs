@@ -38,7 +38,25 @@ pub struct Counters {
     pub lost_items: u64,
 }
 
+/// A counter's JSON and CSV name, and how to read it.
+pub type NamedCounter = (&'static str, fn(&Counters) -> u64);
+
 impl Counters {
+    /// Every counter with its name in the JSON schema, in the order of the
+    /// CSV's columns.
+    pub const NAMED: [NamedCounter; 10] = [
+        ("reads", |c| c.reads),
+        ("hits", |c| c.hits),
+        ("writes", |c| c.writes),
+        ("evicted", |c| c.evicted),
+        ("evicted_expired", |c| c.evicted_expired),
+        ("evicted_distinct", |c| c.evicted_distinct),
+        ("lost_reads", |c| c.lost_reads),
+        ("oom_rejected", |c| c.oom_rejected),
+        ("expired", |c| c.expired),
+        ("lost_items", |c| c.lost_items),
+    ];
+
     /// Adds another set of counters to this one.
     pub fn add(&mut self, o: &Counters) {
         self.reads += o.reads;

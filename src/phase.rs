@@ -99,6 +99,8 @@ pub struct CounterSpread {
     pub oom_rejected: Spread<u64>,
     /// [`Counters::expired`].
     pub expired: Spread<u64>,
+    /// [`Counters::lost_items`].
+    pub lost_items: Spread<u64>,
 }
 
 impl CounterSpread {
@@ -115,11 +117,13 @@ impl CounterSpread {
             lost_reads: s(|c| c.lost_reads),
             oom_rejected: s(|c| c.oom_rejected),
             expired: s(|c| c.expired),
+            lost_items: s(|c| c.lost_items),
         }
     }
 
-    /// The spreads in the order of the CSV's counter columns.
-    pub fn values(&self) -> [Spread<u64>; 9] {
+    /// The spreads in the order of the CSV's counter columns
+    /// ([`Counters::NAMED`]).
+    pub fn values(&self) -> [Spread<u64>; Counters::NAMED.len()] {
         [
             self.reads,
             self.hits,
@@ -130,6 +134,7 @@ impl CounterSpread {
             self.lost_reads,
             self.oom_rejected,
             self.expired,
+            self.lost_items,
         ]
     }
 }

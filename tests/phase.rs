@@ -320,6 +320,9 @@ fn the_spread_is_made_of_real_runs_figures() {
     assert!(csv.lines().next().unwrap().ends_with(
         ",expired_min,expired_median,expired_max,lost_items_min,lost_items_median,lost_items_max"
     ));
+    // Every row has a value under every column, the spreads included.
+    let width = csv.lines().next().unwrap().split(',').count();
+    assert!(csv.lines().all(|l| l.split(',').count() == width), "{csv}");
 }
 
 #[test]

@@ -14,45 +14,16 @@ use crate::sim::RunResult;
 #[derive(Clone, Copy, Debug, Default)]
 pub struct CsvExporter;
 
-/// The counter columns, named as in the JSON schema.
-const COUNTERS: [&str; 10] = [
-    "reads",
-    "hits",
-    "writes",
-    "evicted",
-    "evicted_expired",
-    "evicted_distinct",
-    "lost_reads",
-    "oom_rejected",
-    "expired",
-    "lost_items",
-];
-
-fn values(c: &Counters) -> [u64; 10] {
-    [
-        c.reads,
-        c.hits,
-        c.writes,
-        c.evicted,
-        c.evicted_expired,
-        c.evicted_distinct,
-        c.lost_reads,
-        c.oom_rejected,
-        c.expired,
-        c.lost_items,
-    ]
-}
-
 impl Exporter for CsvExporter {
     fn serialize(&self, r: &RunResult) -> Result<Vec<u8>, ReportError> {
         let spreads = Summary::new(r).phases;
         let mut out = String::from("policy,class,critical");
-        for name in COUNTERS {
+        for (name, _) in Counters::NAMED {
             out.push(',');
             out.push_str(name);
         }
         if spreads.is_some() {
-            for name in COUNTERS {
+            for (name, _) in Counters::NAMED {
                 out.push_str(&format!(",{name}_min,{name}_median,{name}_max"));
             }
         }
@@ -85,9 +56,9 @@ fn row(
     out.push_str(&quote(class));
     out.push(',');
     out.push_str(critical);
-    for v in values(c) {
+    for (_, read) in Counters::NAMED {
         out.push(',');
-        out.push_str(&v.to_string());
+        out.push_str(&read(c).to_string());
     }
     for s in spread.map(CounterSpread::values).into_iter().flatten() {
         out.push_str(&format!(",{},{},{}", s.min, s.median, s.max));
