@@ -71,6 +71,13 @@ impl Counters {
         self.lost_items += o.lost_items;
     }
 
+    /// Whether evicted keys held more than themselves: lists, hashes, sets
+    /// or sorted sets with several elements (the reports then show the
+    /// items lost beside the keys).
+    pub fn lost_aggregates(&self) -> bool {
+        self.lost_items > self.evicted_live()
+    }
+
     /// Evictions of keys that were still live (not past their TTL).
     pub fn evicted_live(&self) -> u64 {
         self.evicted - self.evicted_expired

@@ -286,7 +286,7 @@ fn danger(r: &RunResult, s: &Summary) -> Vec<Block> {
                     let k = counters(r, i, ci)?;
                     (k.evicted_live() > 0 || k.lost_reads > 0).then(|| {
                         // A list or hash evicted takes its elements with it.
-                        let items = if k.lost_items > k.evicted_live() {
+                        let items = if k.lost_aggregates() {
                             format!(
                                 " ({} lost with {})",
                                 count(k.lost_items, "item", "items"),
@@ -962,7 +962,7 @@ fn class_table(r: &RunResult) -> Vec<Block> {
         r.classes
             .iter()
             .zip(&run.metrics.classes)
-            .any(|(info, m)| info.critical && m.counters.lost_items > m.counters.evicted_live())
+            .any(|(info, m)| info.critical && m.counters.lost_aggregates())
     });
     let mut rows = Vec::new();
     for run in &r.results {

@@ -243,7 +243,7 @@ fn losses(p: &PolicySummary) -> String {
     let (k, l) = (p.critical_keys_evicted, p.lost_critical_reads);
     // Lists, hashes and sets evicted take their elements with them.
     let items = p.critical_totals.lost_items;
-    let with = if items > p.critical_evictions {
+    let with = if p.critical_totals.lost_aggregates() {
         format!(
             " ({} {} lost with {})",
             thousands(items),

@@ -119,8 +119,7 @@ pub(super) fn checks(
     ));
     // With lists (or hashes, sets) among the critical keys, what the
     // evicted ones held: the jobs lost with their queues.
-    let aggregates = |c: &Counters| c.lost_items != c.evicted_live();
-    if aggregates(&rc) || aggregates(&sc) {
+    if rc.lost_aggregates() || sc.lost_aggregates() {
         out.push(Check::new(
             "items lost with critical keys",
             rc.lost_items,
