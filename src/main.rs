@@ -21,6 +21,15 @@ fn main() {
     match cli.exec() {
         Ok(code) => std::process::exit(code),
         Err(e) => {
+            // The reader went away (`evictsim demo 2 | head`): stop quietly,
+            // as a filter does.
+            let broken_pipe = e.chain().any(|c| {
+                c.downcast_ref::<std::io::Error>()
+                    .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+            });
+            if broken_pipe {
+                std::process::exit(0);
+            }
             eprintln!("error: {e}");
             for cause in e.chain().skip(1) {
                 eprintln!("  caused by: {cause}");

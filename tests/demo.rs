@@ -362,3 +362,30 @@ fn the_gif_has_one_frame_per_step_and_the_frames_are_1600x900_pngs() {
         assert_eq!(png_size(&std::fs::read(p).unwrap()), (1600, 900));
     }
 }
+
+/// `evictsim demo 2 | head` stops quietly when the reader goes away.
+#[test]
+fn a_closed_pipe_ends_the_demo_quietly() {
+    use std::io::Read;
+    use std::process::{Command, Stdio};
+    let mut child = Command::new(env!("CARGO_BIN_EXE_evictsim"))
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args(["demo", "2", "--no-color"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // The reader goes away before the demo writes, as `head` does after
+    // its lines.
+    drop(child.stdout.take());
+    let mut err = String::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut err)
+        .unwrap();
+    let status = child.wait().unwrap();
+    assert!(status.success(), "{status:?}: {err}");
+    assert!(err.is_empty(), "{err}");
+}
