@@ -4,12 +4,14 @@
 //! million lines, random bytes into every parser, and a MONITOR capture
 //! taken from a real redis-server.
 
+#[path = "support/formats.rs"]
+mod formats;
 #[allow(dead_code)]
 mod support;
 
 use evictsim::model::{InstanceConfig, MemoryModel, PolicyKind};
 use evictsim::op::{Agg, Cmd, Op, ReadSpec, SetCond, Value};
-use evictsim::sim::{simulate, ClassInfo, RunSpec};
+use evictsim::sim::{simulate, simulate_one, ClassInfo, RunSpec};
 use evictsim::trace::{
     oracle_general_record, ClassRules, CsvWriteError, CsvWriter, TraceError, TraceFormat,
     TraceOptions, TraceReader, TraceStats,
@@ -214,6 +216,55 @@ fn a_trace_replays_through_the_simulator() {
     assert_eq!(res.simulated_ms, 7000);
     for p in &res.results {
         assert_eq!(p.metrics.totals().reads, 109);
+    }
+}
+
+#[test]
+fn the_threaded_reader_replays_every_format_as_a_sequential_replay_does() {
+    // `simulate` reads the file on a thread of its own, batches ahead of
+    // the model (and the oracleGeneral reader fetches interner slots ahead
+    // of the records); `simulate_one` replays operations read beforehand,
+    // one batch after another. Every counter of every policy must agree.
+    let dir = tempfile::tempdir().unwrap();
+    for &format in TraceFormat::ALL {
+        let path = dir.path().join(format!("t.{}", format.name()));
+        std::fs::write(&path, formats::generate(format, 40_000, 4_000)).unwrap();
+        let mut o = opts(format);
+        o.read_through = true;
+        let (ops, r) = read_all(&path, o.clone());
+        let spec = RunSpec {
+            scenario: "t".into(),
+            seed: 3,
+            instance: InstanceConfig {
+                maxmemory: 1_500_000,
+                seed: 3,
+                ..InstanceConfig::default()
+            },
+            policies: vec![
+                PolicyKind::AllKeysLru,
+                PolicyKind::AllKeysLfu,
+                PolicyKind::VolatileTtl,
+                PolicyKind::ExactLru,
+            ],
+            classes: r.class_infos(),
+            duration_ms: 0,
+            source: Default::default(),
+        };
+        let mut streamed = TraceReader::open(&path, o).unwrap();
+        let threaded = simulate(&spec, streamed.by_ref(), |_, _| {});
+        assert_eq!(threaded.ops, ops.len() as u64, "{}", format.name());
+        for run in &threaded.results {
+            let alone = simulate_one(&spec, run.policy, &ops);
+            assert_eq!(
+                format!("{:?}", run.metrics),
+                format!("{:?}", alone.metrics),
+                "{} under {}",
+                format.name(),
+                run.policy
+            );
+        }
+        let t = threaded.results[0].metrics.totals();
+        assert!(t.evicted > 1_000, "{}: {t:?}", format.name());
     }
 }
 

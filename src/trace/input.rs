@@ -167,6 +167,14 @@ impl Records {
         self.next_offset
     }
 
+    /// The record `k` records after the one last returned (k = 1 is the
+    /// next), if it is already in the read buffer; for look-ahead only.
+    #[inline]
+    pub(crate) fn ahead(&self, k: usize) -> Option<&[u8]> {
+        let size = self.buf.len();
+        self.r.buffer().get((k - 1) * size..k * size)
+    }
+
     /// The next record, a partial one at the end, or None after the last.
     pub(crate) fn next_record(&mut self) -> io::Result<Option<Record<'_>>> {
         let mut got = 0;

@@ -7,6 +7,7 @@
 //! 12-byte [`KeyMeta`], about 70 bytes and the name's length per key.
 
 use super::classes::ClassRules;
+use super::numbers::NumberTable;
 use crate::cluster::key_hash_slot;
 use crate::op::{ClassId, KeyId};
 use std::collections::HashMap;
@@ -42,7 +43,7 @@ pub(crate) struct Interner {
     /// One map per database, created when the database is first used.
     names: Vec<Map<Box<[u8]>>>,
     /// Keys named by a number (binary traces), by (db, number).
-    numbers: Map<(u8, u64)>,
+    numbers: NumberTable,
     meta: Vec<KeyMeta>,
 }
 
@@ -90,7 +91,7 @@ impl Interner {
         number: u64,
         rules: &ClassRules,
     ) -> Option<KeyId> {
-        if let Some(&id) = self.numbers.get(&(db, number)) {
+        if let Some(id) = self.numbers.get(db, number) {
             return Some(id);
         }
         let id = self.next_id()?;
@@ -103,8 +104,25 @@ impl Interner {
             written: false,
             slot: key_hash_slot(name.as_bytes()),
         });
-        self.numbers.insert((db, number), id);
+        self.numbers.insert(db, number, id);
         Some(id)
+    }
+
+    /// Hints the CPU to fetch what [`Interner::intern_number`] of (db,
+    /// number) will read first.
+    #[inline]
+    pub(crate) fn prefetch_number(&self, db: u8, number: u64) {
+        self.numbers.prefetch(db, number);
+    }
+
+    /// Hints the CPU to fetch the [`KeyMeta`] of (db, number) if it is
+    /// interned (its slot should be in the cache by now: see
+    /// [`Interner::prefetch_number`]).
+    #[inline]
+    pub(crate) fn prefetch_number_meta(&self, db: u8, number: u64) {
+        if let Some(id) = self.numbers.get(db, number) {
+            crate::model::keyspace::prefetch(&self.meta[id as usize]);
+        }
     }
 
     fn next_id(&self) -> Option<KeyId> {
@@ -136,7 +154,7 @@ impl Interner {
                 out[id as usize] = (db as u8, name.to_vec());
             }
         }
-        for (&(db, n), &id) in &self.numbers {
+        for (db, n, id) in self.numbers.iter() {
             out[id as usize] = (db, n.to_string().into_bytes());
         }
         out

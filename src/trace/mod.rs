@@ -35,6 +35,7 @@ mod fields;
 mod input;
 mod intern;
 mod monitor;
+mod numbers;
 mod oracle_general;
 mod reader;
 mod sink;
@@ -96,6 +97,20 @@ macro_rules! trace_formats {
             /// Parses one line (or record), queueing its operations.
             pub(crate) fn parse(&mut self, line: &[u8], sink: &mut sink::Sink) -> Result<(), sink::Skip> {
                 match self { $(Parser::$variant(p) => p.parse(line, sink),)* }
+            }
+
+            /// Whether [`Parser::prefetch`] does anything for this format.
+            pub(crate) fn prefetches(&self) -> bool {
+                matches!(self, Parser::OracleGeneral(_))
+            }
+
+            /// Hints the CPU to fetch what parsing the records `far` and
+            /// `near` ahead will read (binary formats whose keys are numbers).
+            #[inline]
+            pub(crate) fn prefetch(&self, far: &[u8], near: &[u8], sink: &sink::Sink) {
+                if let Parser::OracleGeneral(_) = self {
+                    oracle_general::OracleParser::prefetch(far, near, sink);
+                }
             }
         }
     };

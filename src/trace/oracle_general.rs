@@ -25,6 +25,24 @@ pub const RECORD: usize = 24;
 pub(crate) struct OracleParser;
 
 impl OracleParser {
+    /// Fetches, ahead of a record's parse, the interner's slot for its
+    /// object (`far`, some records ahead) and then, once that slot is in the
+    /// cache, the object's facts (`near`, half as far).
+    #[inline]
+    pub(crate) fn prefetch(far: &[u8], near: &[u8], sink: &Sink) {
+        let id = |rec: &[u8]| {
+            let mut b = [0u8; 8];
+            b.copy_from_slice(rec.get(4..12)?);
+            Some(u64::from_le_bytes(b))
+        };
+        if let Some(n) = id(far) {
+            sink.prefetch_number(0, n);
+        }
+        if let Some(n) = id(near) {
+            sink.prefetch_number_meta(0, n);
+        }
+    }
+
     /// Parses one whole record, queueing its read.
     pub(crate) fn parse(&mut self, rec: &[u8], sink: &mut Sink) -> Result<(), Skip> {
         let Some(rec) = rec.get(..RECORD) else {

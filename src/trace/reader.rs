@@ -10,6 +10,10 @@ use super::{Parser, TraceError, TraceOptions, TraceStats, FIRST_ERRORS};
 use crate::sim::ClassInfo;
 use std::path::Path;
 
+/// How many records ahead of the one parsed the reader fetches the next
+/// key's interner slot.
+const LOOK_AHEAD: usize = 8;
+
 enum Input {
     Lines(Lines),
     Records(Records),
@@ -136,7 +140,16 @@ impl TraceReader {
                 let Some(rec) = rec else { return Ok(false) };
                 sink.stats.lines += 1;
                 match rec {
-                    Record::Whole(b) => (no, parser.parse(b, sink)),
+                    Record::Whole(b) => {
+                        let out = parser.parse(b, sink);
+                        if parser.prefetches() {
+                            if let Some(far) = recs.ahead(LOOK_AHEAD) {
+                                let near = recs.ahead(LOOK_AHEAD / 2).unwrap_or(far);
+                                parser.prefetch(far, near, sink);
+                            }
+                        }
+                        (no, out)
+                    }
                     Record::Partial(len) => {
                         let record = no;
                         if *strict {

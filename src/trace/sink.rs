@@ -145,6 +145,19 @@ impl Sink {
     }
 
     /// The id of the key numbered `n` in `db`.
+    /// Hints the CPU to fetch what [`Sink::key_number`] of (db, n) reads.
+    #[inline]
+    pub(crate) fn prefetch_number(&self, db: u8, n: u64) {
+        self.interner.prefetch_number(db, n);
+    }
+
+    /// Hints the CPU to fetch the facts [`Sink::push`] reads about (db, n)
+    /// (after [`Sink::prefetch_number`] of it, a few records earlier).
+    #[inline]
+    pub(crate) fn prefetch_number_meta(&self, db: u8, n: u64) {
+        self.interner.prefetch_number_meta(db, n);
+    }
+
     pub(crate) fn key_number(&mut self, db: u8, n: u64) -> Result<KeyId, Skip> {
         if db >= self.databases {
             return Err(Skip::Rejected);
