@@ -36,7 +36,9 @@ fn audit(args: &[&str], out: &Path) -> (i32, Value, String) {
         .unwrap()
         .arg("audit")
         .args(args)
-        .args(["--format", "json", "-q", "--out"])
+        // One directory for every audit of a test, one config after
+        // another: --force lets each write over the last one's report.
+        .args(["--format", "json", "-q", "--force", "--out"])
         .arg(out)
         .output()
         .unwrap();

@@ -158,6 +158,33 @@ fn cases() -> Vec<Case> {
             check: Fails,
         },
         Case {
+            name: "out-holds-another-scenarios-report",
+            files: vec![
+                ("s.toml", scenario("", "")),
+                ("prev/report.md", bytes("# the seed's report\n")),
+                ("prev/.evictsim", bytes("command: run\nsubject: seed-blog\n")),
+            ],
+            args: &["run", "$DIR/s.toml", "--out", "$DIR/prev"],
+            check: Fails,
+        },
+        Case {
+            name: "out-holds-files-evictsim-did-not-write",
+            files: vec![
+                ("s.toml", scenario("", "")),
+                ("prev/Cargo.toml", bytes("[package]\n")),
+                ("prev/notes.txt", bytes("mine\n")),
+                ("prev/src/main.rs", bytes("fn main() {}\n")),
+            ],
+            args: &["sweep", "$DIR/s.toml", "--maxmemory", "1mb..2mb", "--out", "$DIR/prev"],
+            check: Fails,
+        },
+        Case {
+            name: "out-is-a-file",
+            files: vec![("s.toml", scenario("", "")), ("prev", bytes("x"))],
+            args: &["crash", "$DIR/s.toml", "--out", "$DIR/prev"],
+            check: Fails,
+        },
+        Case {
             name: "sweep-range-below-the-empty-server",
             files: vec![("s.toml", scenario("", ""))],
             args: &[
@@ -887,6 +914,7 @@ fn expected_path(name: &str) -> PathBuf {
 
 fn make(dir: &Path, name: &str, input: &Input) -> bool {
     let p = dir.join(name);
+    std::fs::create_dir_all(p.parent().unwrap()).unwrap();
     match input {
         Input::Bytes(b) => std::fs::write(&p, b).unwrap(),
         Input::Dir => std::fs::create_dir(&p).unwrap(),

@@ -31,9 +31,13 @@ fn run_prints_a_table_and_writes_a_report() {
     let leftovers: Vec<_> = std::fs::read_dir(&report)
         .unwrap()
         .filter_map(|e| e.ok())
-        .filter(|e| e.file_name().to_string_lossy().starts_with('.'))
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with('.') && n != evictsim::report::owner::MARKER)
         .collect();
     assert!(leftovers.is_empty(), "temporary files left: {leftovers:?}");
+    // The marker says whose report this is, and a rerun may write over it.
+    let marker = std::fs::read_to_string(report.join(".evictsim")).unwrap();
+    assert!(marker.contains("command: run\nsubject: tiny\n"), "{marker}");
 }
 
 #[test]

@@ -782,6 +782,11 @@ proptest! {
             prop_assert!(t.hits <= t.reads);
             prop_assert!(t.lost_reads <= t.reads - t.hits);
             prop_assert!(t.evicted_distinct <= t.evicted);
+            // Evictions are of live keys (each key counted once in
+            // `evicted_distinct`, again when evicted again) or of keys whose
+            // TTL had passed: the distinct live ones and the expired ones
+            // never add up to more than all of them.
+            prop_assert!(t.evicted_distinct + t.evicted_expired <= t.evicted, "{}: {:?}", p, t);
             // Each live eviction loses what the key held: at least itself.
             prop_assert!(t.lost_items >= t.evicted_live());
             prop_assert_eq!(t.evicted_live() == 0, t.lost_items == 0);

@@ -463,6 +463,7 @@ fn sweep_writes_a_report_directory_atomically() {
     assert_eq!(
         names,
         [
+            ".evictsim",
             "hit-ratio-vs-maxmemory.png",
             "hit-ratio-vs-maxmemory.svg",
             "lost-critical-reads-vs-maxmemory.png",

@@ -5,7 +5,7 @@
 //! (exit status 3, for CI), and writes the store.conf and cache.conf the
 //! split recommends.
 
-use super::common::{ClassArgs, TextOrJson};
+use super::common::{self, ClassArgs, TextOrJson};
 use anyhow::{Context, Result};
 use evictsim::audit::{self, AuditOptions, Classes, FlagId, Layout};
 use evictsim::conf::{self, write, LoadOptions};
@@ -53,6 +53,8 @@ pub struct Args {
     /// No summary of the files written on stderr.
     #[arg(long, short = 'q')]
     quiet: bool,
+    #[arg(long, help = common::FORCE_HELP)]
+    force: bool,
 }
 
 fn flag(s: &str) -> Result<FlagId, String> {
@@ -94,8 +96,6 @@ pub fn exec(args: Args) -> Result<i32> {
         accept: args.accept.clone(),
         ..AuditOptions::default()
     };
-    let a = audit::audit(conf, classes, &audit_opts)
-        .with_context(|| format!("cannot audit {}", args.config.display()))?;
     let dir = args.out.clone().unwrap_or_else(|| {
         let stem = args
             .config
@@ -103,6 +103,9 @@ pub fn exec(args: Args) -> Result<i32> {
             .map_or_else(|| "redis".into(), |s| s.to_string_lossy().into_owned());
         PathBuf::from("reports").join(format!("{stem}-audit"))
     });
+    let owner = common::claim_out(&dir, "audit", &common::trace_name(&args.config), args.force)?;
+    let a = audit::audit(conf, classes, &audit_opts)
+        .with_context(|| format!("cannot audit {}", args.config.display()))?;
     let shown = dir.display().to_string();
     let text = show::table(&a, matches!(a.layout, Layout::Split(_)).then_some(&*shown));
     let json = show::json(&a, Some(command))?;
@@ -128,6 +131,7 @@ pub fn exec(args: Args) -> Result<i32> {
         }
     }
     report::write_files(&dir, &files)?;
+    common::mark_out(&dir, &owner)?;
     if !args.quiet {
         let names: Vec<&str> = files.iter().map(|(n, _)| *n).collect();
         eprintln!("wrote {} in {shown}/", names.join(", "));

@@ -8,6 +8,7 @@ use clap::ValueEnum;
 use evictsim::cluster::SlotMap;
 use evictsim::model::{Allocator, InstanceConfig, MemoryModel, PolicyKind, Server};
 use evictsim::phase;
+use evictsim::report::owner::{self, Owner};
 use evictsim::report::{self, Format};
 use evictsim::sim::{self, ClassInfo, RunResult, RunSpec};
 use evictsim::source::Scenario;
@@ -229,29 +230,62 @@ pub struct OutputArgs {
     /// No progress bar (nor, for a trace, its summary).
     #[arg(long, short = 'q')]
     pub quiet: bool,
+    #[arg(long, help = FORCE_HELP)]
+    pub force: bool,
 }
 
-/// Where a finished run goes: stdout in one format, and a report directory.
+/// `--force`, on every command that writes a report directory.
+pub const FORCE_HELP: &str = "Write the report into its directory even if it holds another \
+     command's or input's report, or files evictsim did not write";
+
+/// Where a finished run goes: stdout in one format, and a report directory
+/// with who writes it.
 pub struct Output {
     pub format: Format,
-    pub out: Option<PathBuf>,
+    pub out: Option<(PathBuf, Owner)>,
     pub quiet: bool,
 }
 
 impl OutputArgs {
     /// The output, with `default_dir` as the report directory unless told
-    /// otherwise.
-    pub fn output(&self, default_dir: impl FnOnce() -> PathBuf) -> Output {
-        Output {
+    /// otherwise, claimed for `command` of `subject` (see [`claim_out`]).
+    pub fn output(
+        &self,
+        command: &str,
+        subject: &str,
+        default_dir: impl FnOnce() -> PathBuf,
+    ) -> Result<Output> {
+        let out = if self.no_report {
+            None
+        } else {
+            let dir = self.out.clone().unwrap_or_else(default_dir);
+            let owner = claim_out(&dir, command, subject, self.force)?;
+            Some((dir, owner))
+        };
+        Ok(Output {
             format: self.format.0,
-            out: if self.no_report {
-                None
-            } else {
-                Some(self.out.clone().unwrap_or_else(default_dir))
-            },
+            out,
             quiet: self.quiet,
-        }
+        })
     }
+}
+
+/// Claims the report directory `dir` for `command` of `subject` before the
+/// work starts: refused if it holds another report or files evictsim did
+/// not write, unless `force`. Returns the owner to [`mark_out`] it with
+/// once the files are written.
+pub fn claim_out(dir: &Path, command: &str, subject: &str, force: bool) -> Result<Owner> {
+    let owner = Owner::new(command, subject);
+    if !force {
+        owner::claim(dir, &owner)?;
+    }
+    Ok(owner)
+}
+
+/// Leaves `owner`'s marker in the report directory `dir` it has written.
+pub fn mark_out(dir: &Path, owner: &Owner) -> Result<()> {
+    owner::mark(dir, owner)
+        .with_context(|| format!("cannot write {}", dir.join(owner::MARKER).display()))
 }
 
 /// Which keys belong to which class, for a trace.
@@ -510,12 +544,17 @@ pub fn finish(result: &RunResult, output: &Output) -> Result<()> {
     let mut stdout = std::io::stdout().lock();
     stdout.write_all(&bytes)?;
     stdout.flush()?;
-    if let Some(dir) = &output.out {
+    if let Some((dir, owner)) = &output.out {
         let context = || format!("cannot write the report to {}", dir.display());
         let rendered = report::render_dir(result).with_context(context)?;
         // A second Ctrl-C while the files are renamed waits for the last
-        // rename: the directory holds one run's report, never two mixed.
-        let files = super::interrupt::shielded(|| rendered.write(dir)).with_context(context)?;
+        // rename and the marker naming whose they are: the directory holds
+        // one run's report, never two mixed.
+        let files = super::interrupt::shielded(|| {
+            let files = rendered.write(dir).with_context(context)?;
+            mark_out(dir, owner)?;
+            anyhow::Ok(files)
+        })?;
         if !output.quiet {
             eprintln!(
                 "report written to {}/ ({} files)",
@@ -556,6 +595,14 @@ pub fn trace_summary(file: &str, stats: &TraceStats, classes: &[ClassInfo]) -> S
         s += &table;
     }
     s
+}
+
+/// A trace's file name, as a report's owner names it.
+pub fn trace_name(path: &Path) -> String {
+    path.file_name().map_or_else(
+        || path.display().to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    )
 }
 
 /// The trace's file name without its compression and format extensions.

@@ -51,6 +51,8 @@ pub struct Args {
     /// No progress bar.
     #[arg(long, short = 'q')]
     quiet: bool,
+    #[arg(long, help = common::FORCE_HELP)]
+    force: bool,
 }
 
 pub fn exec(args: Args) -> Result<i32> {
@@ -93,13 +95,15 @@ pub fn exec(args: Args) -> Result<i32> {
         servers: layouts,
         resolution: args.resolution,
     };
+    let dir = args
+        .out
+        .clone()
+        .unwrap_or_else(|| PathBuf::from("reports").join(format!("{}-servers", sc.name)));
+    let owner = common::claim_out(&dir, "compare-servers", &sc.name, args.force)?;
     let progress = Progress::points("comparing", args.quiet);
     let c = servers::compare_servers(&sc, &base, &plan, &|d, p| progress.points_done(d, p))
         .with_context(|| format!("{}: the size range", args.scenario.display()))?;
     progress.finish();
-    let dir = args
-        .out
-        .unwrap_or_else(|| PathBuf::from("reports").join(format!("{}-servers", sc.name)));
     std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
     let write = |name: String, bytes: &[u8]| -> Result<()> {
         let path = dir.join(&name);
@@ -119,6 +123,7 @@ pub fn exec(args: Args) -> Result<i32> {
         format!("{}.png", text::CHART_STEM),
         &chart::render_servers_png(&c)?,
     )?;
+    common::mark_out(&dir, &owner)?;
     print!("{}", if args.json { json } else { table });
     if !args.quiet {
         eprintln!("report: {}", dir.display());

@@ -60,6 +60,8 @@ pub struct Args {
     /// No summary of the files written on stderr.
     #[arg(long, short = 'q')]
     quiet: bool,
+    #[arg(long, help = common::FORCE_HELP)]
+    force: bool,
     /// The server the model follows.
     #[command(flatten)]
     model: super::common::ModelArgs,
@@ -96,6 +98,11 @@ pub fn exec(args: Args) -> Result<i32> {
             args.scenario.display()
         );
     }
+    let dir = args
+        .out
+        .clone()
+        .unwrap_or_else(|| PathBuf::from("reports").join(format!("{}-crash", sc.name)));
+    let owner = common::claim_out(&dir, "crash", &sc.name, args.force)?;
     let mut persistence = sc.persistence.clone();
     if let Some(s) = &args.save {
         persistence.save = parse_save(s)
@@ -146,10 +153,6 @@ pub fn exec(args: Args) -> Result<i32> {
         TextOrJson::Json => stdout.write_all(&json)?,
     }
     stdout.flush()?;
-    let dir = args
-        .out
-        .clone()
-        .unwrap_or_else(|| PathBuf::from("reports").join(format!("{}-crash", sc.name)));
     let (svg, png) = show::chart(&r, &timeline_points)?;
     let files: [(&str, Vec<u8>); 4] = [
         ("results.json", json),
@@ -158,6 +161,7 @@ pub fn exec(args: Args) -> Result<i32> {
         ("keys-at-risk.png", png),
     ];
     report::write_files(&dir, &files)?;
+    common::mark_out(&dir, &owner)?;
     if !args.quiet {
         eprintln!(
             "report written to {}/ ({} files)",

@@ -105,7 +105,9 @@ pub struct Args {
 pub fn exec(args: Args) -> Result<i32> {
     let output = args
         .output
-        .output(|| PathBuf::from("reports").join(common::trace_stem(&args.trace)));
+        .output("replay", &common::trace_name(&args.trace), || {
+            PathBuf::from("reports").join(common::trace_stem(&args.trace))
+        })?;
     let mut opts = TraceOptions::new(args.trace_format);
     opts.classes = args.class_args.rules()?;
     opts.read_through = args.read_through;

@@ -80,7 +80,7 @@ pub fn exec(args: Args) -> Result<i32> {
         .apply_to_scenario(&mut sc, &args.scenario, &args.policies)?;
     let output = args
         .output
-        .output(|| PathBuf::from("reports").join(&sc.name));
+        .output("run", &sc.name, || PathBuf::from("reports").join(&sc.name))?;
     if let Some(path) = &args.emit_trace {
         emit_trace(&sc, path)?;
     }

@@ -55,6 +55,8 @@ pub struct Args {
     /// No summary of the files written on stderr.
     #[arg(long, short = 'q')]
     quiet: bool,
+    #[arg(long, help = common::FORCE_HELP)]
+    force: bool,
     /// The server the model follows.
     #[command(flatten)]
     model: common::ModelArgs,
@@ -81,6 +83,11 @@ pub fn exec(args: Args) -> Result<i32> {
         cache_maxmemory: args.cache_maxmemory,
         cache_policy: args.cache_policy,
     };
+    let dir = args
+        .out
+        .clone()
+        .unwrap_or_else(|| PathBuf::from("reports").join(format!("{}-split", sc.name)));
+    let owner = common::claim_out(&dir, "split", &sc.name, args.force)?;
     let path = args.scenario.display().to_string();
     let plan = split::plan(&sc, &opts, Provenance::Scenario { path: path.clone() })
         .with_context(|| format!("cannot split {path}"))?;
@@ -91,10 +98,6 @@ pub fn exec(args: Args) -> Result<i32> {
         TextOrJson::Json => stdout.write_all(&show::json(&plan, Some(command.clone()))?)?,
     }
     stdout.flush()?;
-    let dir = args
-        .out
-        .clone()
-        .unwrap_or_else(|| PathBuf::from("reports").join(format!("{}-split", sc.name)));
     let files: [(&str, Vec<u8>); 5] = [
         ("store.conf", plan.store_conf(&command).into_bytes()),
         ("cache.conf", plan.cache_conf(&command).into_bytes()),
@@ -103,6 +106,7 @@ pub fn exec(args: Args) -> Result<i32> {
         ("table.txt", show::table(&plan).into_bytes()),
     ];
     report::write_files(&dir, &files)?;
+    common::mark_out(&dir, &owner)?;
     if !args.quiet {
         eprintln!(
             "wrote {}/store.conf, cache.conf and the report ({} files)",

@@ -10,6 +10,7 @@ use evictsim::cluster::SlotMap;
 use evictsim::model::{InstanceConfig, PolicyKind};
 use evictsim::op::Op;
 use evictsim::provenance::{Provenance, TraceProvenance};
+use evictsim::report::owner::Owner;
 use evictsim::report::{self, SweepFormat};
 use evictsim::sim::{RunSpec, ShardedOps};
 use evictsim::sweep::{self, SizeGrid, SizeRange, Spacing, SweepPlan, SweepResult, SweepSource};
@@ -165,6 +166,22 @@ pub struct Args {
     /// No progress bar (nor, for a trace, its summary).
     #[arg(long, short = 'q')]
     quiet: bool,
+    #[arg(long, help = common::FORCE_HELP)]
+    force: bool,
+}
+
+/// The report directory, claimed for this sweep of `subject` before the
+/// sweep starts (None with --no-report).
+fn claim(args: &Args, subject: &str, name: &str) -> Result<Option<(PathBuf, Owner)>> {
+    if args.no_report {
+        return Ok(None);
+    }
+    let dir = args
+        .out
+        .clone()
+        .unwrap_or_else(|| PathBuf::from("reports").join(format!("{name}-sweep")));
+    let owner = common::claim_out(&dir, "sweep", subject, args.force)?;
+    Ok(Some((dir, owner)))
 }
 
 /// `FROM..TO` (clap value parser).
@@ -189,13 +206,13 @@ pub fn exec(args: Args) -> Result<i32> {
         phases: args.phases,
     };
     let started = Instant::now();
-    let (result, name) = match (&args.scenario, &args.trace) {
+    let (result, out) = match (&args.scenario, &args.trace) {
         (Some(path), _) => sweep_scenario(&args, path, &plan)?,
         (None, Some(trace)) => sweep_trace(&args, trace, &plan)?,
         (None, None) => bail!("give a scenario file or --trace FILE"),
     };
     let elapsed = started.elapsed();
-    finish(&result, &args, &name)?;
+    finish(&result, &args, out)?;
     if !args.quiet {
         let extra: usize = result
             .find_safe
@@ -252,7 +269,7 @@ fn range_has_room(plan: &SweepPlan, instance: &InstanceConfig) -> Result<()> {
 }
 
 /// Sweeps a scenario: each seed generates its own workload.
-fn sweep_scenario(args: &Args, path: &Path, plan: &SweepPlan) -> Result<(SweepResult, String)> {
+fn sweep_scenario(args: &Args, path: &Path, plan: &SweepPlan) -> Result<(SweepResult, Claimed)> {
     let c = &args.class_args;
     if !c.classes.is_empty() || !c.critical.is_empty() || c.classes_file.is_some() {
         bail!("--class, --critical and --classes are for a trace (--trace FILE); a scenario's classes are in its file");
@@ -267,6 +284,7 @@ fn sweep_scenario(args: &Args, path: &Path, plan: &SweepPlan) -> Result<(SweepRe
     args.model
         .apply_to_scenario(&mut sc, path, &args.policies)?;
     range_has_room(plan, &sc.instance)?;
+    let out = claim(args, &sc.name, &sc.name)?;
     let base = RunSpec {
         scenario: sc.name.clone(),
         seed: sc.seed,
@@ -283,11 +301,14 @@ fn sweep_scenario(args: &Args, path: &Path, plan: &SweepPlan) -> Result<(SweepRe
         progress.points_done(d, p)
     });
     progress.finish();
-    Ok((result, sc.name))
+    Ok((result, out))
 }
 
+/// Where the report goes and who writes it, once claimed.
+type Claimed = Option<(PathBuf, Owner)>;
+
 /// Sweeps a trace: read once, its operations kept in memory for every point.
-fn sweep_trace(args: &Args, trace: &Path, plan: &SweepPlan) -> Result<(SweepResult, String)> {
+fn sweep_trace(args: &Args, trace: &Path, plan: &SweepPlan) -> Result<(SweepResult, Claimed)> {
     let format = args
         .trace_format
         .context("--trace needs --trace-format FORMAT")?;
@@ -330,6 +351,7 @@ fn sweep_trace(args: &Args, trace: &Path, plan: &SweepPlan) -> Result<(SweepResu
         ..instance
     };
     range_has_room(plan, &instance)?;
+    let out = claim(args, &common::trace_name(trace), &common::trace_stem(trace))?;
     if !args.quiet {
         let source = Provenance::Trace(provenance.clone());
         eprintln!(
@@ -369,22 +391,19 @@ fn sweep_trace(args: &Args, trace: &Path, plan: &SweepPlan) -> Result<(SweepResu
     };
     let result = sweep::sweep(&base, source, plan, &|d, p| progress.points_done(d, p));
     progress.finish();
-    Ok((result, common::trace_stem(trace)))
+    Ok((result, out))
 }
 
 /// Prints the sweep in the chosen format, then writes the report directory.
-fn finish(result: &SweepResult, args: &Args, name: &str) -> Result<()> {
+fn finish(result: &SweepResult, args: &Args, out: Claimed) -> Result<()> {
     let bytes = report::export_sweep(args.format.into(), result)?;
     let mut stdout = std::io::stdout().lock();
     stdout.write_all(&bytes)?;
     stdout.flush()?;
-    if !args.no_report {
-        let dir = args
-            .out
-            .clone()
-            .unwrap_or_else(|| PathBuf::from("reports").join(format!("{name}-sweep")));
+    if let Some((dir, owner)) = out {
         let files = report::write_sweep_dir(&dir, result)
             .with_context(|| format!("cannot write the report to {}", dir.display()))?;
+        common::mark_out(&dir, &owner)?;
         if !args.quiet {
             eprintln!(
                 "report written to {}/ ({} files)",

@@ -22,6 +22,7 @@ pub mod fmt;
 mod html;
 pub(crate) mod json;
 mod markdown;
+pub mod owner;
 pub mod servers;
 pub mod split;
 mod story;
