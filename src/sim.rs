@@ -183,6 +183,20 @@ pub struct Partial {
 }
 
 impl Partial {
+    /// The mark in a chart's subtitle: "PARTIAL RESULTS (interrupted by
+    /// SIGINT at 41.2% of the planned time)".
+    pub fn short_line(&self) -> String {
+        let at = if self.planned_ms > 0 {
+            format!(
+                " at {:.1}% of the planned time",
+                100.0 * self.simulated_ms as f64 / self.planned_ms as f64
+            )
+        } else {
+            format!(" after {} operations", self.ops)
+        };
+        format!("PARTIAL RESULTS ({}{at})", self.reason)
+    }
+
     /// One line saying the results are partial and how far they got.
     pub fn line(&self) -> String {
         let share = if self.planned_ms > 0 {

@@ -154,10 +154,16 @@ fn sigint_writes_the_results_so_far_marked_partial_in_every_file() {
                 assert!(head.contains("PARTIAL RESULTS"), "{name}: {head}")
             }
             "report.html" => assert!(text.contains("<p class=\"partial\">"), "{name}"),
+            // Every chart says so in its subtitle.
+            n if n.ends_with(".svg") => assert!(
+                text.contains("PARTIAL RESULTS (interrupted by SIGINT at "),
+                "{name} carries no partial mark"
+            ),
             _ => {}
         }
     }
     assert!(files.iter().any(|(n, _)| n == "results.json"));
+    assert!(files.iter().any(|(n, _)| n.ends_with(".png")));
     assert_eq!(
         snapshot(&previous),
         before,
@@ -230,4 +236,64 @@ fn a_second_sigint_leaves_the_previous_report_or_the_complete_new_one_never_a_mi
     ] {
         assert!(after.iter().any(|(n, _)| n == name), "{name} is missing");
     }
+}
+
+#[test]
+fn a_signal_during_a_sweep_exits_at_once_leaving_the_previous_sweep_report() {
+    // A sweep's report is written whole or not at all: the first signal
+    // while its points run exits 130 at once and the report already in
+    // --out (the same sweep's, a smaller one) stays as it was.
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    let small = tmp.path().join("long.toml");
+    std::fs::write(
+        &small,
+        "[instance]\nmaxmemory = \"2mb\"\npolicies = [\"allkeys-lru\"]\n\
+         [run]\nduration = \"10s\"\nseed = 1\nstart = \"2026-12-04T10:00:20Z\"\n\
+         [[class]]\nname = \"pages\"\nkind = \"cache\"\nkey = \"page:{id}\"\n\
+         keys = 1000\nreads_per_sec = 1000\nvalue = { dist = \"fixed\", bytes = 100 }\n",
+    )
+    .unwrap();
+    let sweep = |scenario: &Path| {
+        Command::new(bin())
+            .args([
+                "sweep",
+                scenario.to_str().unwrap(),
+                "--maxmemory",
+                "2mb..64mb",
+            ])
+            .args(["--steps", "40", "--out", out.to_str().unwrap()])
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap()
+    };
+    assert_eq!(wait(sweep(&small)), 0);
+    let before = snapshot(&out);
+    assert!(before.iter().any(|(n, _)| n == "report.md"));
+    // The same scenario's name, now an hour at 50,000 reads a second: 40
+    // points of 180M operations each, far longer than the test.
+    let long = tmp.path().join("long.toml");
+    std::fs::write(
+        &long,
+        std::fs::read_to_string(&small)
+            .unwrap()
+            .replace("duration = \"10s\"", "duration = \"1h\"")
+            .replace("reads_per_sec = 1000", "reads_per_sec = 50000"),
+    )
+    .unwrap();
+    let mut child = sweep(&long);
+    let mut stderr = BufReader::new(child.stderr.take().unwrap());
+    let mut first = String::new();
+    stderr.read_line(&mut first).unwrap();
+    assert!(first.starts_with("clock starts"), "{first}");
+    let sent = Instant::now();
+    signal(&child, "-INT");
+    assert_eq!(wait(child), 130);
+    assert!(
+        sent.elapsed() < Duration::from_secs(30),
+        "the sweep took {:?} to stop",
+        sent.elapsed()
+    );
+    assert_eq!(snapshot(&out), before, "the previous sweep report changed");
 }

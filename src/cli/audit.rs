@@ -9,7 +9,7 @@ use super::common::{self, ClassArgs, TextOrJson};
 use anyhow::{Context, Result};
 use evictsim::audit::{self, AuditOptions, Classes, FlagId, Layout};
 use evictsim::conf::{self, write, LoadOptions};
-use evictsim::report::{self, audit as show};
+use evictsim::report::audit as show;
 use evictsim::source::Scenario;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -62,6 +62,7 @@ fn flag(s: &str) -> Result<FlagId, String> {
 }
 
 pub fn exec(args: Args) -> Result<i32> {
+    super::interrupt::install_whole()?;
     let opts = LoadOptions {
         cwd: args.cwd.clone(),
     };
@@ -130,8 +131,7 @@ pub fn exec(args: Args) -> Result<i32> {
             }
         }
     }
-    report::write_files(&dir, &files)?;
-    common::mark_out(&dir, &owner)?;
+    common::write_report(&dir, &owner, &files)?;
     if !args.quiet {
         let names: Vec<&str> = files.iter().map(|(n, _)| *n).collect();
         eprintln!("wrote {} in {shown}/", names.join(", "));

@@ -282,6 +282,21 @@ pub fn claim_out(dir: &Path, command: &str, subject: &str, force: bool) -> Resul
     Ok(owner)
 }
 
+/// Writes `files` into the report directory `dir` and leaves `owner`'s
+/// marker, a signal held back until the last rename (see
+/// [`super::interrupt::shielded`]).
+pub fn write_report<N: AsRef<Path>>(
+    dir: &Path,
+    owner: &Owner,
+    files: &[(N, Vec<u8>)],
+) -> Result<Vec<PathBuf>> {
+    super::interrupt::shielded(|| {
+        let written = report::write_files(dir, files)?;
+        mark_out(dir, owner)?;
+        Ok(written)
+    })
+}
+
 /// Leaves `owner`'s marker in the report directory `dir` it has written.
 pub fn mark_out(dir: &Path, owner: &Owner) -> Result<()> {
     owner::mark(dir, owner)

@@ -8,7 +8,7 @@ use super::common::{self, AllocatorArg, Progress, ServerArg};
 use anyhow::{Context, Result};
 use evictsim::model::{Layout, PolicyKind, Server};
 use evictsim::provenance::Provenance;
-use evictsim::report::{self, charts::servers as chart, servers as text};
+use evictsim::report::{charts::servers as chart, servers as text};
 use evictsim::servers::{self, ComparePlan};
 use evictsim::sim::RunSpec;
 use std::path::PathBuf;
@@ -56,6 +56,7 @@ pub struct Args {
 }
 
 pub fn exec(args: Args) -> Result<i32> {
+    super::interrupt::install_whole()?;
     let sc = common::scenario_with_overrides(&args.scenario, None, &[], None, args.seed)?;
     if sc.cluster.is_some() {
         anyhow::bail!(
@@ -104,26 +105,22 @@ pub fn exec(args: Args) -> Result<i32> {
     let c = servers::compare_servers(&sc, &base, &plan, &|d, p| progress.points_done(d, p))
         .with_context(|| format!("{}: the size range", args.scenario.display()))?;
     progress.finish();
-    std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
-    let write = |name: String, bytes: &[u8]| -> Result<()> {
-        let path = dir.join(&name);
-        report::write_atomic(&path, bytes)
-            .with_context(|| format!("cannot write {}", path.display()))
-    };
     let table = text::render_text(&c);
     let json = text::render_json(&c);
-    write("table.txt".into(), table.as_bytes())?;
-    write("results.json".into(), json.as_bytes())?;
-    write("report.md".into(), text::render_markdown(&c).as_bytes())?;
-    write(
-        format!("{}.svg", text::CHART_STEM),
-        chart::render_servers_svg(&c)?.as_bytes(),
-    )?;
-    write(
-        format!("{}.png", text::CHART_STEM),
-        &chart::render_servers_png(&c)?,
-    )?;
-    common::mark_out(&dir, &owner)?;
+    let files: [(String, Vec<u8>); 5] = [
+        ("table.txt".into(), table.clone().into_bytes()),
+        ("results.json".into(), json.clone().into_bytes()),
+        ("report.md".into(), text::render_markdown(&c).into_bytes()),
+        (
+            format!("{}.svg", text::CHART_STEM),
+            chart::render_servers_svg(&c)?.into_bytes(),
+        ),
+        (
+            format!("{}.png", text::CHART_STEM),
+            chart::render_servers_png(&c)?,
+        ),
+    ];
+    common::write_report(&dir, &owner, &files)?;
     print!("{}", if args.json { json } else { table });
     if !args.quiet {
         eprintln!("report: {}", dir.display());

@@ -8,7 +8,7 @@ use anyhow::{Context, Result};
 use evictsim::crash::{self, CrashPoint};
 use evictsim::model::PolicyKind;
 use evictsim::persistence::{parse_save, Fsync};
-use evictsim::report::{self, crash as show};
+use evictsim::report::crash as show;
 use std::io::Write;
 use std::path::PathBuf;
 
@@ -89,6 +89,7 @@ fn fsync(s: &str) -> Result<Fsync, String> {
 }
 
 pub fn exec(args: Args) -> Result<i32> {
+    super::interrupt::install_whole()?;
     let mut sc =
         common::scenario_with_overrides(&args.scenario, None, &[], args.maxmemory, args.seed)?;
     args.model.apply_to_scenario(&mut sc, &args.scenario, &[])?;
@@ -160,8 +161,7 @@ pub fn exec(args: Args) -> Result<i32> {
         ("keys-at-risk.svg", svg.into_bytes()),
         ("keys-at-risk.png", png),
     ];
-    report::write_files(&dir, &files)?;
-    common::mark_out(&dir, &owner)?;
+    common::write_report(&dir, &owner, &files)?;
     if !args.quiet {
         eprintln!(
             "report written to {}/ ({} files)",

@@ -5,6 +5,12 @@
 //! file is replaced, except while the report's files are being renamed into
 //! place ([`shielded`]): then it exits as soon as the last one is, so the
 //! directory holds either the previous report or the new one, never a mix.
+//!
+//! Commands whose report is only worth writing whole (`sweep`, `split`,
+//! `crash`, `audit`, `compare-servers`) install the handlers with
+//! [`install_whole`]: there the first signal exits at once, leaving the
+//! previous report as it was, unless the new one is being renamed into
+//! place, which then finishes first.
 
 use anyhow::{Context, Result};
 use signal_hook::consts::{SIGINT, SIGTERM};
@@ -21,11 +27,14 @@ static SHIELD: AtomicBool = AtomicBool::new(false);
 static DEFERRED: AtomicI32 = AtomicI32::new(0);
 /// The handlers are installed.
 static INSTALLED: AtomicBool = AtomicBool::new(false);
+/// The command writes its report whole or not at all: the first signal
+/// acts as a second one.
+static WHOLE: AtomicBool = AtomicBool::new(false);
 
 /// What a handler does; only atomics and `_exit`, which are safe in a
 /// signal handler.
 fn on_signal(code: i32) {
-    if ANY.load(Ordering::SeqCst) {
+    if ANY.load(Ordering::SeqCst) || WHOLE.load(Ordering::SeqCst) {
         if SHIELD.load(Ordering::SeqCst) {
             DEFERRED.store(code, Ordering::SeqCst);
         } else {
@@ -51,6 +60,14 @@ pub fn install() -> Result<()> {
             .context("cannot install a signal handler")?;
     }
     Ok(())
+}
+
+/// Installs the handlers for a command that writes its report whole or
+/// not at all: a signal exits at once (status 130 or 143), except while
+/// the report is renamed into place ([`shielded`]).
+pub fn install_whole() -> Result<()> {
+    WHOLE.store(true, Ordering::SeqCst);
+    install()
 }
 
 /// The flag a run stops on (never set when the handlers are not installed).

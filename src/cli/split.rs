@@ -6,7 +6,7 @@ use super::common::{self, TextOrJson};
 use anyhow::{Context, Result};
 use evictsim::model::PolicyKind;
 use evictsim::provenance::Provenance;
-use evictsim::report::{self, split as show};
+use evictsim::report::split as show;
 use evictsim::split::{self, SplitOptions};
 use std::io::Write;
 use std::path::PathBuf;
@@ -63,6 +63,7 @@ pub struct Args {
 }
 
 pub fn exec(args: Args) -> Result<i32> {
+    super::interrupt::install_whole()?;
     let mut sc = common::scenario_with_overrides(
         &args.scenario,
         None,
@@ -105,8 +106,7 @@ pub fn exec(args: Args) -> Result<i32> {
         ("results.json", show::json(&plan, Some(command.clone()))?),
         ("table.txt", show::table(&plan).into_bytes()),
     ];
-    report::write_files(&dir, &files)?;
-    common::mark_out(&dir, &owner)?;
+    common::write_report(&dir, &owner, &files)?;
     if !args.quiet {
         eprintln!(
             "wrote {}/store.conf, cache.conf and the report ({} files)",

@@ -7,7 +7,7 @@ use super::common::{self, ClassArgs, MemoryModelArg, ModelArgs, Progress};
 use anyhow::{bail, Context, Result};
 use clap::ValueEnum;
 use evictsim::cluster::SlotMap;
-use evictsim::model::{InstanceConfig, PolicyKind};
+use evictsim::model::{InstanceConfig, PolicyKind, DEFAULT_START_UNIX_MS};
 use evictsim::op::Op;
 use evictsim::provenance::{Provenance, TraceProvenance};
 use evictsim::report::owner::Owner;
@@ -190,6 +190,7 @@ fn size_range(s: &str) -> Result<SizeRange, String> {
 }
 
 pub fn exec(args: Args) -> Result<i32> {
+    super::interrupt::install_whole()?;
     let spacing = match (args.steps, args.step) {
         (_, Some(step)) => Spacing::Step(step),
         (steps, None) => Spacing::Steps(steps.unwrap_or(DEFAULT_STEPS)),
@@ -296,6 +297,12 @@ fn sweep_scenario(args: &Args, path: &Path, plan: &SweepPlan) -> Result<(SweepRe
             path: path.display().to_string(),
         },
     };
+    if !args.quiet && sc.instance.start_unix_ms != DEFAULT_START_UNIX_MS {
+        eprintln!(
+            "clock starts at {}",
+            base.source.describe_start(sc.instance.start_unix_ms)
+        );
+    }
     let progress = Progress::points("sweeping", args.quiet);
     let result = sweep::sweep(&base, SweepSource::Scenario(&sc), plan, &|d, p| {
         progress.points_done(d, p)
@@ -401,9 +408,14 @@ fn finish(result: &SweepResult, args: &Args, out: Claimed) -> Result<()> {
     stdout.write_all(&bytes)?;
     stdout.flush()?;
     if let Some((dir, owner)) = out {
-        let files = report::write_sweep_dir(&dir, result)
-            .with_context(|| format!("cannot write the report to {}", dir.display()))?;
-        common::mark_out(&dir, &owner)?;
+        // A signal while the files are renamed into place waits for the
+        // last one (before that, it exits and leaves the old report).
+        let files = super::interrupt::shielded(|| {
+            let files = report::write_sweep_dir(&dir, result)
+                .with_context(|| format!("cannot write the report to {}", dir.display()))?;
+            common::mark_out(&dir, &owner)?;
+            anyhow::Ok(files)
+        })?;
         if !args.quiet {
             eprintln!(
                 "report written to {}/ ({} files)",

@@ -216,8 +216,13 @@ fn draw<DB: DrawingBackend>(
 /// The subtitle line every chart carries: what run it shows.
 fn run_line(run: &RunResult) -> String {
     let unit = style::TimeUnit::for_span(run.simulated_ms);
+    // An interrupted run's charts say so first, as its other files do.
+    let partial = run
+        .partial
+        .as_ref()
+        .map_or(String::new(), |p| format!("{} · ", p.short_line()));
     format!(
-        "scenario {} · seed {} · maxmemory {} · {} ops over {} {}",
+        "{partial}scenario {} · seed {} · maxmemory {} · {} ops over {} {}",
         run.scenario,
         run.seed,
         style::fmt_mib(run.maxmemory_bytes as f64),
