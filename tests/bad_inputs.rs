@@ -152,6 +152,12 @@ fn cases() -> Vec<Case> {
             check: Fails,
         },
         Case {
+            name: "scenario-zset-queue-with-a-ttl",
+            files: vec![("s.toml", scenario("", "[[class]]\nname = \"later\"\nkind = \"queue\"\nenqueue_per_sec = 5\ndelay = \"1s\"\nvalue = { dist = \"fixed\", bytes = 50 }\nstructure = \"zset\"\nttl = \"1h\"\n"))],
+            args: RUN,
+            check: Fails,
+        },
+        Case {
             name: "scenario-list-queue-of-no-lists",
             files: vec![("s.toml", scenario("", "[[class]]\nname = \"jobs\"\nkind = \"queue\"\nenqueue_per_sec = 5\ndelay = \"1s\"\nvalue = { dist = \"fixed\", bytes = 50 }\nstructure = \"list\"\nqueues = 0\n"))],
             args: RUN,

@@ -94,13 +94,25 @@ fn understood_queues(s: &Scenario) -> Vec<String> {
                     fmt_ms(q.delay_ms),
                     fmt_ms(q.delay_ms + q.delay_jitter_ms)
                 ),
-                QueueStructure::List { queues } => format!(
+                QueueStructure::List { queues, sorted: false } => format!(
                     "{}: jobs pushed onto {} ({}) and popped {} to {} later; evicting a list loses every job pending in it",
                     c.name,
                     if queues == 1 {
                         "1 list".to_string()
                     } else {
                         format!("{queues} lists in turn")
+                    },
+                    c.key.as_str(),
+                    fmt_ms(q.delay_ms),
+                    fmt_ms(q.delay_ms + q.delay_jitter_ms)
+                ),
+                QueueStructure::List { queues, sorted: true } => format!(
+                    "{}: delayed jobs added to {} ({}) scored by their run time and taken {} to {} later; evicting a sorted set loses every job scheduled in it",
+                    c.name,
+                    if queues == 1 {
+                        "1 sorted set".to_string()
+                    } else {
+                        format!("{queues} sorted sets in turn")
                     },
                     c.key.as_str(),
                     fmt_ms(q.delay_ms),

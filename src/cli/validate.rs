@@ -7,6 +7,7 @@ use super::common::{self, ClassArgs, ServerArgs, TextOrJson};
 use anyhow::{bail, Context, Result};
 use evictsim::model::{InstanceConfig, PolicyKind};
 use evictsim::report;
+use evictsim::source::{ClassKind, QueueSpec, QueueStructure};
 use evictsim::trace::{TraceFormat, TraceOptions};
 use evictsim::validate::{
     self, PolicyValidation, ValidateOptions, ValidateSource, Validation, ValidationJson,
@@ -131,6 +132,23 @@ fn options(args: Args) -> Result<(ValidateOptions, Vec<String>)> {
                      shards: remove [instance] cluster to validate one shard's model",
                     path.display(),
                     c.shards()
+                );
+            }
+            if let Some(c) = scenario.classes.iter().find(|c| {
+                matches!(
+                    &c.kind,
+                    ClassKind::Queue(QueueSpec {
+                        structure: QueueStructure::List { sorted: true, .. },
+                        ..
+                    })
+                )
+            }) {
+                bail!(
+                    "{}: class {}: validate cannot send a structure = \"zset\" queue to \
+                     redis-server yet (it sends every aggregate write as RPUSH); run, sweep \
+                     and the rest model it, and `evictsim calibrate` checks its memory",
+                    path.display(),
+                    c.name
                 );
             }
             // The scenario's list may hold policies Redis 7.0 lacks: leave them out.

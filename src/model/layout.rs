@@ -70,6 +70,16 @@ pub enum Stored {
         /// Encoded as a hash table.
         table: bool,
     },
+    /// A sorted set of `elems` members holding `bytes`: a listpack, or a
+    /// skiplist (with its dict) when `skiplist`.
+    Zset {
+        /// Bytes of its members.
+        bytes: u64,
+        /// Its members.
+        elems: u64,
+        /// Converted to a skiplist.
+        skiplist: bool,
+    },
 }
 
 /// How a server's hash tables are built.
@@ -265,6 +275,16 @@ impl Layout {
             Stored::Hash { bytes, elems, .. } => {
                 self.alloc(memory::hash_listpack_bytes(bytes, elems))
             }
+            Stored::Zset {
+                bytes,
+                elems,
+                skiplist: false,
+            } => self.alloc(memory::zset_listpack_bytes(bytes, elems)),
+            Stored::Zset {
+                bytes,
+                elems,
+                skiplist: true,
+            } => self.zset_skiplist(bytes, elems),
             // Redis 7.2 on (8.2, Valkey): a small list is one listpack
             // until a push would take it past 8 KB: the listpack's bytes
             // plus the new element's length (`listTypeTryConvertListpack`),
@@ -279,6 +299,55 @@ impl Layout {
                 }
             }
         }
+    }
+
+    /// A sorted set's skiplist on a server other than Redis 7.0 with
+    /// jemalloc (whose formula is `memory::zset_cost`), checked with
+    /// `calibrate` against each binary:
+    /// - Redis 8.2 embeds the member in its node (`zslCreateNode`) and
+    ///   keeps a 24-byte `dictEntry` per member; a listpack converted at
+    ///   129 members gets its dict sized for them at once
+    ///   (`zsetConvertAndExpand`: 256 buckets), a set created as a skiplist
+    ///   (a member over 64 bytes) grows one insert at a time.
+    /// - Valkey keeps the nodes themselves in a `hashtable` (64-byte
+    ///   buckets of 7), no entry per member; 8.1's node points at the
+    ///   member's own sds, 9.1's embeds it without the pointer.
+    fn zset_skiplist(self, bytes: u64, elems: u64) -> u64 {
+        let n = elems.max(1);
+        let len = bytes / n;
+        let alloc = |b| self.alloc(b);
+        let member = memory::sds_header(len) + len + 1;
+        let (per_member, node_fixed, buckets) = match self.server {
+            Server::Valkey81 | Server::Valkey91 => {
+                let (own, node) = if self.server == Server::Valkey81 {
+                    (self.alloc(member), 24)
+                } else {
+                    (0, 16 + member)
+                };
+                (
+                    own,
+                    node,
+                    self.table_size_for(n) * (HASHTABLE_BUCKET / memory::BUCKET),
+                )
+            }
+            Server::Redis82 => {
+                let converted = len <= memory::ZSET_LISTPACK_VALUE;
+                let first = memory::table_size_for(memory::ZSET_LISTPACK_ENTRIES + 1);
+                let buckets = if converted && n <= first {
+                    first
+                } else {
+                    memory::growing_dict_buckets(n)
+                };
+                (self.alloc(24), 24 + member, buckets)
+            }
+            Server::Redis70 => (
+                self.alloc(24) + self.alloc(member),
+                24,
+                memory::growing_dict_buckets(n),
+            ),
+        };
+        let nodes = (n as f64 * memory::skiplist_node_mean(node_fixed, alloc)).round() as u64;
+        memory::zset_skiplist_fixed(alloc) + memory::BUCKET * buckets + n * per_member + nodes
     }
 
     /// Redis 7.0's value object (`memory.rs`), with this allocator.
@@ -304,6 +373,11 @@ impl Layout {
                     elems,
                     table,
                 } => memory::hash_cost(bytes, elems, table),
+                Stored::Zset {
+                    bytes,
+                    elems,
+                    skiplist,
+                } => memory::zset_cost(bytes, elems, skiplist),
             };
         }
         match v {

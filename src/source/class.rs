@@ -103,10 +103,15 @@ pub enum QueueStructure {
     /// Jobs pushed onto lists (`RPUSH`) and popped by workers (`BRPOP`),
     /// as Sidekiq, Celery, RQ and Resque do: `queues` list keys, each
     /// enqueue going to the next in turn. Evicting a list loses every job
-    /// pending in it.
+    /// pending in it. With `sorted`, the keys are sorted sets of delayed
+    /// jobs scored by their run time (`ZADD`, then `ZPOPMIN` or `ZREM`
+    /// when due), as Sidekiq's schedule and retry sets and BullMQ's delayed
+    /// set hold them.
     List {
-        /// Number of list keys.
+        /// Number of list (or sorted-set) keys.
         queues: u32,
+        /// Sorted sets rather than lists.
+        sorted: bool,
     },
 }
 
@@ -177,7 +182,7 @@ impl ClassSpec {
             ClassKind::Counter(c) => Some(c.keys),
             ClassKind::Static(c) => Some(c.keys),
             ClassKind::Queue(QueueSpec {
-                structure: QueueStructure::List { queues },
+                structure: QueueStructure::List { queues, .. },
                 ..
             }) => Some(*queues),
             ClassKind::Session(_) | ClassKind::Queue(_) => None,
@@ -337,7 +342,7 @@ pub(crate) fn read_class(f: &Field, databases: u8) -> Result<ClassSpec, Scenario
             let one_list = matches!(
                 kind,
                 ClassKind::Queue(QueueSpec {
-                    structure: QueueStructure::List { queues: 1 },
+                    structure: QueueStructure::List { queues: 1, .. },
                     ..
                 })
             );
@@ -385,46 +390,54 @@ fn default_template(kind: &str) -> &'static str {
 }
 
 /// Reads a queue's `structure` and `queues`: `"keys"` (the default, one
-/// key per job) or `"list"` with `queues` lists (default 1). A list queue
-/// takes no `ttl` (0 reads as none): Redis expires whole keys, not jobs.
+/// key per job), `"list"` or `"zset"` (delayed jobs in sorted sets) with
+/// `queues` keys (default 1). Such a queue takes no `ttl` (0 reads as
+/// none): Redis expires whole keys, not jobs.
 fn queue_structure(t: &Table) -> Result<QueueStructure, ScenarioError> {
-    let list = match t.get("structure") {
-        None => false,
+    let sorted = match t.get("structure") {
+        None => None,
         Some(f) => match f.str()? {
-            "keys" => false,
-            "list" => true,
+            "keys" => None,
+            "list" => Some(false),
+            "zset" => Some(true),
             other => {
                 return Err(f.err(format!(
-                    "unknown structure {other:?} (expected \"keys\": one key per job, or \"list\": jobs pushed onto lists)"
+                    "unknown structure {other:?} (expected \"keys\": one key per job, \"list\": jobs pushed onto lists, or \"zset\": delayed jobs in sorted sets)"
                 )))
             }
         },
     };
-    if !list {
+    let Some(sorted) = sorted else {
         if let Some(q) = t.get("queues") {
             if q.uint(u64::from(u32::MAX))? != 0 {
-                return Err(
-                    q.err("applies to structure = \"list\" only (one key per job has no lists)")
-                );
+                return Err(q.err(
+                    "applies to structure = \"list\" or \"zset\" only (one key per job has no lists)",
+                ));
             }
         }
         return Ok(QueueStructure::Keys);
-    }
+    };
     if let Some(f) = t.get("ttl") {
         if f.duration_ms()? != 0 {
-            return Err(f.err(
-                "a list queue's jobs carry no TTL (Redis expires whole keys); leave ttl out",
-            ));
+            return Err(f.err(format!(
+                "a {} queue's jobs carry no TTL (Redis expires whole keys); leave ttl out",
+                if sorted { "zset" } else { "list" }
+            )));
         }
     }
     let queues = match t.get("queues") {
         None => 1,
         Some(q) => match q.uint(100_000)? {
-            0 => return Err(q.err("must be at least 1 (the number of list keys)")),
+            0 => {
+                return Err(q.err(format!(
+                    "must be at least 1 (the number of {} keys)",
+                    if sorted { "sorted-set" } else { "list" }
+                )))
+            }
             n => n as u32,
         },
     };
-    Ok(QueueStructure::List { queues })
+    Ok(QueueStructure::List { queues, sorted })
 }
 
 /// Reads a session class.

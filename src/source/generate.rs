@@ -243,7 +243,9 @@ impl Gen {
             ClassKind::Queue(q) => Gen::Queue(QueueGen {
                 lists: match q.structure {
                     QueueStructure::Keys => None,
-                    QueueStructure::List { queues } => Some((base, queues)),
+                    QueueStructure::List { queues, sorted } => {
+                        Some((base, queues, if sorted { Agg::Zset } else { Agg::List }))
+                    }
                 },
                 enqueues: Arrivals::new(q.enqueue_per_sec, rng, end),
                 pending: BinaryHeap::new(),
@@ -473,9 +475,9 @@ impl SessionGen {
 /// per job (SET, then GETDEL), or pushed onto a list (RPUSH, then a pop).
 #[derive(Debug)]
 pub(crate) struct QueueGen {
-    /// For a list queue, its first list's key id and the number of lists
-    /// (jobs go to them in turn).
-    lists: Option<(KeyId, u32)>,
+    /// For a list (or sorted-set) queue, its first key's id, the number
+    /// of keys (jobs go to them in turn) and what they are.
+    lists: Option<(KeyId, u32, Agg)>,
     enqueues: Arrivals,
     /// Jobs waiting: (due time, number, key id).
     pending: BinaryHeap<Reverse<(At, u32, KeyId)>>,
@@ -512,7 +514,7 @@ impl QueueGen {
         self.enqueues.advance(&mut ctx.rng, self.end);
         let job = self.created;
         let (key, local) = match self.lists {
-            Some((base, queues)) => {
+            Some((base, queues, _)) => {
                 let q = job % queues;
                 (base + q, q)
             }
@@ -536,10 +538,10 @@ impl QueueGen {
             self.pending.push(Reverse((At(due), local, key)));
         }
         let cmd = match self.lists {
-            Some(_) => Cmd::Grow {
+            Some((_, _, kind)) => Cmd::Grow {
                 bytes: i64::from(ctx.value(job).len.max(1)),
                 elems: 1,
-                kind: Agg::List,
+                kind,
             },
             None => ctx.set(local, self.ttl_ms),
         };

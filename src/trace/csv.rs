@@ -307,9 +307,11 @@ pub(crate) fn line_of(cmd: &Cmd) -> Result<Line, &'static str> {
     };
     Ok(match *cmd {
         Cmd::Read(r) if r.fill.is_some_and(|v| !v.int && v.len == 0) => {
-            return Err("a read that fills a 0-byte value");
+            return Err("a read that fills a 0-byte value (0 means none in that field)");
         }
-        Cmd::IncrWindow { window_ms: 0 } => return Err("an INCR with a 0-ms window"),
+        Cmd::IncrWindow { window_ms: 0 } => {
+            return Err("an INCR with a 0-ms window (0 means none in that field)")
+        }
         Cmd::Read(r) => line(
             "GET",
             r.fill.map_or(Field::Empty, Field::Value),
@@ -345,7 +347,10 @@ pub(crate) fn line_of(cmd: &Cmd) -> Result<Line, &'static str> {
         Cmd::IncrWindow { window_ms } => line("INCR", Field::Empty, Some(window_ms), None),
         Cmd::Append { len } => line("APPEND", Field::Uint(u64::from(len)), None, None),
         Cmd::Grow { kind, .. } if kind != Agg::List => {
-            return Err("a hash, set or sorted-set write (a CSV GROW is a list element)")
+            return Err(
+                "a hash, set or sorted-set write (a GROW line is a list element; \
+                 a scenario with a structure = \"zset\" queue has no CSV form yet)",
+            )
         }
         Cmd::Grow { elems, .. } if elems.unsigned_abs() > 1 => {
             return Err("a GROW or SHRINK of several elements (one line is one element)")

@@ -35,10 +35,10 @@ pub enum CsvWriteError {
     /// nothing of that operation was written.
     #[error("key name {0:?} holds a line break, which the CSV trace format cannot carry")]
     LineBreak(String),
-    /// An operation the format has no words for (0 means none in it: a
-    /// 0-byte read-through fill, a 0-ms INCR window); nothing of it was
-    /// written.
-    #[error("{0} cannot be written: 0 in that field means none in the CSV trace format")]
+    /// An operation the format has no words for (a 0-byte read-through
+    /// fill or a 0-ms INCR window, since 0 means none in the format; a
+    /// hash, set or sorted-set write); nothing of it was written.
+    #[error("{0} cannot be written in the CSV trace format")]
     Unwritable(&'static str),
 }
 

@@ -677,7 +677,9 @@ fn plan(name: &[u8], a: &Args, now_ms: u64, out: &mut Vec<Step>) -> Result<bool,
             let mut bytes = 0u64;
             for k in (i..n).step_by(2) {
                 redis_float(a.get(k), true).ok_or(Skip::Rejected)?;
-                bytes += a.get(k + 1).len() as u64 + 8;
+                // The member; the model adds the score as the sorted set
+                // stores it.
+                bytes += a.get(k + 1).len() as u64;
             }
             let elems = (pairs / 2) as u64;
             step(
@@ -713,7 +715,7 @@ fn plan(name: &[u8], a: &Args, now_ms: u64, out: &mut Vec<Step>) -> Result<bool,
         b"ZINCRBY" => {
             arity(a, 4, 4)?;
             redis_float(a.get(2), false).ok_or(Skip::Rejected)?;
-            let bytes = a.get(3).len() as u64 + 8;
+            let bytes = a.get(3).len() as u64;
             step(
                 1,
                 Act::IncrField {

@@ -43,6 +43,15 @@ pub enum CellValue {
         /// Bytes of each value.
         len: u32,
     },
+    /// A sorted set of `members` distinct members of `len` bytes, scored
+    /// with integer ms timestamps, built by one `ZADD` per member (as a
+    /// delayed-job queue builds it).
+    Zset {
+        /// Members.
+        members: u32,
+        /// Bytes of each member.
+        len: u32,
+    },
 }
 
 impl CellValue {
@@ -51,7 +60,8 @@ impl CellValue {
         match *self {
             CellValue::Bytes(n)
             | CellValue::List { len: n, .. }
-            | CellValue::Hash { len: n, .. } => {
+            | CellValue::Hash { len: n, .. }
+            | CellValue::Zset { len: n, .. } => {
                 vec![b'v'; n as usize]
             }
             CellValue::Int(i) => i.to_string().into_bytes(),
@@ -78,6 +88,13 @@ impl CellValue {
                     kind: if len > 64 { Agg::WideHash } else { Agg::Hash },
                 };
             }
+            CellValue::Zset { members, len } => {
+                return Cmd::Grow {
+                    bytes: i64::from(members) * i64::from(len),
+                    elems: i32::try_from(members).unwrap_or(i32::MAX),
+                    kind: Agg::Zset,
+                }
+            }
         };
         Cmd::Set {
             value,
@@ -90,7 +107,12 @@ impl CellValue {
     /// Keys a cell loads: lists are big, so fewer of them (about 5 MB).
     fn keys(&self, n: u32) -> u32 {
         match *self {
-            CellValue::List { elems, len } | CellValue::Hash { fields: elems, len } => {
+            CellValue::List { elems, len }
+            | CellValue::Hash { fields: elems, len }
+            | CellValue::Zset {
+                members: elems,
+                len,
+            } => {
                 let per_key = u64::from(elems) * (u64::from(len) + 3) + 200;
                 n.min((5_000_000 / per_key).clamp(20, u64::from(u32::MAX)) as u32)
             }
@@ -108,6 +130,9 @@ impl CellValue {
             }
             CellValue::Hash { fields, len } => {
                 format!("hash {}x{len} B", thousands(u64::from(*fields)))
+            }
+            CellValue::Zset { members, len } => {
+                format!("zset {}x{len} B", thousands(u64::from(*members)))
             }
         }
     }
@@ -129,7 +154,9 @@ pub struct Cell {
 /// two integers; then lists (12-byte names) of 1 to 5,000 elements of 10,
 /// 100 and 1,000 bytes, on both sides of a quicklist node's 8 KB (681 and
 /// 682 elements of 10 bytes) and of Redis 7.2's listpack limit; and hashes
-/// in a listpack (1 to 512 fields, values of 10 to 64 bytes).
+/// in a listpack (1 to 512 fields, values of 10 to 64 bytes); sorted sets
+/// of 20-byte members on both sides of the listpack's 128 members, and of
+/// its 64-byte members.
 pub fn grid() -> Vec<Cell> {
     let mut cells = Vec::new();
     for key_len in [12, 40] {
@@ -156,6 +183,22 @@ pub fn grid() -> Vec<Cell> {
         cells.push(Cell {
             key_len: 12,
             value: CellValue::Hash { fields, len },
+            ttl: false,
+        });
+    }
+    for (members, len) in [
+        (1, 20),
+        (10, 20),
+        (128, 20),
+        (50, 64),
+        (129, 20),
+        (300, 20),
+        (1_000, 20),
+        (50, 65),
+    ] {
+        cells.push(Cell {
+            key_len: 12,
+            value: CellValue::Zset { members, len },
             ttl: false,
         });
     }
@@ -299,6 +342,7 @@ pub fn calibrate(
     session.run(&mut con, &["SET", "evictsim:warmup", "1", "EX", "60"])?;
     session.run(&mut con, &["RPUSH", "evictsim:warmup-list", "1"])?;
     session.run(&mut con, &["HSET", "evictsim:warmup-hash", "f", "1"])?;
+    session.run(&mut con, &["ZADD", "evictsim:warmup-zset", "1", "m"])?;
     let n = keys_per_cell.max(1);
     let mut rows = Vec::with_capacity(cells.len());
     for cell in cells {
@@ -317,6 +361,17 @@ pub fn calibrate(
         real_baseline,
         model_baseline: layout.server.baseline_memory(),
     })
+}
+
+/// The first score of a calibration sorted set: a ms timestamp (2024), an
+/// integer a listpack stores in 8 bytes.
+const ZSET_SCORE_BASE: u64 = 1_733_300_000_000;
+
+/// Member `m` of a calibration sorted set: `m42-vvvv...`, `len` bytes.
+fn member(m: u32, len: u32) -> Vec<u8> {
+    let mut v = format!("m{m}-").into_bytes();
+    v.resize(len as usize, b'v');
+    v
 }
 
 /// Name of key `i`: `kkk:00000042`, padded with `k` to `len` bytes.
@@ -343,6 +398,7 @@ fn real_per_key(
     let per_key = match cell.value {
         CellValue::List { elems, .. } => elems.max(1),
         CellValue::Hash { fields, .. } => fields.max(1),
+        CellValue::Zset { members, .. } => members.max(1),
         _ => 1,
     };
     let pipeline = (PIPELINE / per_key).max(1);
@@ -357,6 +413,17 @@ fn real_per_key(
                     arg(&mut buf, b"RPUSH");
                     arg(&mut buf, name.as_bytes());
                     arg(&mut buf, &value);
+                }
+                continue;
+            }
+            if let CellValue::Zset { members, len } = cell.value {
+                let name = key_name(i, cell.key_len);
+                for m in 0..members {
+                    header(&mut buf, 4);
+                    arg(&mut buf, b"ZADD");
+                    arg(&mut buf, name.as_bytes());
+                    arg_u64(&mut buf, ZSET_SCORE_BASE + u64::from(m));
+                    arg(&mut buf, &member(m, len));
                 }
                 continue;
             }

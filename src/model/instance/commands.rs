@@ -351,7 +351,7 @@ impl<P: Policy> Instance<P> {
                 } else {
                     let n = new_len.min(u32::MAX as i64) as u32;
                     let count = e.int_value.saturating_add(i64::from(elems)).max(1);
-                    let kind = grown_kind(e.kind, agg, count);
+                    let kind = grown_kind(e.kind, agg, count, elem_len(bytes, elems));
                     let cost = aggregate(kind, n, count);
                     self.ks.set_value(op.db, pos, op.key_len, cost, n, kind);
                     self.ks.entry_mut(op.db, pos).int_value = count;
@@ -363,7 +363,7 @@ impl<P: Policy> Instance<P> {
                 self.metrics.classes[class].counters.writes += 1;
                 let n = bytes.min(u32::MAX as i64) as u32;
                 let count = i64::from(elems).max(1);
-                let kind = grown_kind(new_kind(agg), agg, count);
+                let kind = grown_kind(new_kind(agg), agg, count, elem_len(bytes, elems));
                 self.create(op, aggregate(kind, n, count), n, kind, count, 0);
                 Reply::Created
             }
@@ -411,6 +411,11 @@ impl<P: Policy> Instance<P> {
     }
 }
 
+/// The average element a write of `bytes` in `elems` elements adds.
+fn elem_len(bytes: i64, elems: i32) -> u64 {
+    bytes.max(0) as u64 / u64::from(elems.max(1).unsigned_abs())
+}
+
 /// How an aggregate of `kind` with `bytes` in `elems` elements is stored.
 fn aggregate(kind: ValueKind, bytes: u32, elems: i64) -> Stored {
     let elems = elems.max(1) as u64;
@@ -422,6 +427,11 @@ fn aggregate(kind: ValueKind, bytes: u32, elems: i64) -> Stored {
             elems,
             table: kind == ValueKind::HashTable,
         },
+        ValueKind::Zset | ValueKind::ZsetSkiplist => Stored::Zset {
+            bytes,
+            elems,
+            skiplist: kind == ValueKind::ZsetSkiplist,
+        },
         _ => Stored::Aggregate(bytes),
     }
 }
@@ -432,16 +442,26 @@ fn new_kind(agg: Agg) -> ValueKind {
         Agg::List => ValueKind::List,
         Agg::Hash => ValueKind::Hash,
         Agg::WideHash => ValueKind::HashTable,
-        Agg::Set | Agg::Zset => ValueKind::Aggregate,
+        Agg::Zset => ValueKind::Zset,
+        Agg::Set => ValueKind::Aggregate,
     }
 }
 
 /// A hash in a listpack becomes a table, for good, past 512 fields or on a
-/// field or value over 64 bytes; anything else stays what it is.
-fn grown_kind(kind: ValueKind, agg: Agg, elems: i64) -> ValueKind {
-    let past = elems.max(0) as u64 > memory::HASH_LISTPACK_ENTRIES;
+/// field or value over 64 bytes; a sorted set's listpack becomes a
+/// skiplist past 128 members or on a member (`elem_len`, the write's
+/// average) over 64 bytes; anything else stays what it is.
+fn grown_kind(kind: ValueKind, agg: Agg, elems: i64, elem_len: u64) -> ValueKind {
+    let count = elems.max(0) as u64;
     match kind {
-        ValueKind::Hash if agg == Agg::WideHash || past => ValueKind::HashTable,
+        ValueKind::Hash if agg == Agg::WideHash || count > memory::HASH_LISTPACK_ENTRIES => {
+            ValueKind::HashTable
+        }
+        ValueKind::Zset
+            if count > memory::ZSET_LISTPACK_ENTRIES || elem_len > memory::ZSET_LISTPACK_VALUE =>
+        {
+            ValueKind::ZsetSkiplist
+        }
         k => k,
     }
 }
@@ -730,6 +750,41 @@ mod tests {
             ),
             Reply::Skipped
         );
+    }
+
+    #[test]
+    fn a_sorted_set_becomes_a_skiplist_past_128_members_or_a_long_member_for_good() {
+        let zadd = |t, key, bytes| {
+            op(
+                t,
+                key,
+                Cmd::Grow {
+                    bytes,
+                    elems: 1,
+                    kind: Agg::Zset,
+                },
+            )
+        };
+        let mut inst = instance();
+        for t in 0..128 {
+            run(&mut inst, zadd(t, 1, 20));
+        }
+        assert_eq!(entry(&inst, 1).unwrap().kind, ValueKind::Zset);
+        let before = inst.keyspace().used_memory();
+        run(&mut inst, zadd(128, 1, 20));
+        assert_eq!(entry(&inst, 1).unwrap().kind, ValueKind::ZsetSkiplist);
+        // A skiplist costs several times the listpack it replaces.
+        assert!(inst.keyspace().used_memory() > before + 10_000);
+        // Popping back under 128 keeps the skiplist (Redis 7.0 converts back
+        // only on a few commands that rebuild the set).
+        run(&mut inst, op(200, 1, Cmd::Pop { elems: 100 }));
+        assert_eq!(entry(&inst, 1).unwrap().kind, ValueKind::ZsetSkiplist);
+        // One member over 64 bytes converts a small set.
+        run(&mut inst, zadd(300, 2, 20));
+        assert_eq!(entry(&inst, 2).unwrap().kind, ValueKind::Zset);
+        run(&mut inst, zadd(301, 2, 65));
+        assert_eq!(entry(&inst, 2).unwrap().kind, ValueKind::ZsetSkiplist);
+        assert_eq!(entry(&inst, 2).unwrap().int_value, 2);
     }
 
     #[test]

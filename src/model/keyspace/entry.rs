@@ -20,6 +20,11 @@ pub enum ValueKind {
     Hash,
     /// A hash turned into a hash table.
     HashTable,
+    /// A sorted set in a listpack (at most 128 members of at most 64
+    /// bytes).
+    Zset,
+    /// A sorted set turned into a skiplist.
+    ZsetSkiplist,
 }
 
 impl ValueKind {
@@ -29,7 +34,12 @@ impl ValueKind {
     pub fn is_aggregate(self) -> bool {
         matches!(
             self,
-            ValueKind::Aggregate | ValueKind::List | ValueKind::Hash | ValueKind::HashTable
+            ValueKind::Aggregate
+                | ValueKind::List
+                | ValueKind::Hash
+                | ValueKind::HashTable
+                | ValueKind::Zset
+                | ValueKind::ZsetSkiplist
         )
     }
 }
