@@ -308,7 +308,8 @@ impl Layout {
     ///   keeps a 24-byte `dictEntry` per member; a listpack converted at
     ///   129 members gets its dict sized for them at once
     ///   (`zsetConvertAndExpand`: 256 buckets), a set created as a skiplist
-    ///   (a member over 64 bytes) grows one insert at a time.
+    ///   (a member over 64 bytes) grows one insert at a time, each `ZADD`
+    ///   taking one rehash step (measured: 50 members of 65 bytes).
     /// - Valkey keeps the nodes themselves in a `hashtable` (64-byte
     ///   buckets of 7), no entry per member; 8.1's node points at the
     ///   member's own sds, 9.1's embeds it without the pointer.
@@ -336,7 +337,7 @@ impl Layout {
                 let buckets = if converted && n <= first {
                     first
                 } else {
-                    memory::growing_dict_buckets(n)
+                    memory::growing_dict_buckets_by(n, 1)
                 };
                 (self.alloc(24), 24 + member, buckets)
             }

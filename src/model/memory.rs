@@ -290,12 +290,17 @@ pub(crate) fn skiplist_node_mean(fixed: u64, alloc: impl Fn(u64) -> u64) -> f64 
 /// the old table is freed after about 0.32 x its size more members.
 /// (Measured on 7.0.15: 129, 300 and 1,000 members within 0.02%.)
 pub(crate) fn growing_dict_buckets(n: u64) -> u64 {
+    growing_dict_buckets_by(n, 2)
+}
+
+/// [`growing_dict_buckets`] with `steps` rehash steps per insert.
+pub(crate) fn growing_dict_buckets_by(n: u64, steps: u64) -> u64 {
     let size = table_size_for(n);
     let old = size / 2;
     if old < 4 {
         return size;
     }
-    let steps = 2 * n.saturating_sub(old + 1);
+    let steps = steps * n.saturating_sub(old + 1);
     let nonempty = (old as f64 * (1.0 - (-1.0f64).exp())).round() as u64;
     if steps < nonempty {
         size + old
