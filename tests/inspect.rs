@@ -170,6 +170,12 @@ fn inspect_finds_each_class_and_writes_a_scenario_that_runs() {
     assert!(toml.contains("kind = \"cache\""), "{toml}");
     assert!(toml.contains("kind = \"counter\""), "{toml}");
     assert!(toml.contains("kind = \"queue\""), "{toml}");
+    // The list is a list queue of one list (its jobs pushed onto it), the
+    // job keys a queue of one key per job.
+    assert!(
+        toml.contains("structure = \"list\"") && toml.contains("queues = 1\n"),
+        "{toml}"
+    );
     for sub in [
         vec!["check"],
         vec!["run", "--no-report", "-q", "-p", "allkeys-lru"],

@@ -567,6 +567,20 @@ pub fn scenario_toml(ins: &Inspection, command: &str) -> String {
                     ttl.clone().unwrap_or_else(|| "1m".into())
                 );
             }
+            // A list or sorted set holds many jobs: one key per list, the
+            // jobs pushed onto it. MEMORY USAGE measured the whole key, so
+            // a job's own size is left for the user to say.
+            "queue" if p.kind == "list" || p.kind == "zset" => {
+                let _ = writeln!(
+                    s,
+                    "structure = \"{}\"  # jobs {} each of these keys\nqueues = {}\n\
+                     enqueue_per_sec = {rate:.1}\ndelay = \"5s\"\n\
+                     value = \"500b\"  # one job's payload: not sampled (MEMORY USAGE above is the whole key); set it",
+                    if p.kind == "list" { "list" } else { "zset" },
+                    if p.kind == "list" { "pushed onto" } else { "scheduled in" },
+                    p.estimated.max(1)
+                );
+            }
             "queue" => {
                 let _ = writeln!(
                     s,
