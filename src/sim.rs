@@ -183,30 +183,27 @@ pub struct Partial {
 }
 
 impl Partial {
+    /// The share of the planned simulated time reached, in percent, when
+    /// the run had a planned length.
+    fn percent_done(&self) -> Option<f64> {
+        (self.planned_ms > 0).then(|| 100.0 * self.simulated_ms as f64 / self.planned_ms as f64)
+    }
+
     /// The mark in a chart's subtitle: "PARTIAL RESULTS (interrupted by
     /// SIGINT at 41.2% of the planned time)".
     pub fn short_line(&self) -> String {
-        let at = if self.planned_ms > 0 {
-            format!(
-                " at {:.1}% of the planned time",
-                100.0 * self.simulated_ms as f64 / self.planned_ms as f64
-            )
-        } else {
-            format!(" after {} operations", self.ops)
+        let at = match self.percent_done() {
+            Some(p) => format!(" at {p:.1}% of the planned time"),
+            None => format!(" after {} operations", self.ops),
         };
         format!("PARTIAL RESULTS ({}{at})", self.reason)
     }
 
     /// One line saying the results are partial and how far they got.
     pub fn line(&self) -> String {
-        let share = if self.planned_ms > 0 {
-            format!(
-                " ({:.1}% of the planned simulated time)",
-                100.0 * self.simulated_ms as f64 / self.planned_ms as f64
-            )
-        } else {
-            String::new()
-        };
+        let share = self.percent_done().map_or(String::new(), |p| {
+            format!(" ({p:.1}% of the planned simulated time)")
+        });
         format!(
             "PARTIAL RESULTS: {} after {} operations and {} ms of simulated time{share}; \
              every figure covers only that much",

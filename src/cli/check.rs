@@ -94,30 +94,25 @@ fn understood_queues(s: &Scenario) -> Vec<String> {
                     fmt_ms(q.delay_ms),
                     fmt_ms(q.delay_ms + q.delay_jitter_ms)
                 ),
-                QueueStructure::List { queues, sorted: false } => format!(
-                    "{}: jobs pushed onto {} ({}) and popped {} to {} later; evicting a list loses every job pending in it",
-                    c.name,
-                    if queues == 1 {
-                        "1 list".to_string()
+                QueueStructure::List { queues, sorted } => {
+                    let (what, how, taken, held) = if sorted {
+                        ("sorted set", "delayed jobs added to", "scored by their run time and taken", "scheduled")
                     } else {
-                        format!("{queues} lists in turn")
-                    },
-                    c.key.as_str(),
-                    fmt_ms(q.delay_ms),
-                    fmt_ms(q.delay_ms + q.delay_jitter_ms)
-                ),
-                QueueStructure::List { queues, sorted: true } => format!(
-                    "{}: delayed jobs added to {} ({}) scored by their run time and taken {} to {} later; evicting a sorted set loses every job scheduled in it",
-                    c.name,
-                    if queues == 1 {
-                        "1 sorted set".to_string()
-                    } else {
-                        format!("{queues} sorted sets in turn")
-                    },
-                    c.key.as_str(),
-                    fmt_ms(q.delay_ms),
-                    fmt_ms(q.delay_ms + q.delay_jitter_ms)
-                ),
+                        ("list", "jobs pushed onto", "and popped", "pending")
+                    };
+                    format!(
+                        "{}: {how} {} ({}) {taken} {} to {} later; evicting a {what} loses every job {held} in it",
+                        c.name,
+                        if queues == 1 {
+                            format!("1 {what}")
+                        } else {
+                            format!("{queues} {what}s in turn")
+                        },
+                        c.key.as_str(),
+                        fmt_ms(q.delay_ms),
+                        fmt_ms(q.delay_ms + q.delay_jitter_ms)
+                    )
+                }
             }),
             _ => None,
         })

@@ -283,15 +283,26 @@ pub fn claim_out(dir: &Path, command: &str, subject: &str, force: bool) -> Resul
 }
 
 /// Writes `files` into the report directory `dir` and leaves `owner`'s
-/// marker, a signal held back until the last rename (see
-/// [`super::interrupt::shielded`]).
+/// marker (see [`write_claimed`]).
 pub fn write_report<N: AsRef<Path>>(
     dir: &Path,
     owner: &Owner,
     files: &[(N, Vec<u8>)],
 ) -> Result<Vec<PathBuf>> {
+    write_claimed(dir, owner, || Ok(report::write_files(dir, files)?))
+}
+
+/// Runs `write` (which writes the report's files into `dir`), then leaves
+/// `owner`'s marker, a signal held back until both are done (see
+/// [`super::interrupt::shielded`]): the directory holds one report whole
+/// with its marker, never parts of two.
+pub fn write_claimed(
+    dir: &Path,
+    owner: &Owner,
+    write: impl FnOnce() -> Result<Vec<PathBuf>>,
+) -> Result<Vec<PathBuf>> {
     super::interrupt::shielded(|| {
-        let written = report::write_files(dir, files)?;
+        let written = write()?;
         mark_out(dir, owner)?;
         Ok(written)
     })
@@ -563,13 +574,8 @@ pub fn finish(result: &RunResult, output: &Output) -> Result<()> {
         let context = || format!("cannot write the report to {}", dir.display());
         let rendered = report::render_dir(result).with_context(context)?;
         // A second Ctrl-C while the files are renamed waits for the last
-        // rename and the marker naming whose they are: the directory holds
-        // one run's report, never two mixed.
-        let files = super::interrupt::shielded(|| {
-            let files = rendered.write(dir).with_context(context)?;
-            mark_out(dir, owner)?;
-            anyhow::Ok(files)
-        })?;
+        // rename and the marker naming whose they are.
+        let files = write_claimed(dir, owner, || rendered.write(dir).with_context(context))?;
         if !output.quiet {
             eprintln!(
                 "report written to {}/ ({} files)",

@@ -410,11 +410,9 @@ fn finish(result: &SweepResult, args: &Args, out: Claimed) -> Result<()> {
     if let Some((dir, owner)) = out {
         // A signal while the files are renamed into place waits for the
         // last one (before that, it exits and leaves the old report).
-        let files = super::interrupt::shielded(|| {
-            let files = report::write_sweep_dir(&dir, result)
-                .with_context(|| format!("cannot write the report to {}", dir.display()))?;
-            common::mark_out(&dir, &owner)?;
-            anyhow::Ok(files)
+        let files = common::write_claimed(&dir, &owner, || {
+            report::write_sweep_dir(&dir, result)
+                .with_context(|| format!("cannot write the report to {}", dir.display()))
         })?;
         if !args.quiet {
             eprintln!(
