@@ -39,7 +39,7 @@ fn steps(transcript: &str) -> usize {
 #[test]
 fn every_lesson_plays_to_the_end_as_its_golden_transcript() {
     let all = lessons();
-    assert_eq!(all.len(), 8, "eight lessons: {all:?}");
+    assert_eq!(all.len(), 9, "nine lessons: {all:?}");
     let dir = root().join("tests/golden/demo");
     let update = std::env::var_os("UPDATE_GOLDEN").is_some();
     if update {
@@ -109,6 +109,17 @@ fn the_lessons_teach_what_they_say() {
     // 8: the crash.
     assert!(play("8", "save \"\", appendonly no").contains("critical keys are gone for good"));
     assert!(play("8", "AOF, appendfsync everysec").contains("every critical key comes back"));
+    // 9: one eviction of a list takes every job in it, and the worker
+    // that comes back finds it gone; volatile-lru spares the list (no TTL).
+    let queue = play("9", "allkeys-lru");
+    assert!(
+        queue.contains("evicts queue:exports") && queue.contains(" jobs in it"),
+        "{queue}"
+    );
+    assert!(queue.contains("✗ the worker finds queue:exports gone: its "));
+    assert!(queue.contains("jobs lost with it"));
+    let spared = play("9", "volatile-lru");
+    assert!(!spared.contains("evicts queue:") && !spared.contains('✗'));
 }
 
 #[test]

@@ -8,7 +8,7 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use super::tape::{gauge_text, Cell, Tape};
+use super::tape::{gauge_text, Cell, ClassView, Kind, Tape};
 use super::text::{wrap, Style};
 use crate::report::charts::frame::de;
 use crate::report::charts::style::{self, bold, font, INK, MUTED_INK};
@@ -111,7 +111,7 @@ pub fn draw_step<DB: DrawingBackend>(
             (x, top, x + w, gy1),
             tape.slots[region].max(1),
             &cells,
-            &colours,
+            (&colours, &tape.classes),
         )?;
         x += w + 24;
     }
@@ -258,7 +258,7 @@ fn draw_grid<DB: DrawingBackend>(
     (x0, y0, x1, y1): (i32, i32, i32, i32),
     slots: usize,
     cells: &[&Cell],
-    colours: &[RGBColor],
+    (colours, classes): (&[RGBColor], &[ClassView]),
 ) -> Result<(), ChartError> {
     let (w, h) = (f64::from(x1 - x0), f64::from(y1 - y0));
     let mut cols = ((slots as f64 * w / h / 1.8).sqrt().ceil() as usize).max(1);
@@ -347,12 +347,21 @@ fn draw_grid<DB: DrawingBackend>(
                 (mid, (cy0 + cy1) / 2 - 10),
             )
             .map_err(de)?;
-            let sub = if cell.evicted {
-                "evicted".to_string()
-            } else if cell.lost {
-                "gone".to_string()
+            // A list's jobs (an aggregate's elements) beside its state.
+            let held = if cell.items > 1 {
+                let queue = classes
+                    .get(cell.class)
+                    .is_some_and(|c| c.kind == Kind::Queue);
+                format!("{} {} · ", cell.items, if queue { "jobs" } else { "items" })
             } else {
-                format!("idle {}s", cell.idle_ms / 1000)
+                String::new()
+            };
+            let sub = if cell.evicted {
+                format!("{held}evicted")
+            } else if cell.lost {
+                format!("{held}gone")
+            } else {
+                format!("{held}idle {}s", cell.idle_ms / 1000)
             };
             root.draw_text(
                 &sub,

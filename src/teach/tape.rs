@@ -8,6 +8,7 @@
 use super::text::{Line, Style};
 use crate::crash::{crash_ops, CrashKind};
 use crate::metrics::Counters;
+use crate::model::keyspace::Entry;
 use crate::model::{AnyInstance, InstanceConfig, PolicyKind, Reply, TracedEviction};
 use crate::op::{Cmd, KeyId, Op};
 use crate::report::fmt;
@@ -53,6 +54,9 @@ pub struct Cell {
     pub class: usize,
     /// Time since it was last read or written, in ms.
     pub idle_ms: u64,
+    /// The elements it holds when it is a list or another aggregate (the
+    /// jobs of a list queue); 0 for a string.
+    pub items: u64,
     /// This step's command used it.
     pub touched: bool,
     /// This step's evictions sampled it.
@@ -125,8 +129,9 @@ struct Side {
     peak_slot: usize,
 }
 
-/// What was resident before a step: key -> (last access, expire_at).
-type Before = HashMap<KeyId, (u64, u64)>;
+/// What was resident before a step: key -> (last access, expire_at, the
+/// elements an aggregate holds; 0 for a string).
+type Before = HashMap<KeyId, (u64, u64, u64)>;
 
 /// Plays `lesson` under `variant` into a tape.
 pub fn record(lesson: &Lesson, variant: &Variant) -> Tape {
@@ -224,6 +229,8 @@ pub fn record(lesson: &Lesson, variant: &Variant) -> Tape {
         names: HashMap::new(),
         class_of: HashMap::new(),
         evicted_at: HashMap::new(),
+        evicted_items: HashMap::new(),
+        told: BTreeSet::new(),
     };
     let mut steps = Vec::with_capacity(ops.len() + 1);
     for op in &ops {
@@ -239,9 +246,10 @@ pub fn record(lesson: &Lesson, variant: &Variant) -> Tape {
         let reply = sides[target].inst.apply(op);
         let traced = sides[target].inst.take_traced_evictions();
         let counters_after = counters(&sides[target].inst);
+        let held = items_now(&sides[target].inst, op);
         let mut step = describe(
             op,
-            reply,
+            (reply, held),
             &traced,
             (&counters_before, &counters_after),
             &befores[target],
@@ -321,6 +329,10 @@ struct State {
     names: HashMap<KeyId, String>,
     class_of: HashMap<KeyId, usize>,
     evicted_at: HashMap<KeyId, u64>,
+    /// Elements an evicted aggregate held (more than one).
+    evicted_items: HashMap<KeyId, u64>,
+    /// Evicted aggregates whose loss a worker has already found.
+    told: BTreeSet<KeyId>,
 }
 
 impl State {
@@ -365,8 +377,26 @@ fn resident(inst: &AnyInstance) -> Before {
         .dbs
         .iter()
         .flat_map(|d| d.iter())
-        .map(|e| (e.key, (e.last_access_ms, e.expire_at)))
+        .map(|e| (e.key, (e.last_access_ms, e.expire_at, items(e))))
         .collect()
+}
+
+/// The elements a key's value holds: a list's jobs, a sorted set's
+/// members; 0 for a string.
+fn items(e: &Entry) -> u64 {
+    if e.kind.is_aggregate() {
+        e.int_value.max(1) as u64
+    } else {
+        0
+    }
+}
+
+/// The elements key `key` of `op`'s database holds after the step (0 when
+/// it is gone or a string).
+fn items_now(inst: &AnyInstance, op: &Op) -> u64 {
+    let ks = inst.keyspace();
+    ks.find(op.db, op.key)
+        .map_or(0, |pos| items(ks.entry(op.db, pos)))
 }
 
 fn counters(inst: &AnyInstance) -> Vec<Counters> {
@@ -374,7 +404,12 @@ fn counters(inst: &AnyInstance) -> Vec<Counters> {
 }
 
 fn deletes(cmd: Cmd) -> bool {
-    matches!(cmd, Cmd::Del | Cmd::GetDel | Cmd::Expire { ttl_ms: 0 })
+    // A pop of an aggregate's last element deletes it, as Redis deletes an
+    // empty list.
+    matches!(
+        cmd,
+        Cmd::Del | Cmd::GetDel | Cmd::Expire { ttl_ms: 0 } | Cmd::Pop { .. }
+    ) || matches!(cmd, Cmd::Grow { bytes, .. } if bytes < 0)
 }
 
 /// Seconds, whole, as the LRU clock counts them: `7s`, `2m 05s`.
@@ -405,7 +440,7 @@ fn score_words(policy: PolicyKind, score: u64, now: u64) -> String {
 #[allow(clippy::too_many_arguments)]
 fn describe(
     op: &Op,
-    reply: Reply,
+    (reply, held): (Reply, u64),
     traced: &[TracedEviction],
     (before, after): (&[Counters], &[Counters]),
     resident_before: &Before,
@@ -438,6 +473,8 @@ fn describe(
         (Kind::Session, Cmd::Del) => format!("user {u} logs out: "),
         (Kind::Queue, Cmd::Set { .. }) => format!("the app queues job {u}: "),
         (Kind::Queue, Cmd::GetDel) => format!("a worker takes job {u}: "),
+        (Kind::Queue, Cmd::Grow { .. }) => "the app queues a job: ".to_string(),
+        (Kind::Queue, Cmd::Pop { .. }) => "a worker takes a job: ".to_string(),
         (Kind::Counter, _) => format!("a request from {u} is counted: "),
         (Kind::Static, Cmd::Set { .. }) => "the deploy writes a flag: ".to_string(),
         (Kind::Static, _) => "the app reads a flag: ".to_string(),
@@ -448,6 +485,24 @@ fn describe(
     let (verb, mut outcome) = command_words(op.cmd, reply, refused);
     if cv.kind == Kind::Session {
         outcome = outcome.replace("the app writes it back", "the user logs in again");
+    }
+    if cv.kind == Kind::Queue && !refused {
+        let jobs = |n: u64| format!("{n} {}", fmt::plural(n, "job", "jobs"));
+        match (op.cmd, reply) {
+            (Cmd::Grow { bytes, .. }, _) if bytes > 0 => {
+                outcome = format!(
+                    " ({}): {} waiting",
+                    fmt::bytes(bytes.unsigned_abs()),
+                    jobs(held)
+                );
+            }
+            (Cmd::Pop { .. }, Reply::Found) if held == 0 => {
+                outcome = ": the last job (Redis deletes the empty list)".to_string();
+            }
+            (Cmd::Pop { .. }, Reply::Found) => outcome = format!(": a job ({} left)", jobs(held)),
+            (Cmd::Pop { .. }, _) => outcome = ": nothing there".to_string(),
+            _ => {}
+        }
     }
     head.push(Style::Strong, format!("{verb} "));
     head.push(ks, name.clone());
@@ -535,7 +590,7 @@ fn describe(
         }
         let mut l = Line::new().with(Style::Plain, "  evicts ");
         l.push(vstyle, vname.clone());
-        let (last, exp) = resident_before.get(&victim).copied().unwrap_or((now, 0));
+        let (last, exp, held) = resident_before.get(&victim).copied().unwrap_or((now, 0, 0));
         // The score the pool holds for the victim (what Redis chose it by,
         // on its 1-second clock) comes first, in the same words as the
         // pool's line; a policy that does not choose by idleness adds the
@@ -557,19 +612,35 @@ fn describe(
         if classes[vclass].critical {
             alarm = true;
             l.push(Style::Plain, format!(" ({}): ", facts.join(", ")));
+            let what = classes[vclass].name.trim_end_matches('s');
+            let article = if what.starts_with(['a', 'e', 'i', 'o', 'u']) {
+                "an"
+            } else {
+                "a"
+            };
             l.push(
                 Style::Bad,
-                format!(
-                    "a {} key with no other copy",
-                    classes[vclass].name.trim_end_matches('s')
-                ),
+                format!("{article} {what} key with no other copy"),
             );
+            if held > 1 {
+                let things = if classes[vclass].kind == Kind::Queue {
+                    "jobs"
+                } else {
+                    "items"
+                };
+                l.push(Style::Bad, format!(", and the {held} {things} in it"));
+                st.evicted_items.insert(victim, held);
+            }
         } else {
             l.push(Style::Plain, format!(" ({}): ", facts.join(", ")));
             l.push(Style::Good, "harmless, the app can rebuild it");
         }
         lines.push(l);
         st.evicted_at.insert(victim, now);
+        st.told.remove(&victim);
+        if held <= 1 {
+            st.evicted_items.remove(&victim);
+        }
         headline = format!("{headline}; evicts {vname}");
     }
     if lost {
@@ -586,9 +657,15 @@ fn describe(
                     "the rate limit of {u} starts again from zero: its counter was evicted{since}"
                 )
             }
-            Kind::Queue => {
-                format!("job {u} is lost: it was evicted{since}, the work never happens")
-            }
+            Kind::Queue => match (op.cmd, st.evicted_items.get(&op.key)) {
+                (Cmd::Pop { .. }, Some(n)) if !st.told.insert(op.key) => {
+                    format!("the worker finds {name} still gone (its {n} jobs went with it{since})")
+                }
+                (Cmd::Pop { .. }, Some(n)) => format!(
+                    "the worker finds {name} gone: its {n} jobs were evicted with it{since}, their work never happens"
+                ),
+                _ => format!("job {u} is lost: it was evicted{since}, the work never happens"),
+            },
             Kind::Static => {
                 format!("flag {u} is gone (evicted{since}): the app falls back to its default")
             }
@@ -604,7 +681,7 @@ fn describe(
         // The read missed before any eviction this step made room for.
         lines.insert(1, Line::new().with(style, format!("  {mark} {what}")));
         if cv.critical {
-            headline = format!("{}: {headline}", what.split(':').next().unwrap_or(""));
+            headline = format!("{}: {headline}", what.split(": ").next().unwrap_or(""));
         }
     }
     if refused {
@@ -752,25 +829,25 @@ fn picture(
 ) {
     let now = step.t_ms;
     for (region, s) in sides.iter_mut().enumerate() {
-        let mut keys: Vec<(KeyId, u64)> = s
+        let mut keys: Vec<(KeyId, u64, u64)> = s
             .inst
             .keyspace()
             .dbs
             .iter()
             .flat_map(|d| d.iter())
-            .map(|e| (e.key, e.last_access_ms))
+            .map(|e| (e.key, e.last_access_ms, items(e)))
             .collect();
         keys.sort_unstable();
         let removed: Vec<KeyId> = {
             let mut r: Vec<KeyId> = befores[region]
                 .keys()
-                .filter(|k| !keys.iter().any(|(n, _)| n == *k))
+                .filter(|k| !keys.iter().any(|(n, ..)| n == *k))
                 .copied()
                 .collect();
             r.sort_unstable();
             r
         };
-        for &(k, last) in &keys {
+        for &(k, last, held) in &keys {
             let slot = match s.slot_of.get(&k) {
                 Some(&slot) => slot,
                 None => {
@@ -791,6 +868,7 @@ fn picture(
                 name: st.name(k, namer),
                 class: st.class(k),
                 idle_ms: now.saturating_sub(last),
+                items: held,
                 touched: region == target && k == key,
                 sampled: region == target && sampled.contains(&k),
                 evicted: false,
@@ -800,13 +878,14 @@ fn picture(
         for k in removed {
             if let Some(slot) = s.slot_of.remove(&k) {
                 if region == target && victims.contains(&k) {
-                    let last = befores[region].get(&k).map_or(now, |b| b.0);
+                    let (last, _, held) = befores[region].get(&k).copied().unwrap_or((now, 0, 0));
                     step.cells.push(Cell {
                         region,
                         slot,
                         name: st.name(k, namer),
                         class: st.class(k),
                         idle_ms: now.saturating_sub(last),
+                        items: held,
                         touched: false,
                         sampled: true,
                         evicted: true,
@@ -1041,10 +1120,21 @@ fn summarize(sides: &[Side], classes: &[ClassView]) -> Vec<Line> {
         } else {
             Style::Plain
         };
+        let with = if t.lost_aggregates() {
+            let things = if cv.kind == Kind::Queue {
+                "jobs"
+            } else {
+                "items"
+            };
+            let them = fmt::plural(t.evicted_live(), "it", "them");
+            format!(" ({} {things} lost with {them})", t.lost_items)
+        } else {
+            String::new()
+        };
         l.push(
             style,
             format!(
-                "{}{} {} evicted, {} {} lost, {} {} refused",
+                "{}{} {} evicted{with}, {} {} lost, {} {} refused",
                 cv.name,
                 if cv.critical { " (critical)" } else { "" },
                 t.evicted_live(),
