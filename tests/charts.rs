@@ -208,3 +208,18 @@ fn write_samples_when_asked() {
         }
     }
 }
+
+#[test]
+fn the_loss_chart_shows_the_jobs_lost_with_evicted_lists_only_when_there_are_some() {
+    let caption = "Jobs and other items lost with evicted lists and sets";
+    let mut run = three_policies();
+    let plain = render_svg(Chart::CriticalLoss, &run).unwrap();
+    assert!(!plain.contains(caption), "strings only: two panels");
+    // The jobs class now holds its jobs in lists: each eviction took 40.
+    let jobs = &mut run.results[1].metrics.classes[2].counters;
+    jobs.lost_items = jobs.evicted_live() * 40;
+    let svg = render_svg(Chart::CriticalLoss, &run).unwrap();
+    assert!(svg.contains(caption), "a third panel for the lists' jobs");
+    assert!(svg.contains("items lost"), "its axis");
+    assert!(!plain.contains("items lost"));
+}

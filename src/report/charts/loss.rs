@@ -1,5 +1,7 @@
 //! Chart 1: what each policy cost critical data. Two panels share the policy
-//! axis: keys evicted and reads lost to eviction. In each policy's group the
+//! axis: keys evicted and reads lost to eviction (and between them, when
+//! evicted lists or other aggregates held several elements, the items lost
+//! with them). In each policy's group the
 //! left bar stacks the critical classes (warm colours) and the right bar the
 //! cache classes (cool colours), so critical losses never hide in a total.
 
@@ -38,8 +40,30 @@ pub(super) fn draw<DB: DrawingBackend>(
     if run.results.is_empty() {
         return draw_note(&plot, "No policies in this run");
     }
+    // A third panel when evicted keys held more than themselves (a list
+    // queue's jobs): the items lost with them.
+    // Only the classes whose evicted keys held more than themselves: a
+    // string class would repeat the keys panel.
+    let holders: Vec<bool> = (0..run.classes.len())
+        .map(|ci| {
+            run.results.iter().any(|pr| {
+                pr.metrics
+                    .classes
+                    .get(ci)
+                    .is_some_and(|c| c.counters.lost_aggregates())
+            })
+        })
+        .collect();
+    let every = vec![true; run.classes.len()];
+    let items = holders.iter().any(|&h| h);
     let (_, h) = plot.dim_in_pixel();
-    let (top, bottom) = plot.split_vertically(h / 2);
+    let (top, bottom) = plot.split_vertically(if items { h / 3 } else { h / 2 });
+    let (middle, bottom) = if items {
+        let (m, b) = bottom.split_vertically(h / 3);
+        (Some(m), b)
+    } else {
+        (None, bottom)
+    };
     panel(
         root,
         &top,
@@ -51,8 +75,25 @@ pub(super) fn draw<DB: DrawingBackend>(
         Extras {
             oom: true,
             x_desc: false,
+            include: &every,
         },
     )?;
+    if let Some(middle) = middle {
+        panel(
+            root,
+            &middle,
+            run,
+            &colours,
+            "Jobs and other items lost with evicted lists and sets (classes that hold them)",
+            "items lost",
+            |c| c.lost_items,
+            Extras {
+                oom: false,
+                x_desc: false,
+                include: &holders,
+            },
+        )?;
+    }
     panel(
         root,
         &bottom,
@@ -64,17 +105,20 @@ pub(super) fn draw<DB: DrawingBackend>(
         Extras {
             oom: false,
             x_desc: true,
+            include: &every,
         },
     )
 }
 
-/// What a panel draws besides its bars.
+/// What a panel draws besides its bars, and which classes it stacks.
 #[derive(Clone, Copy)]
-struct Extras {
+struct Extras<'a> {
     /// Notes of writes refused with OOM, per policy.
     oom: bool,
     /// The x axis description under the policy names.
     x_desc: bool,
+    /// Per class, whether the panel shows it.
+    include: &'a [bool],
 }
 
 /// One panel: per policy a critical stack and a cache stack of `value`.
@@ -87,14 +131,14 @@ fn panel<DB: DrawingBackend>(
     caption: &str,
     y_desc: &str,
     value: fn(&Counters) -> u64,
-    extras: Extras,
+    extras: Extras<'_>,
 ) -> Result<(), ChartError> {
     let n = run.results.len();
     let groups: Vec<Vec<usize>> = [true, false]
         .iter()
         .map(|&crit| {
             (0..run.classes.len())
-                .filter(|&i| run.classes[i].critical == crit)
+                .filter(|&i| run.classes[i].critical == crit && extras.include[i])
                 .collect()
         })
         .filter(|g: &Vec<usize>| !g.is_empty())
