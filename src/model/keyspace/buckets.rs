@@ -135,6 +135,7 @@ mod tests {
     fn table(buckets: &[Vec<u32>]) -> (Table, Vec<u32>) {
         let mut t = Table {
             heads: vec![NONE; buckets.len()],
+            pos: Vec::new(),
         };
         let mut next = vec![NONE; 256];
         for (b, keys) in buckets.iter().enumerate() {
