@@ -3,7 +3,8 @@
 //! buckets, since the keyspace sizes a Valkey table in buckets.
 //!
 //! `hashtableSampleEntries` (src/hashtable.c) scans one bucket chain at a
-//! random cursor per call, every entry of it, until it has seen as many
+//! random cursor per call, every entry of it in position order (the chains
+//! are kept that way: see `Table::link_lowest_free`), until it has seen as many
 //! entries as it wants; once the array is full each further entry replaces
 //! a random one with probability `size / seen` (`sampleEntriesScanFn`).
 //! Where Redis's `dictGetSomeKeys` walks consecutive buckets from one

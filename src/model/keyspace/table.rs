@@ -1,6 +1,7 @@
 //! The dicts' hash tables: bucket heads chained through entry slots in
 //! Redis's order (new members at the head; a resize moves the old buckets
-//! in order), and the two walks eviction makes over those chains: a sample
+//! in order) or in Valkey's bucket positions (a new member in the lowest
+//! free one), and the two walks eviction makes over those chains: a sample
 //! (`dictGetSomeKeys`) and one random key (`dictGetRandomKey`). Which
 //! bucket a key lands in, and so which keys share a chain, follows a seeded
 //! hash of its id.
