@@ -3,7 +3,8 @@
 //! buckets, since the keyspace sizes a Valkey table in buckets.
 //!
 //! `hashtableSampleEntries` (src/hashtable.c) scans one bucket chain at a
-//! random cursor per call, every entry of it, until it has seen as many
+//! random cursor per call, every entry of it in position order (the chains
+//! are kept that way: see `Table::link_lowest_free`), until it has seen as many
 //! entries as it wants; once the array is full each further entry replaces
 //! a random one with probability `size / seen` (`sampleEntriesScanFn`).
 //! Where Redis's `dictGetSomeKeys` walks consecutive buckets from one
@@ -135,6 +136,7 @@ mod tests {
     fn table(buckets: &[Vec<u32>]) -> (Table, Vec<u32>) {
         let mut t = Table {
             heads: vec![NONE; buckets.len()],
+            pos: Vec::new(),
         };
         let mut next = vec![NONE; 256];
         for (b, keys) in buckets.iter().enumerate() {

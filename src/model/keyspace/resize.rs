@@ -9,6 +9,7 @@
 use super::table::bucket;
 use super::{Db, Keyspace};
 use crate::model::config::MemoryModel;
+use crate::model::layout::TableShape;
 
 /// Largest used/capacity ratio at which the server still lets `maxmemory`
 /// veto a table's growth (`HASHTABLE_MAX_LOAD_FACTOR`).
@@ -73,10 +74,13 @@ impl Keyspace {
                 self.used - layout.table_bytes(d.main.heads.len() as u64) + layout.table_bytes(new);
         }
         let seed = self.hash_seed;
-        d.main
-            .rehash(d.entries.as_mut_slice(), new as usize, |es, m| {
-                bucket(es[m as usize].key, seed, new as usize)
-            });
+        let lowest_free = layout.shape() == TableShape::Hashtable;
+        d.main.rehash(
+            d.entries.as_mut_slice(),
+            new as usize,
+            lowest_free,
+            |es, m| bucket(es[m as usize].key, seed, new as usize),
+        );
         if self.table_extras {
             self.retable_main(db);
         }
@@ -106,7 +110,8 @@ impl Keyspace {
             ..
         } = d;
         let seed = self.hash_seed;
-        expires.rehash(exp_next.as_mut_slice(), new_slots, |_, m| {
+        let lowest_free = layout.shape() == TableShape::Hashtable;
+        expires.rehash(exp_next.as_mut_slice(), new_slots, lowest_free, |_, m| {
             bucket(entries[m as usize].key, seed, new_slots)
         });
         if self.table_extras {

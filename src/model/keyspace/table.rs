@@ -1,6 +1,7 @@
 //! The dicts' hash tables: bucket heads chained through entry slots in
 //! Redis's order (new members at the head; a resize moves the old buckets
-//! in order), and the two walks eviction makes over those chains: a sample
+//! in order) or in Valkey's bucket positions (a new member in the lowest
+//! free one), and the two walks eviction makes over those chains: a sample
 //! (`dictGetSomeKeys`) and one random key (`dictGetRandomKey`). Which
 //! bucket a key lands in, and so which keys share a chain, follows a seeded
 //! hash of its id.
@@ -39,18 +40,65 @@ impl Links for [Entry] {
 }
 
 /// A dict's hash table: bucket heads holding entry slots, chained through
-/// a [`Links`], new entries at the head, as Redis's dict does. Resizing
+/// a [`Links`], new entries at the head, as Redis's dict does ([`Table::link`]),
+/// or in Valkey's bucket positions ([`Table::link_lowest_free`]). Resizing
 /// rehashes at once (Redis rehashes incrementally, a few buckets per
 /// command and 1 ms per cron tick).
 #[derive(Clone, Debug, Default)]
 pub(super) struct Table {
     pub(super) heads: Vec<u32>,
+    /// Per member slot, its position in its chain when the table keeps
+    /// Valkey's order (see [`Table::link_lowest_free`]); empty otherwise.
+    pub(super) pos: Vec<u8>,
 }
+
+/// The position given to a member of a chain that already fills the first
+/// 64: after them all, in arrival order.
+const POS_BEYOND: u8 = 64;
 
 impl Table {
     pub(super) fn link<L: Links + ?Sized>(&mut self, l: &mut L, b: usize, member: u32) {
         l.set_next(member, self.heads[b]);
         self.heads[b] = member;
+    }
+
+    /// Links `member` where Valkey's `findBucketForInsert` puts an entry:
+    /// the lowest free position of the bucket chain (a bucket's 7 slots,
+    /// then its child's), so a new key fills the first hole a deleted one
+    /// left, and comes after every older key only when there is none. The
+    /// chain stays in position order, the order `hashtableScan` emits and
+    /// so the order `hashtableSampleEntries` fills its sample in (the first
+    /// sampled key is the one the eviction pool takes on a tie).
+    pub(super) fn link_lowest_free<L: Links + ?Sized>(&mut self, l: &mut L, b: usize, member: u32) {
+        let m = member as usize;
+        if self.pos.len() <= m {
+            // Grows like the entries do, not once per insert.
+            self.pos.resize((m + 1).next_power_of_two(), 0);
+        }
+        let mut used = 0u64;
+        let mut cur = self.heads[b];
+        while cur != NONE {
+            let p = self.pos[cur as usize];
+            if p < POS_BEYOND {
+                used |= 1 << p;
+            }
+            cur = l.next(cur);
+        }
+        let p = (!used).trailing_zeros().min(u32::from(POS_BEYOND)) as u8;
+        self.pos[m] = p;
+        // After every member at a lower position (or, beyond 64, every one).
+        let mut prev = NONE;
+        let mut cur = self.heads[b];
+        while cur != NONE && (self.pos[cur as usize] < p || p == POS_BEYOND) {
+            prev = cur;
+            cur = l.next(cur);
+        }
+        l.set_next(member, cur);
+        if prev == NONE {
+            self.heads[b] = member;
+        } else {
+            l.set_next(prev, member);
+        }
     }
 
     pub(super) fn unlink<L: Links + ?Sized>(&mut self, l: &mut L, b: usize, member: u32) {
@@ -77,12 +125,14 @@ impl Table {
 
     /// Moves every member to a table of `slots` buckets, old buckets in
     /// order and each chain from its head, every member pushed on the head
-    /// of its new bucket (`dictRehash`). `bucket_of` gives a member's
-    /// bucket in the new table.
+    /// of its new bucket (`dictRehash`), or with `lowest_free` put in the
+    /// lowest free position of its new chain, as Valkey's `rehashBucket`
+    /// inserts. `bucket_of` gives a member's bucket in the new table.
     pub(super) fn rehash<L: Links + ?Sized>(
         &mut self,
         l: &mut L,
         slots: usize,
+        lowest_free: bool,
         bucket_of: impl Fn(&L, u32) -> usize,
     ) {
         let old = std::mem::replace(&mut self.heads, vec![NONE; slots]);
@@ -91,8 +141,12 @@ impl Table {
             while cur != NONE {
                 let after = l.next(cur);
                 let b = bucket_of(l, cur);
-                l.set_next(cur, self.heads[b]);
-                self.heads[b] = cur;
+                if lowest_free {
+                    self.link_lowest_free(l, b, cur);
+                } else {
+                    l.set_next(cur, self.heads[b]);
+                    self.heads[b] = cur;
+                }
                 cur = after;
             }
         }
@@ -240,6 +294,7 @@ mod tests {
     fn table(slots: usize, chains: &[(usize, &[KeyId])]) -> (Table, Vec<KeyId>) {
         let mut t = Table {
             heads: vec![NONE; slots],
+            pos: Vec::new(),
         };
         let mut next = vec![NONE; 64];
         for &(b, keys) in chains {
@@ -249,6 +304,41 @@ mod tests {
             }
         }
         (t, next)
+    }
+
+    /// The members of chain `b`, from its head.
+    fn members(t: &Table, next: &[u32], b: usize) -> Vec<u32> {
+        let mut out = Vec::new();
+        let mut cur = t.heads[b];
+        while cur != NONE {
+            out.push(cur);
+            cur = next[cur as usize];
+        }
+        out
+    }
+
+    #[test]
+    fn valkey_links_take_the_lowest_free_position() {
+        let (mut t, mut next) = table(4, &[]);
+        for m in [1, 2, 3] {
+            t.link_lowest_free(next.as_mut_slice(), 0, m);
+        }
+        assert_eq!(members(&t, &next, 0), [1, 2, 3]);
+        // 2 leaves position 1 free: 4 takes it, 5 goes after 3.
+        t.unlink(next.as_mut_slice(), 0, 2);
+        t.link_lowest_free(next.as_mut_slice(), 0, 4);
+        t.link_lowest_free(next.as_mut_slice(), 0, 5);
+        assert_eq!(members(&t, &next, 0), [1, 4, 3, 5]);
+        // The head's position freed: the next member becomes the head.
+        t.unlink(next.as_mut_slice(), 0, 1);
+        t.link_lowest_free(next.as_mut_slice(), 0, 6);
+        assert_eq!(members(&t, &next, 0), [6, 4, 3, 5]);
+        assert_eq!(t.pos[6], 0);
+        assert_eq!(t.pos[5], 3);
+        // A rehash in position order keeps the order in the new chain.
+        t.rehash(next.as_mut_slice(), 8, true, |_, _| 2);
+        assert_eq!(members(&t, &next, 2), [6, 4, 3, 5]);
+        assert_eq!([t.pos[6], t.pos[4], t.pos[3], t.pos[5]], [0, 1, 2, 3]);
     }
 
     #[test]
