@@ -264,7 +264,11 @@ pub fn simulate_phases(
     instances.push(AnyInstance::new(PolicyKind::NoEviction, &unbounded_cfg, n));
     let (mut count, mut last_t, mut stopped) = (0u64, 0u64, false);
     for_each_batch(ops, |batch| {
-        count += batch.len() as u64;
+        // A capture's command names (`Cmd::Ran`) are not operations.
+        count += batch
+            .iter()
+            .filter(|o| !matches!(o.cmd, crate::op::Cmd::Ran { .. }))
+            .count() as u64;
         last_t = batch.last().map_or(last_t, |o| o.t_ms);
         instances.par_iter_mut().for_each(|i| i.apply_all(batch));
         stopped = !progress.batch_done(count, last_t);
@@ -582,6 +586,11 @@ impl ShardedOps {
             last_t: 0,
         };
         while let Some(op) = ops.next() {
+            if matches!(op.cmd, crate::op::Cmd::Ran { .. }) {
+                // A capture's command name: each shard counts the
+                // histograms of the model commands it runs instead.
+                continue;
+            }
             let shard = table.route(op.key, slots, &mut ops);
             out.per_shard[shard].push(op);
             out.ops += 1;

@@ -54,6 +54,12 @@ pub struct Instance<P: Policy> {
     /// Bit per Redis command name (`memory::command_index`) that has run:
     /// each allocates its latency histogram on its first call.
     commands_run: u32,
+    /// Set by the first [`Cmd::Ran`]: the source names its commands, so
+    /// the histograms are counted per name it gives (`names_run`), not
+    /// per model command.
+    named: bool,
+    /// Bit per command name number a [`Cmd::Ran`] gave.
+    names_run: [u64; 4],
     /// What the policy looked at for each eviction, when turned on
     /// ([`Instance::trace_picks`]); `None` in every run.
     trace: Option<Box<PickTrace>>,
@@ -85,6 +91,8 @@ impl<P: Policy> Instance<P> {
             expire: ActiveExpire::new(cfg.active_expire_effort, cfg.hz),
             ops: 0,
             commands_run: 0,
+            named: false,
+            names_run: [0; 4],
             trace: None,
             ks,
             cfg: cfg.clone(),
@@ -207,6 +215,10 @@ impl<P: Policy> Instance<P> {
                 self.follow_up(op, r);
                 r
             }
+            Cmd::Ran { name } => {
+                self.name_ran(name);
+                Reply::Skipped
+            }
             cmd => self.command(op, cmd),
         }
     }
@@ -324,8 +336,28 @@ impl<P: Policy> Instance<P> {
     #[inline]
     fn ran(&mut self, command: u32) {
         let bit = 1 << command;
-        if self.commands_run & bit == 0 {
+        if self.commands_run & bit == 0 && !self.named {
             self.commands_run |= bit;
+            self.ks.add_server_memory(memory::LATENCY_HISTOGRAM);
+        }
+    }
+
+    /// A capture's command name number `name` ran for the first time: its
+    /// histogram. The first such name gives back what the model's own
+    /// commands had counted (the capture names every command it ran,
+    /// including those; a capture's first line is followed by its name at
+    /// the same instant, so nothing in between saw the difference).
+    #[cold]
+    fn name_ran(&mut self, name: u8) {
+        if !self.named {
+            self.named = true;
+            let counted = u64::from(self.commands_run.count_ones());
+            self.ks
+                .remove_server_memory(counted * memory::LATENCY_HISTOGRAM);
+        }
+        let (word, bit) = (usize::from(name / 64), 1u64 << (name % 64));
+        if self.names_run[word] & bit == 0 {
+            self.names_run[word] |= bit;
             self.ks.add_server_memory(memory::LATENCY_HISTOGRAM);
         }
     }

@@ -55,6 +55,7 @@ pub(crate) fn command_index(cmd: &Cmd) -> u32 {
         Cmd::Grow { bytes, .. } if bytes > 0 => 9, // LPUSH
         Cmd::Grow { .. } | Cmd::Pop { .. } => 10,  // LPOP
         Cmd::Peek => 11,                           // EXISTS
+        Cmd::Ran { .. } => 13,                     // (counted by name)
     }
 }
 

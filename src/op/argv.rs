@@ -78,6 +78,9 @@ impl Cmd {
             Cmd::GetDel => "GETDEL",
             Cmd::Persist => "PERSIST",
             Cmd::Peek => "EXISTS",
+            // Never sent: a replay drops it (it names a command the
+            // capture ran, which the model's own commands stand for).
+            Cmd::Ran { .. } => "",
             Cmd::IncrWindow { .. } => "INCR",
             Cmd::Set { .. } => "SET",
             Cmd::Expire { .. } => "PEXPIRE",
@@ -94,6 +97,7 @@ impl Cmd {
             | Cmd::GetDel
             | Cmd::Persist
             | Cmd::Peek
+            | Cmd::Ran { .. }
             | Cmd::IncrWindow { .. } => {}
             Cmd::Set {
                 value,

@@ -151,6 +151,14 @@ pub enum Cmd {
     /// A read that does not touch the key's access time (`TTL`, `EXISTS`,
     /// `TYPE`): only expires it lazily.
     Peek,
+    /// The first call of command name number `name` in a capture that
+    /// names its commands (MONITOR): Redis allocates the name's latency
+    /// histogram after that call, whether the model runs the command
+    /// (`MSET`, `BRPOP`) or not (`INFO`, `HELLO`, `PING`). Not a command of
+    /// its own: it touches no key. The first one tells the instance that
+    /// its source counts command names; the model's commands then stop
+    /// counting theirs.
+    Ran { name: u8 },
 }
 
 impl Cmd {
@@ -168,7 +176,8 @@ impl Cmd {
             | Cmd::GetDel
             | Cmd::Expire { .. }
             | Cmd::Persist
-            | Cmd::Peek => false,
+            | Cmd::Peek
+            | Cmd::Ran { .. } => false,
         }
     }
 

@@ -797,6 +797,7 @@ fn command_words(cmd: Cmd, reply: Reply, refused: bool) -> (&'static str, String
         Cmd::Grow { .. } => ("RPUSH", String::new()),
         Cmd::Pop { .. } => ("LPOP", String::new()),
         Cmd::Peek => ("EXISTS", String::new()),
+        Cmd::Ran { .. } => ("", String::new()),
     }
 }
 

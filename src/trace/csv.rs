@@ -362,6 +362,9 @@ pub(crate) fn line_of(cmd: &Cmd) -> Result<Line, &'static str> {
         Cmd::Pop { elems: 1 } => line("POP", Field::Empty, None, None),
         Cmd::Pop { elems } => line("POP", Field::Uint(u64::from(elems)), None, None),
         Cmd::Peek => line("PEEK", Field::Empty, None, None),
+        Cmd::Ran { .. } => {
+            return Err("a command name's first call (only a MONITOR capture has them)")
+        }
     })
 }
 

@@ -117,6 +117,69 @@ struct Step {
 pub(crate) struct MonitorParser {
     args: Args,
     plan: Vec<Step>,
+    /// The command names seen so far (`CLIENT|SETNAME` for a
+    /// subcommand), each a latency histogram on the server.
+    names: Names,
+}
+
+/// The distinct command names of a capture, up to 256 (the model counts
+/// a histogram for each; past 256 names, none more).
+#[derive(Default)]
+struct Names {
+    /// Each name, upper case, at most [`NAME_MAX`] bytes, with its length.
+    seen: Vec<([u8; NAME_MAX], u8)>,
+}
+
+/// The longest command name (with its subcommand) the table tells apart;
+/// longer ones are cut there.
+const NAME_MAX: usize = 40;
+
+/// Commands whose subcommands Redis 7.0 tracks apart (each
+/// `CLIENT|SETNAME`, `CONFIG|GET` has its own latency histogram:
+/// `call()` updates `c->realcmd`'s).
+const CONTAINERS: [&[u8]; 16] = [
+    b"ACL",
+    b"CLIENT",
+    b"CLUSTER",
+    b"COMMAND",
+    b"CONFIG",
+    b"FUNCTION",
+    b"LATENCY",
+    b"MEMORY",
+    b"MODULE",
+    b"OBJECT",
+    b"PUBSUB",
+    b"SCRIPT",
+    b"SLOWLOG",
+    b"XGROUP",
+    b"XINFO",
+    b"DEBUG",
+];
+
+impl Names {
+    /// The number of `name` (upper case) with subcommand `sub`, if it is
+    /// new and there is room: its first call.
+    fn first_call(&mut self, name: &[u8], sub: Option<&[u8]>) -> Option<u8> {
+        let mut key = [0u8; NAME_MAX];
+        let mut len = 0;
+        let sub = sub.filter(|_| CONTAINERS.contains(&name));
+        for &b in name
+            .iter()
+            .chain(sub.map_or(&[][..], |_| b"|"))
+            .chain(sub.unwrap_or(&[]))
+            .take(NAME_MAX)
+        {
+            key[len] = b.to_ascii_uppercase();
+            len += 1;
+        }
+        let entry = (key, len as u8);
+        if self.seen.contains(&entry) {
+            return None;
+        }
+        let n = u8::try_from(self.seen.len()).ok()?;
+        self.seen.push(entry);
+        Some(n)
+    }
 }
 
 impl MonitorParser {
@@ -135,8 +198,16 @@ impl MonitorParser {
         up.copy_from_slice(name);
         up.make_ascii_uppercase();
         self.plan.clear();
-        if !plan(up, &self.args, us / 1000, &mut self.plan)? {
+        let known = plan(up, &self.args, us / 1000, &mut self.plan)?;
+        // MONITOR shows the commands that ran: each name's first call
+        // allocates its latency histogram, after the command.
+        let sub = (self.args.len() > 1).then(|| self.args.get(1));
+        let first = self.names.first_call(up, sub);
+        if !known {
             sink.unknown(up);
+            if let Some(n) = first {
+                sink.push_name(n);
+            }
             return Ok(());
         }
         let t = sink.time_us(us);
@@ -190,6 +261,9 @@ impl MonitorParser {
                 sink.note_len(id, value.len);
             }
             sink.push(t, id, cmd);
+        }
+        if let Some(n) = first {
+            sink.push_name(n);
         }
         Ok(())
     }
@@ -820,6 +894,64 @@ mod tests {
         let mut a = Args::default();
         let (us, db) = split_line(line.as_bytes(), &mut a)?;
         Ok((us, db, (0..a.len()).map(|i| a.get(i).to_vec()).collect()))
+    }
+
+    #[test]
+    fn each_command_name_and_tracked_subcommand_counts_once() {
+        let mut n = Names::default();
+        assert_eq!(n.first_call(b"GET", Some(b"k")), Some(0));
+        assert_eq!(
+            n.first_call(b"GET", Some(b"other")),
+            None,
+            "a key is no subcommand"
+        );
+        assert_eq!(n.first_call(b"get", None), None, "names are upper case");
+        assert_eq!(n.first_call(b"CLIENT", Some(b"setname")), Some(1));
+        assert_eq!(n.first_call(b"CLIENT", Some(b"SETNAME")), None);
+        assert_eq!(n.first_call(b"CLIENT", Some(b"LIST")), Some(2));
+        assert_eq!(n.first_call(b"CLIENT", None), Some(3));
+        assert_eq!(n.first_call(b"INFO", Some(b"memory")), Some(4));
+        for i in 5..=255u32 {
+            let name = format!("X{i}");
+            assert_eq!(n.first_call(name.as_bytes(), None), Some(i as u8));
+        }
+        assert_eq!(
+            n.first_call(b"ONE-TOO-MANY", None),
+            None,
+            "256 names at most"
+        );
+    }
+
+    #[test]
+    fn a_capture_names_each_command_after_its_first_call() {
+        use crate::trace::{TraceFormat, TraceOptions, TraceReader};
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("m.log");
+        std::fs::write(
+            &path,
+            "OK\n\
+             1.0 [0 127.0.0.1:1] \"INFO\" \"memory\"\n\
+             1.1 [0 127.0.0.1:1] \"SET\" \"a\" \"1\"\n\
+             1.2 [0 127.0.0.1:1] \"MSET\" \"b\" \"2\" \"c\" \"3\"\n\
+             1.3 [0 127.0.0.1:1] \"SET\" \"d\" \"4\"\n\
+             1.4 [0 127.0.0.1:1] \"CLIENT\" \"SETNAME\" \"w\"\n",
+        )
+        .unwrap();
+        let opts = TraceOptions::new(TraceFormat::Monitor);
+        let ops: Vec<crate::op::Op> = TraceReader::open(&path, opts).unwrap().collect();
+        let shown: Vec<String> = ops
+            .iter()
+            .map(|o| match o.cmd {
+                Cmd::Ran { name } => format!("name {name}"),
+                Cmd::Set { .. } => format!("SET {}", o.key),
+                c => format!("{c:?}"),
+            })
+            .collect();
+        // INFO runs no model command; MSET is two SETs, then its name.
+        assert_eq!(
+            shown,
+            ["name 0", "SET 0", "name 1", "SET 1", "SET 2", "name 2", "SET 3", "name 3"]
+        );
     }
 
     #[test]

@@ -192,6 +192,20 @@ impl Sink {
         self.out.push_back(op);
     }
 
+    /// Queues the first call of command name number `name` ([`Cmd::Ran`]),
+    /// at the time of the last queued operation (of this line for a
+    /// command the model runs; of the line before for one it skips).
+    pub(crate) fn push_name(&mut self, name: u8) {
+        self.out.push_back(Op {
+            t_ms: self.last_t,
+            key: 0,
+            key_len: 0,
+            db: 0,
+            class: 0,
+            cmd: Cmd::Ran { name },
+        });
+    }
+
     /// Counts how `cmd` was understood, `n` times, for its class.
     fn understood(&mut self, class: u8, cmd: &Cmd, n: u64) {
         let all = &mut self.stats.understood;

@@ -91,7 +91,13 @@ pub fn load_trace(
 ) -> Result<(TraceInput, TraceStats), TraceError> {
     let mut reader = TraceReader::open(path, opts)?;
     let classes = reader.class_infos();
-    let mut ops: Vec<Op> = reader.by_ref().collect();
+    // The server is sent the model's commands, not the capture's (GET for
+    // a GET, RPUSH for every push...): its latency histograms are the
+    // model's commands', so a capture's command names are left out.
+    let mut ops: Vec<Op> = reader
+        .by_ref()
+        .filter(|op| !matches!(op.cmd, Cmd::Ran { .. }))
+        .collect();
     // The server is sent every aggregate write as an RPUSH (`Cmd::argv`):
     // the model holds them as the lists the server then holds.
     for op in &mut ops {

@@ -537,7 +537,13 @@ fn reconfigure(
         });
     }
     for (name, value) in &settings.config {
-        s.run(con, &["CONFIG", "SET", name, value])?;
+        let r = s.run(con, &["CONFIG", "SET", name, value]);
+        // Valkey 8.1 takes `dynamic-hz` on its command line but refuses it
+        // in CONFIG SET. It only raises hz with hundreds of clients, and a
+        // validation runs one or two: left as the server has it.
+        if *name != "dynamic-hz" {
+            r?;
+        }
     }
     s.run(con, &["CONFIG", "RESETSTAT"])?;
     Ok(())

@@ -155,6 +155,8 @@ impl<P: Policy> Instance<P> {
                     }
                 }
             }
+            // Handled by `Instance::apply`; never a command of its own.
+            Cmd::Ran { .. } => Reply::Skipped,
             Cmd::Peek => match self.lookup(op, Access::NoTouch) {
                 Some(_) => Reply::Found,
                 None => Reply::Missing,
@@ -616,6 +618,31 @@ mod tests {
             with_ttl - memory::TTL_ENTRY + memory::LATENCY_HISTOGRAM
         );
         assert_eq!(run(&mut inst, op(20, 2, Cmd::Persist)), Reply::Missing);
+    }
+
+    #[test]
+    fn a_capture_counts_one_histogram_per_command_name_it_names() {
+        let h = memory::LATENCY_HISTOGRAM;
+        let server = |i: &Instance<NoEviction>| i.keyspace().server_memory();
+        let mut inst = instance();
+        run(&mut inst, set(0, 1, 10, 0));
+        assert_eq!(server(&inst), h, "SET's histogram, by model command");
+        // The capture names its first command (SET, number 0): the model's
+        // count is given back and the name's taken instead.
+        run(&mut inst, op(0, 0, Cmd::Ran { name: 0 }));
+        assert_eq!(server(&inst), h);
+        // INFO (1), which the model does not run, costs its histogram.
+        run(&mut inst, op(1, 0, Cmd::Ran { name: 1 }));
+        assert_eq!(server(&inst), 2 * h);
+        // A name counts once; a model command new to the model (GET) no
+        // longer counts on its own: the capture names it when it runs.
+        run(&mut inst, op(2, 0, Cmd::Ran { name: 0 }));
+        run(&mut inst, op(3, 1, Cmd::Read(ReadSpec::default())));
+        assert_eq!(server(&inst), 2 * h);
+        run(&mut inst, op(3, 0, Cmd::Ran { name: 255 }));
+        assert_eq!(server(&inst), 3 * h);
+        // No key was touched by the names.
+        assert_eq!(inst.keyspace().len(), 1);
     }
 
     #[test]

@@ -23,6 +23,15 @@ impl Keyspace {
         }
     }
 
+    /// Gives back server memory added before (at most what was added).
+    pub(crate) fn remove_server_memory(&mut self, bytes: u64) {
+        if self.model == MemoryModel::Redis {
+            let bytes = bytes.min(self.server_extra);
+            self.server_extra -= bytes;
+            self.used -= bytes;
+        }
+    }
+
     /// Server memory added by `Keyspace::add_server_memory` so far.
     pub fn server_memory(&self) -> u64 {
         self.server_extra

@@ -348,7 +348,7 @@ impl Observed {
                     }
                 }
             }
-            Cmd::Peek => {}
+            Cmd::Peek | Cmd::Ran { .. } => {}
         }
         None
     }
