@@ -9,7 +9,7 @@
 use super::layout::Layout;
 #[cfg(test)]
 use crate::op::Value;
-use crate::op::{Cmd, Op};
+use crate::op::{Arg, Cmd, Op};
 
 /// Size of a dict entry (24 bytes) after jemalloc rounding.
 pub(crate) const DICT_ENTRY: u64 = 32;
@@ -55,6 +55,8 @@ pub(crate) fn command_index(cmd: &Cmd) -> u32 {
         Cmd::Grow { bytes, .. } if bytes > 0 => 9, // LPUSH
         Cmd::Grow { .. } | Cmd::Pop { .. } => 10,  // LPOP
         Cmd::Peek => 11,                           // EXISTS
+        Cmd::HashRead(_) => 13,                    // HGETALL
+        Cmd::HashSet { .. } => 14,                 // HSET
     }
 }
 
@@ -368,9 +370,17 @@ pub(crate) fn argv_cost(layout: Layout, op: &Op, cmd: &Cmd) -> u64 {
 #[inline(always)]
 fn argv_cost70(op: &Op, cmd: &Cmd) -> u64 {
     let (mut argc, mut objects) = (0u64, 0u64);
-    cmd.each_arg(|a| {
-        argc += 1;
-        objects += string_object_cost(a.len(op.key_len));
+    cmd.each_arg(|a| match a {
+        Arg::Fields(h) => {
+            argc += a.count();
+            objects += u64::from(h.n)
+                * (string_object_cost(u64::from(h.field_len))
+                    + string_object_cost(u64::from(h.value_len)));
+        }
+        _ => {
+            argc += 1;
+            objects += string_object_cost(a.len(op.key_len));
+        }
     });
     jemalloc_class(8 * argc) + objects
 }
@@ -379,9 +389,17 @@ fn argv_cost70(op: &Op, cmd: &Cmd) -> u64 {
 #[inline(never)]
 fn other_argv_cost(layout: Layout, op: &Op, cmd: &Cmd) -> u64 {
     let (mut argc, mut objects) = (0u64, 0u64);
-    cmd.each_arg(|a| {
-        argc += 1;
-        objects += layout.arg_cost(a.len(op.key_len));
+    cmd.each_arg(|a| match a {
+        Arg::Fields(h) => {
+            argc += a.count();
+            objects += u64::from(h.n)
+                * (layout.arg_cost(u64::from(h.field_len))
+                    + layout.arg_cost(u64::from(h.value_len)));
+        }
+        _ => {
+            argc += 1;
+            objects += layout.arg_cost(a.len(op.key_len));
+        }
     });
     layout.alloc(8 * argc) + objects
 }

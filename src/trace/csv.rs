@@ -362,6 +362,13 @@ pub(crate) fn line_of(cmd: &Cmd) -> Result<Line, &'static str> {
         Cmd::Pop { elems: 1 } => line("POP", Field::Empty, None, None),
         Cmd::Pop { elems } => line("POP", Field::Uint(u64::from(elems)), None, None),
         Cmd::Peek => line("PEEK", Field::Empty, None, None),
+        Cmd::HashRead(_) | Cmd::HashSet { .. } => {
+            return Err(
+                "a hash read (HGETALL) or hash write (HSET of every field) \
+                 (the format has no hash ops; a scenario with a structure = \"hash\" \
+                 session has no CSV form yet)",
+            )
+        }
     })
 }
 
