@@ -188,6 +188,12 @@ fn cases() -> Vec<Case> {
             check: Fails,
         },
         Case {
+            name: "emit-trace-of-hash-sessions",
+            files: vec![("s.toml", scenario("", "[[class]]\nname = \"users\"\nkind = \"session\"\nlogins_per_sec = 5\nactive_for = \"1m\"\nvalue = { dist = \"fixed\", bytes = 200 }\nstructure = \"hash\"\n"))],
+            args: &["run", "$DIR/s.toml", "--out", "$DIR/out", "--emit-trace", "$DIR/t.csv"],
+            check: Fails,
+        },
+        Case {
             name: "out-holds-another-scenarios-report",
             files: vec![
                 ("s.toml", scenario("", "")),

@@ -364,9 +364,8 @@ pub(crate) fn line_of(cmd: &Cmd) -> Result<Line, &'static str> {
         Cmd::Peek => line("PEEK", Field::Empty, None, None),
         Cmd::HashRead(_) | Cmd::HashSet { .. } => {
             return Err(
-                "a hash read (HGETALL) or hash write (HSET of every field) \
-                 (the format has no hash ops; a scenario with a structure = \"hash\" \
-                 session has no CSV form yet)",
+                "a hash session's HGETALL or HSET (the format has no hash read or \
+                 write; a scenario with a structure = \"hash\" session has no CSV form yet)",
             )
         }
     })
