@@ -427,7 +427,15 @@ fn a_hash_session_is_read_whole_and_lost_whole() {
     let max = memory_for(200, 100) + 120_000;
     let mut inst = AnyInstance::new(PolicyKind::ExactLru, &cfg(max), 2);
     let fields = HashFields::new(4, 50);
-    let login = op(0, 10_000, 1, Cmd::HashSet { fields, ttl_ms: 60_000 });
+    let login = op(
+        0,
+        10_000,
+        1,
+        Cmd::HashSet {
+            fields,
+            ttl_ms: 60_000,
+        },
+    );
     let read = |t| {
         op(
             t,
@@ -443,7 +451,11 @@ fn a_hash_session_is_read_whole_and_lost_whole() {
     assert_eq!(inst.apply(&login), Reply::Created);
     let pos = inst.keyspace().find(0, 10_000).unwrap();
     let e = *inst.keyspace().entry(0, pos);
-    assert_eq!((e.len, e.int_value), (208, 4), "4 fields of f0..f3 and 50 bytes");
+    assert_eq!(
+        (e.len, e.int_value),
+        (208, 4),
+        "4 fields of f0..f3 and 50 bytes"
+    );
     assert!(e.expire_at > 0, "the login's PEXPIRE follows its HSET");
     assert_eq!(inst.apply(&read(10)), Reply::Found);
     let sessions = |i: &AnyInstance| i.metrics().classes[1].counters;
@@ -477,10 +489,17 @@ fn a_hash_session_is_read_whole_and_lost_whole() {
         inst.keyspace().find(0, 10_000).is_none(),
         "the idle session was evicted"
     );
-    assert_eq!(sessions(&inst).lost_items, 4 + 1, "its 4 fields, and the string");
+    assert_eq!(
+        sessions(&inst).lost_items,
+        4 + 1,
+        "its 4 fields, and the string"
+    );
     assert_eq!(inst.apply(&read(5_000)), Reply::Missing);
     assert_eq!(sessions(&inst).lost_reads, 1, "the user is logged out");
-    let pos = inst.keyspace().find(0, 10_000).expect("the re-login wrote it back");
+    let pos = inst
+        .keyspace()
+        .find(0, 10_000)
+        .expect("the re-login wrote it back");
     let e = *inst.keyspace().entry(0, pos);
     assert_eq!((e.len, e.int_value), (208, 4));
     assert_eq!(e.expire_at, 5_000 + 60_000, "with its TTL, by a PEXPIRE");
@@ -732,18 +751,51 @@ fn keys_without_ttl_survive_volatile_lru_while_ttl_keys_remain() {
 
 #[derive(Clone, Debug)]
 enum Step {
-    Set { key: u32, len: u32, ttl: bool },
-    Get { key: u32 },
-    Del { key: u32 },
-    Expire { key: u32 },
-    Persist { key: u32 },
-    Incr { key: u32 },
-    Append { key: u32, len: u32 },
-    Grow { key: u32, bytes: i64 },
-    Pop { key: u32, elems: u32 },
-    HashSet { key: u32, n: u16, len: u32, ttl: bool },
-    HashRead { key: u32, fill: bool },
-    Wait { ms: u64 },
+    Set {
+        key: u32,
+        len: u32,
+        ttl: bool,
+    },
+    Get {
+        key: u32,
+    },
+    Del {
+        key: u32,
+    },
+    Expire {
+        key: u32,
+    },
+    Persist {
+        key: u32,
+    },
+    Incr {
+        key: u32,
+    },
+    Append {
+        key: u32,
+        len: u32,
+    },
+    Grow {
+        key: u32,
+        bytes: i64,
+    },
+    Pop {
+        key: u32,
+        elems: u32,
+    },
+    HashSet {
+        key: u32,
+        n: u16,
+        len: u32,
+        ttl: bool,
+    },
+    HashRead {
+        key: u32,
+        fill: bool,
+    },
+    Wait {
+        ms: u64,
+    },
 }
 
 fn step() -> impl Strategy<Value = Step> {

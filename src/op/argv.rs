@@ -321,19 +321,34 @@ mod tests {
         assert_eq!(words(read), ["HGETALL", "k"]);
         assert!(read.may_follow_up());
         let fill = read.followup(Reply::Missing).unwrap();
-        assert_eq!(fill, Cmd::HashSet { fields, ttl_ms: 900 });
+        assert_eq!(
+            fill,
+            Cmd::HashSet {
+                fields,
+                ttl_ms: 900
+            }
+        );
         assert_eq!(words(fill), ["HSET", "k", "<4x(2+50)>"]);
         assert_eq!(fill.argv().args()[2].count(), 8);
         assert_eq!(fill.argv().args()[2].len(0), 208);
-        assert_eq!(fill.followup(Reply::Created), Some(Cmd::Expire { ttl_ms: 900 }));
-        assert_eq!(fill.followup(Reply::Found), Some(Cmd::Expire { ttl_ms: 900 }));
+        assert_eq!(
+            fill.followup(Reply::Created),
+            Some(Cmd::Expire { ttl_ms: 900 })
+        );
+        assert_eq!(
+            fill.followup(Reply::Found),
+            Some(Cmd::Expire { ttl_ms: 900 })
+        );
         assert_eq!(fill.followup(Reply::Oom), None, "an app told -OOM stops");
         assert_eq!(
             Cmd::Expire { ttl_ms: 900 }.followup(Reply::Found),
             None,
             "the chain ends"
         );
-        assert_eq!(read.followup(Reply::Found), Some(Cmd::Expire { ttl_ms: 900 }));
+        assert_eq!(
+            read.followup(Reply::Found),
+            Some(Cmd::Expire { ttl_ms: 900 })
+        );
         assert_eq!(read.followup(Reply::Skipped), None, "WRONGTYPE");
         let plain = Cmd::HashRead(HashReadSpec::default());
         assert!(!plain.may_follow_up());

@@ -488,9 +488,9 @@ fn session_structure(t: &Table) -> Result<SessionStructure, ScenarioError> {
     if !hash {
         if let Some(f) = fields {
             if f.uint(u64::from(u32::MAX))? != 0 {
-                return Err(f.err(
-                    "applies to structure = \"hash\" only (a string session has no fields)",
-                ));
+                return Err(
+                    f.err("applies to structure = \"hash\" only (a string session has no fields)")
+                );
             }
         }
         return Ok(SessionStructure::String);

@@ -10,9 +10,7 @@ use super::class::{ClassKind, ClassSpec, QueueStructure, Returns, SessionStructu
 use super::dist::{Picker, ValueDist};
 use super::hash::{derive, mix64};
 use super::template::KeyTemplate;
-use crate::op::{
-    Agg, ClassId, Cmd, HashFields, HashReadSpec, KeyId, Op, ReadSpec, SetCond, Value,
-};
+use crate::op::{Agg, ClassId, Cmd, HashFields, HashReadSpec, KeyId, Op, ReadSpec, SetCond, Value};
 use rand::rngs::SmallRng;
 use rand::{Rng, SeedableRng};
 use rand_distr::Exp1;

@@ -801,10 +801,10 @@ fn plan(name: &[u8], a: &Args, now_ms: u64, out: &mut Vec<Step>) -> Result<bool,
             arity(a, 2, usize::MAX)?;
             step(1, Act::Cmd(Cmd::HashRead(HashReadSpec::default())));
         }
-        b"LRANGE" | b"LINDEX" | b"LLEN" | b"LPOS" | b"SMEMBERS" | b"SISMEMBER" | b"SMISMEMBER" | b"SCARD" | b"SRANDMEMBER" | b"ZRANGE"
-        | b"ZRANGEBYSCORE" | b"ZRANGEBYLEX" | b"ZREVRANGE" | b"ZREVRANGEBYSCORE"
-        | b"ZREVRANGEBYLEX" | b"ZSCORE" | b"ZMSCORE" | b"ZCARD" | b"ZRANK" | b"ZREVRANK"
-        | b"ZCOUNT" | b"ZLEXCOUNT" | b"ZRANDMEMBER" => {
+        b"LRANGE" | b"LINDEX" | b"LLEN" | b"LPOS" | b"SMEMBERS" | b"SISMEMBER" | b"SMISMEMBER"
+        | b"SCARD" | b"SRANDMEMBER" | b"ZRANGE" | b"ZRANGEBYSCORE" | b"ZRANGEBYLEX"
+        | b"ZREVRANGE" | b"ZREVRANGEBYSCORE" | b"ZREVRANGEBYLEX" | b"ZSCORE" | b"ZMSCORE"
+        | b"ZCARD" | b"ZRANK" | b"ZREVRANK" | b"ZCOUNT" | b"ZLEXCOUNT" | b"ZRANDMEMBER" => {
             arity(a, 2, usize::MAX)?;
             step(1, Act::ReadNoFill);
         }

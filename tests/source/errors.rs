@@ -15,7 +15,8 @@ fn class(body: &str) -> String {
 }
 
 /// A valid session class body, lines 7-11.
-const SESSION: &str = "name = \"s\"\nkind = \"session\"\nlogins_per_sec = 1\nactive_for = \"1m\"\nvalue = 100\n";
+const SESSION: &str =
+    "name = \"s\"\nkind = \"session\"\nlogins_per_sec = 1\nactive_for = \"1m\"\nvalue = 100\n";
 
 /// A valid cache class body, lines 7-11.
 const CACHE: &str = "name = \"c\"\nkind = \"cache\"\nkeys = 100\nreads_per_sec = 10\nvalue = 100\n";

@@ -213,14 +213,21 @@ fn hash_sessions_log_in_with_hset_and_read_with_hgetall() {
     for o in ops(&s).into_iter().filter(|o| o.class == class) {
         match o.cmd {
             Cmd::HashSet { fields, ttl_ms } => {
-                assert!(shape.insert(o.key, fields).is_none(), "session id reused: {o:?}");
+                assert!(
+                    shape.insert(o.key, fields).is_none(),
+                    "session id reused: {o:?}"
+                );
                 assert_eq!(ttl_ms, 3_000);
                 assert_eq!((fields.n, fields.field_len), (4, 2), "f0..f3");
                 assert!((40..=60).contains(&fields.value_len), "{fields:?}");
                 logins += 1;
             }
             Cmd::HashRead(r) => {
-                assert_eq!(r.fill, Some(shape[&o.key]), "a re-login writes the same fields");
+                assert_eq!(
+                    r.fill,
+                    Some(shape[&o.key]),
+                    "a re-login writes the same fields"
+                );
                 assert_eq!((r.fill_ttl_ms, r.slide_ms), (3_000, 3_000));
                 reads += 1;
             }
@@ -228,7 +235,10 @@ fn hash_sessions_log_in_with_hset_and_read_with_hgetall() {
             other => panic!("a hash session sends no {other:?}"),
         }
     }
-    assert!(logins > 100 && reads > 1_000, "{logins} logins, {reads} reads");
+    assert!(
+        logins > 100 && reads > 1_000,
+        "{logins} logins, {reads} reads"
+    );
 }
 
 #[test]

@@ -396,7 +396,10 @@ impl<P: Policy> Instance<P> {
     fn hash_set(&mut self, op: &Op, fields: HashFields) -> Reply {
         let (n, agg) = (i64::from(fields.n), fields.agg());
         let per_field = i64::from(fields.field_len) + i64::from(fields.value_len);
-        let held = self.ks.find(op.db, op.key).map(|pos| *self.ks.entry(op.db, pos));
+        let held = self
+            .ks
+            .find(op.db, op.key)
+            .map(|pos| *self.ks.entry(op.db, pos));
         let live = held.filter(|e| e.expire_at == 0 || self.now <= e.expire_at);
         match live {
             Some(e) if !is_hash(e.kind) => {
