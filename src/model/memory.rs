@@ -408,6 +408,36 @@ fn other_argv_cost(layout: Layout, op: &Op, cmd: &Cmd) -> u64 {
 mod tests {
     use super::*;
 
+    /// An HSET of n fields is 2 + 2n arguments: the argv array of 8 bytes
+    /// each at its size class, and an object per field name and value.
+    #[test]
+    fn an_hset_counts_every_field_and_value_as_an_argument() {
+        use crate::op::HashFields;
+        let fields = HashFields::new(4, 50);
+        let op = Op {
+            t_ms: 0,
+            key: 1,
+            key_len: 60,
+            db: 0,
+            class: 0,
+            cmd: Cmd::HashSet { fields, ttl_ms: 0 },
+        };
+        let want = jemalloc_class(8 * 10)
+            + string_object_cost(4) // HSET
+            + string_object_cost(60)
+            + 4 * (string_object_cost(2) + string_object_cost(50));
+        assert_eq!(argv_cost(Layout::default(), &op, &op.cmd), want);
+        let other = Layout {
+            server: crate::model::Server::Valkey91,
+            ..Layout::default()
+        };
+        let want = other.alloc(80)
+            + other.arg_cost(4)
+            + other.arg_cost(60)
+            + 4 * (other.arg_cost(2) + other.arg_cost(50));
+        assert_eq!(argv_cost(other, &op, &op.cmd), want);
+    }
+
     #[test]
     fn size_classes_match_jemalloc() {
         let expect = [
