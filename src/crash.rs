@@ -158,6 +158,7 @@ impl LastWrite {
 fn wrote(cmd: &Cmd, r: Reply) -> bool {
     match cmd {
         Cmd::Read(spec) => spec.fill.is_some() && r == Reply::Missing,
+        Cmd::HashRead(spec) => spec.fill.is_some() && r == Reply::Missing,
         Cmd::Peek | Cmd::Del | Cmd::GetDel => false,
         _ => !matches!(r, Reply::Oom | Reply::Skipped),
     }
@@ -272,7 +273,7 @@ pub fn crash_ops(
             last.set(op.key, op.t_ms);
             writes[usize::from(op.class)] += 1;
             // A read that filled, or a write that created the key.
-            if r == Reply::Created || matches!(op.cmd, Cmd::Read(_)) {
+            if r == Reply::Created || matches!(op.cmd, Cmd::Read(_) | Cmd::HashRead(_)) {
                 created.set(op.key, op.t_ms);
             }
         }

@@ -7,7 +7,7 @@
 
 use crate::conf::{self, LoadOptions};
 use crate::model::{AnyInstance, InstanceConfig, PolicyKind, LATENCY_HISTOGRAM};
-use crate::op::{Agg, Cmd, Op, ReadSpec, SetCond, Value};
+use crate::op::{Agg, Cmd, HashFields, HashReadSpec, Op, ReadSpec, SetCond, Value};
 use crate::source::{Lesson, Scenario};
 use crate::trace::{ClassRules, TraceFormat, TraceOptions, TraceReader};
 
@@ -164,7 +164,9 @@ fn op(t_ms: u64, key: u32, cmd: Cmd) -> Op {
 }
 
 /// Three bytes a command: what, which key, an argument. Odd keys are
-/// class 1 and may carry a TTL; even keys are class 0 and never do.
+/// class 1 and may carry a TTL; even keys are class 0 and never do. With
+/// bit 0x40, a read is a hash read (HGETALL) and a growth a hash write
+/// (HSET of up to 8 fields).
 fn decode(data: &[u8]) -> Vec<Op> {
     let mut t = 0u64;
     let mut out = Vec::with_capacity(data.len() / 3);
@@ -183,11 +185,20 @@ fn decode(data: &[u8]) -> Vec<Op> {
                 cond: SetCond::Always,
                 keep_ttl: false,
             },
+            3 | 4 if what & 0x40 != 0 => Cmd::HashRead(HashReadSpec {
+                fill: (arg % 2 == 0).then(|| HashFields::new((arg % 8 + 1) as u16, arg % 70 + 1)),
+                fill_ttl_ms: if ttl_ok { 2_500 } else { 0 },
+                slide_ms: if ttl_ok && arg % 3 == 0 { 2_500 } else { 0 },
+            }),
             3 | 4 => Cmd::Read(ReadSpec::default()),
             5 => Cmd::Del,
             6 if ttl_ok => Cmd::Expire { ttl_ms: 3_000 },
             6 => Cmd::Persist,
             7 => Cmd::Append { len: arg + 1 },
+            8 if what & 0x40 != 0 => Cmd::HashSet {
+                fields: HashFields::new((arg % 8 + 1) as u16, arg % 70 + 1),
+                ttl_ms: if ttl_ok && what & 0x80 != 0 { 2_500 } else { 0 },
+            },
             8 => Cmd::Grow {
                 bytes: i64::from(arg) * 3 - 200,
                 elems: if arg >= 67 { 1 } else { -1 },

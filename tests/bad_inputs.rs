@@ -164,6 +164,36 @@ fn cases() -> Vec<Case> {
             check: Fails,
         },
         Case {
+            name: "scenario-session-unknown-structure",
+            files: vec![("s.toml", scenario("", "[[class]]\nname = \"users\"\nkind = \"session\"\nlogins_per_sec = 5\nactive_for = \"1m\"\nvalue = { dist = \"fixed\", bytes = 200 }\nstructure = \"json\"\n"))],
+            args: RUN,
+            check: Fails,
+        },
+        Case {
+            name: "scenario-string-session-with-fields",
+            files: vec![("s.toml", scenario("", "[[class]]\nname = \"users\"\nkind = \"session\"\nlogins_per_sec = 5\nactive_for = \"1m\"\nvalue = { dist = \"fixed\", bytes = 200 }\nfields = 4\n"))],
+            args: RUN,
+            check: Fails,
+        },
+        Case {
+            name: "scenario-hash-session-of-no-fields",
+            files: vec![("s.toml", scenario("", "[[class]]\nname = \"users\"\nkind = \"session\"\nlogins_per_sec = 5\nactive_for = \"1m\"\nvalue = { dist = \"fixed\", bytes = 200 }\nstructure = \"hash\"\nfields = 0\n"))],
+            args: RUN,
+            check: Fails,
+        },
+        Case {
+            name: "scenario-hash-session-of-too-many-fields",
+            files: vec![("s.toml", scenario("", "[[class]]\nname = \"users\"\nkind = \"session\"\nlogins_per_sec = 5\nactive_for = \"1m\"\nvalue = { dist = \"fixed\", bytes = 200 }\nstructure = \"hash\"\nfields = 5000\n"))],
+            args: RUN,
+            check: Fails,
+        },
+        Case {
+            name: "emit-trace-of-hash-sessions",
+            files: vec![("s.toml", scenario("", "[[class]]\nname = \"users\"\nkind = \"session\"\nlogins_per_sec = 5\nactive_for = \"1m\"\nvalue = { dist = \"fixed\", bytes = 200 }\nstructure = \"hash\"\n"))],
+            args: &["run", "$DIR/s.toml", "--out", "$DIR/out", "--emit-trace", "$DIR/t.csv"],
+            check: Fails,
+        },
+        Case {
             name: "out-holds-another-scenarios-report",
             files: vec![
                 ("s.toml", scenario("", "")),

@@ -223,6 +223,21 @@ fn check_accepts_every_shipped_scenario() {
         .stdout(predicate::str::contains("FAIL").not());
 }
 
+/// `check` says a hash session back: how many fields, how they are named,
+/// which commands, and what an eviction loses.
+#[test]
+fn check_says_each_hash_session_back() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    evictsim(root)
+        .args(["check", "scenarios/hash-sessions.toml"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(
+            "sessions: each session a hash of 6 fields (f0..f5, each 1/6 of the session's value), \
+             HSET then PEXPIRE at login, HGETALL on each request; evicting one loses all 6 fields",
+        ));
+}
+
 #[test]
 fn help_shows_examples_and_policies_lists_all() {
     let dir = tempfile::tempdir().unwrap();

@@ -5,7 +5,7 @@
 
 use evictsim::model::policy::{AllKeysLru, VolatileLru, VolatileTtl};
 use evictsim::model::{AnyInstance, Instance, InstanceConfig, PolicyKind, Reply};
-use evictsim::op::{Agg, Cmd, Op, ReadSpec, SetCond, Value};
+use evictsim::op::{Agg, Cmd, HashFields, HashReadSpec, Op, ReadSpec, SetCond, Value};
 use proptest::prelude::*;
 
 fn op(t: u64, key: u32, class: u8, cmd: Cmd) -> Op {
@@ -418,6 +418,93 @@ fn an_evicted_list_loses_every_pending_job_and_the_next_pop_is_a_lost_read() {
     );
 }
 
+/// Hash sessions: HSET then PEXPIRE at login; HGETALL is a read of the
+/// hash (a hit while it lives, WRONGTYPE against a string and a GET of it
+/// WRONGTYPE too); an evicted session's next read is a lost read, its
+/// fields lost items, and the re-login writes it back with its TTL.
+#[test]
+fn a_hash_session_is_read_whole_and_lost_whole() {
+    let max = memory_for(200, 100) + 120_000;
+    let mut inst = AnyInstance::new(PolicyKind::ExactLru, &cfg(max), 2);
+    let fields = HashFields::new(4, 50);
+    let login = op(
+        0,
+        10_000,
+        1,
+        Cmd::HashSet {
+            fields,
+            ttl_ms: 60_000,
+        },
+    );
+    let read = |t| {
+        op(
+            t,
+            10_000,
+            1,
+            Cmd::HashRead(HashReadSpec {
+                fill: Some(fields),
+                fill_ttl_ms: 60_000,
+                slide_ms: 60_000,
+            }),
+        )
+    };
+    assert_eq!(inst.apply(&login), Reply::Created);
+    let pos = inst.keyspace().find(0, 10_000).unwrap();
+    let e = *inst.keyspace().entry(0, pos);
+    assert_eq!(
+        (e.len, e.int_value),
+        (208, 4),
+        "4 fields of f0..f3 and 50 bytes"
+    );
+    assert!(e.expire_at > 0, "the login's PEXPIRE follows its HSET");
+    assert_eq!(inst.apply(&read(10)), Reply::Found);
+    let sessions = |i: &AnyInstance| i.metrics().classes[1].counters;
+    assert_eq!((sessions(&inst).reads, sessions(&inst).hits), (1, 1));
+    assert_eq!(
+        inst.apply(&op(11, 10_000, 1, Cmd::Read(ReadSpec::default()))),
+        Reply::Skipped,
+        "GET of a hash: WRONGTYPE"
+    );
+    inst.apply(&set(12, 9_999, 1, 10, 0));
+    assert_eq!(
+        inst.apply(&op(13, 9_999, 1, Cmd::HashRead(HashReadSpec::default()))),
+        Reply::Skipped,
+        "HGETALL of a string: WRONGTYPE"
+    );
+    assert_eq!(
+        inst.apply(&op(14, 9_999, 1, Cmd::HashSet { fields, ttl_ms: 0 })),
+        Reply::Skipped,
+        "HSET on a string: WRONGTYPE"
+    );
+    assert_eq!(
+        inst.apply(&op(15, 555, 1, Cmd::HashRead(HashReadSpec::default()))),
+        Reply::Missing,
+        "never written: a plain miss"
+    );
+    assert_eq!(sessions(&inst).lost_reads, 0);
+    for k in 0..1_000u32 {
+        inst.apply(&set(1_000 + u64::from(k), k, 0, 100, 0));
+    }
+    assert!(
+        inst.keyspace().find(0, 10_000).is_none(),
+        "the idle session was evicted"
+    );
+    assert_eq!(
+        sessions(&inst).lost_items,
+        4 + 1,
+        "its 4 fields, and the string"
+    );
+    assert_eq!(inst.apply(&read(5_000)), Reply::Missing);
+    assert_eq!(sessions(&inst).lost_reads, 1, "the user is logged out");
+    let pos = inst
+        .keyspace()
+        .find(0, 10_000)
+        .expect("the re-login wrote it back");
+    let e = *inst.keyspace().entry(0, pos);
+    assert_eq!((e.len, e.int_value), (208, 4));
+    assert_eq!(e.expire_at, 5_000 + 60_000, "with its TTL, by a PEXPIRE");
+}
+
 /// Pops take elements of the list's average size; the last one deletes
 /// the key, and `LPOP key 0` reads without taking.
 #[test]
@@ -664,16 +751,51 @@ fn keys_without_ttl_survive_volatile_lru_while_ttl_keys_remain() {
 
 #[derive(Clone, Debug)]
 enum Step {
-    Set { key: u32, len: u32, ttl: bool },
-    Get { key: u32 },
-    Del { key: u32 },
-    Expire { key: u32 },
-    Persist { key: u32 },
-    Incr { key: u32 },
-    Append { key: u32, len: u32 },
-    Grow { key: u32, bytes: i64 },
-    Pop { key: u32, elems: u32 },
-    Wait { ms: u64 },
+    Set {
+        key: u32,
+        len: u32,
+        ttl: bool,
+    },
+    Get {
+        key: u32,
+    },
+    Del {
+        key: u32,
+    },
+    Expire {
+        key: u32,
+    },
+    Persist {
+        key: u32,
+    },
+    Incr {
+        key: u32,
+    },
+    Append {
+        key: u32,
+        len: u32,
+    },
+    Grow {
+        key: u32,
+        bytes: i64,
+    },
+    Pop {
+        key: u32,
+        elems: u32,
+    },
+    HashSet {
+        key: u32,
+        n: u16,
+        len: u32,
+        ttl: bool,
+    },
+    HashRead {
+        key: u32,
+        fill: bool,
+    },
+    Wait {
+        ms: u64,
+    },
 }
 
 fn step() -> impl Strategy<Value = Step> {
@@ -687,6 +809,9 @@ fn step() -> impl Strategy<Value = Step> {
         1 => (400..450u32, 1..200u32).prop_map(|(key, len)| Step::Append { key, len }),
         1 => (450..500u32, -300..600i64).prop_map(|(key, bytes)| Step::Grow { key, bytes }),
         1 => (450..500u32, 0..4u32).prop_map(|(key, elems)| Step::Pop { key, elems }),
+        1 => (500..550u32, 1..600u16, 1..100u32, any::<bool>()).prop_map(|(key, n, len, ttl)| Step::HashSet { key, n, len, ttl }),
+        // Past the hashes, into the lists: WRONGTYPE.
+        1 => (470..550u32, any::<bool>()).prop_map(|(key, fill)| Step::HashRead { key, fill }),
         1 => (0..5_000u64).prop_map(|ms| Step::Wait { ms }),
     ]
 }
@@ -726,6 +851,25 @@ fn to_ops(steps: &[Step]) -> Vec<Op> {
                 },
             ),
             Step::Pop { key, elems } => op(t, key, 0, Cmd::Pop { elems }),
+            Step::HashSet { key, n, len, ttl } => op(
+                t,
+                key,
+                (key % 2) as u8,
+                Cmd::HashSet {
+                    fields: HashFields::new(n, len),
+                    ttl_ms: if key % 2 == 1 && ttl { 2_500 } else { 0 },
+                },
+            ),
+            Step::HashRead { key, fill } => op(
+                t,
+                key,
+                (key % 2) as u8,
+                Cmd::HashRead(HashReadSpec {
+                    fill: fill.then(|| HashFields::new(4, 20)),
+                    fill_ttl_ms: if key % 2 == 1 { 2_500 } else { 0 },
+                    slide_ms: if key % 2 == 1 { 2_500 } else { 0 },
+                }),
+            ),
             Step::Wait { ms } => {
                 t += ms;
                 continue;

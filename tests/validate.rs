@@ -1,7 +1,8 @@
 //! The model against a real redis-server 7.0: a short replay under
 //! `allkeys-lru`, `volatile-lru` and `noeviction` must agree within the
 //! tolerances of `evictsim validate`, and so must one of job lists (the
-//! jobs lost with evicted lists included); the memory formula within 5% per key
+//! jobs lost with evicted lists included) and one of hash sessions (their
+//! fields lost with them); the memory formula within 5% per key
 //! (`calibrate`); and a server that cannot be had is a clear error.
 //!
 //! The replays need redis-server (`.ci/run` installs it); without it they
@@ -49,6 +50,18 @@ fn validate_fixture(path: &str, policy: PolicyKind) -> Option<(bool, String)> {
         s.evicted_keys
     );
     assert_eq!(s.unconfirmed_misses, 0, "{text}");
+    if path.ends_with("tiny-hash.toml") {
+        // Sessions were evicted live, each with its 4 fields, and users
+        // found theirs gone: the checks compare both.
+        let check = |what: &str| {
+            p.checks
+                .iter()
+                .find(|c| c.what == what)
+                .unwrap_or_else(|| panic!("no {what:?} check:\n{text}"))
+        };
+        let items = check("items lost with critical keys");
+        assert!(items.real > 40 && items.simulated > 40, "{text}");
+    }
     if path.ends_with("tiny-lists.toml") && policy != PolicyKind::NoEviction {
         // Lists were evicted with jobs in them, and the check compares them.
         let items = p
@@ -256,6 +269,28 @@ fn list_queues_under_allkeys_random_agree_with_redis() {
 #[test]
 fn list_queues_under_noeviction_agree_with_redis() {
     fixture_validates_within_tolerance(&lists_fixture(), PolicyKind::NoEviction);
+}
+
+/// Sessions kept as hashes (`tests/fixtures/tiny-hash.toml`: HSET of 4
+/// fields then PEXPIRE, HGETALL with a sliding PEXPIRE, a re-login's HSET
+/// and PEXPIRE on a miss) beside a cache and a job list: evictions, the
+/// fields lost with evicted sessions and the requests that then found
+/// nothing agree with the real server.
+fn hash_fixture() -> String {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/tiny-hash.toml")
+        .to_string_lossy()
+        .into_owned()
+}
+
+#[test]
+fn hash_sessions_under_allkeys_lru_agree_with_redis() {
+    fixture_validates_within_tolerance(&hash_fixture(), PolicyKind::AllKeysLru);
+}
+
+#[test]
+fn hash_sessions_under_allkeys_random_agree_with_redis() {
+    fixture_validates_within_tolerance(&hash_fixture(), PolicyKind::AllKeysRandom);
 }
 
 #[test]

@@ -67,7 +67,7 @@ pub fn exec(args: Args) -> Result<i32> {
             }
         }
         if let Ok(s) = &scenario {
-            for line in understood_queues(s) {
+            for line in understood_classes(s) {
                 println!("     {line}");
             }
         }
@@ -79,13 +79,36 @@ pub fn exec(args: Args) -> Result<i32> {
 }
 
 /// What a reader might take two ways, said back: how each queue holds its
-/// jobs.
-fn understood_queues(s: &Scenario) -> Vec<String> {
-    use evictsim::source::{ClassKind, QueueStructure};
+/// jobs, and each hash session its fields.
+fn understood_classes(s: &Scenario) -> Vec<String> {
+    use evictsim::op::HashFields;
+    use evictsim::source::{ClassKind, QueueStructure, SessionStructure, ValueDist};
     let fmt_ms = report::fmt::duration_ms;
     s.classes
         .iter()
         .filter_map(|c| match &c.kind {
+            ClassKind::Session(ss) => match ss.structure {
+                SessionStructure::String => None,
+                SessionStructure::Hash { fields } => {
+                    let w = usize::from(HashFields::new(fields, 1).field_len) - 1;
+                    let names = match fields {
+                        1 => "f0".to_string(),
+                        n => format!("f{:0w$}..f{:0w$}", 0, n - 1),
+                    };
+                    let each = match ss.value {
+                        ValueDist::Fixed { bytes } => {
+                            format!("{} bytes each", (bytes / u32::from(fields)).max(1))
+                        }
+                        _ => format!("each 1/{fields} of the session's value"),
+                    };
+                    Some(format!(
+                        "{}: each session a hash of {fields} fields ({names}, {each}), \
+                         HSET then PEXPIRE at login, HGETALL on each request; \
+                         evicting one loses all {fields} fields",
+                        c.name
+                    ))
+                }
+            },
             ClassKind::Queue(q) => Some(match q.structure {
                 QueueStructure::Keys => format!(
                     "{}: one key per job ({}), SET then GETDEL {} to {} later",

@@ -558,6 +558,15 @@ pub fn scenario_toml(ins: &Inspection, command: &str) -> String {
                     "logins_per_sec = {logins:.2}  # keys / TTL: the steady state\nactive_for = \"10m\"\nrequests_per_sec = {rate:.1}\nvalue = {value}\nttl = \"{}\"\nsliding = true",
                     ttl.clone().unwrap_or_else(|| "30m".into())
                 );
+                if p.kind == "hash" {
+                    // Sessions kept as hashes (Spring Session and the
+                    // hash-backed stores): HSET at login, HGETALL per request.
+                    let _ = writeln!(
+                        s,
+                        "structure = \"hash\"\nfields = {}  # not sampled (HLEN of one session): set it",
+                        crate::source::DEFAULT_SESSION_FIELDS
+                    );
+                }
             }
             "counter" => {
                 let _ = writeln!(

@@ -219,6 +219,16 @@ impl<P: Policy> Instance<P> {
                 self.name_ran(name);
                 Reply::Skipped
             }
+            Cmd::HashRead(spec) => {
+                let r = self.command(op, Cmd::HashRead(spec));
+                self.follow_chain(Cmd::HashRead(spec), op, r);
+                r
+            }
+            Cmd::HashSet { fields, ttl_ms } => {
+                let r = self.command(op, Cmd::HashSet { fields, ttl_ms });
+                self.follow_up(op, r);
+                r
+            }
             cmd => self.command(op, cmd),
         }
     }
@@ -228,6 +238,16 @@ impl<P: Policy> Instance<P> {
     fn follow_up(&mut self, op: &Op, r: Reply) {
         if let Some(next) = op.cmd.followup(r) {
             self.command(op, next);
+        }
+    }
+
+    /// Runs `cmd`'s follow-up after it answered `r`, then that one's, until
+    /// one has none (a hash read's fill: `HSET`, then `PEXPIRE`).
+    #[inline]
+    fn follow_chain(&mut self, mut cmd: Cmd, op: &Op, mut r: Reply) {
+        while let Some(next) = cmd.followup(r) {
+            r = self.command(op, next);
+            cmd = next;
         }
     }
 
@@ -370,6 +390,7 @@ fn raw_incoming(cmd: &Cmd) -> u64 {
         Cmd::Set { value, .. } => value.len as u64,
         Cmd::Append { len } => len as u64,
         Cmd::Grow { bytes, .. } if bytes > 0 => bytes as u64,
+        Cmd::HashSet { fields, .. } => fields.bytes(),
         Cmd::IncrBy { .. } | Cmd::IncrWindow { .. } => 1,
         _ => 0,
     }

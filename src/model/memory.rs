@@ -9,7 +9,7 @@
 use super::layout::Layout;
 #[cfg(test)]
 use crate::op::Value;
-use crate::op::{Cmd, Op};
+use crate::op::{Arg, Cmd, Op};
 
 /// Size of a dict entry (24 bytes) after jemalloc rounding.
 pub(crate) const DICT_ENTRY: u64 = 32;
@@ -55,7 +55,9 @@ pub(crate) fn command_index(cmd: &Cmd) -> u32 {
         Cmd::Grow { bytes, .. } if bytes > 0 => 9, // LPUSH
         Cmd::Grow { .. } | Cmd::Pop { .. } => 10,  // LPOP
         Cmd::Peek => 11,                           // EXISTS
-        Cmd::Ran { .. } => 13,                     // (counted by name)
+        Cmd::Ran { .. } => 15,                     // (counted by name)
+        Cmd::HashRead(_) => 13,                    // HGETALL
+        Cmd::HashSet { .. } => 14,                 // HSET
     }
 }
 
@@ -369,9 +371,17 @@ pub(crate) fn argv_cost(layout: Layout, op: &Op, cmd: &Cmd) -> u64 {
 #[inline(always)]
 fn argv_cost70(op: &Op, cmd: &Cmd) -> u64 {
     let (mut argc, mut objects) = (0u64, 0u64);
-    cmd.each_arg(|a| {
-        argc += 1;
-        objects += string_object_cost(a.len(op.key_len));
+    cmd.each_arg(|a| match a {
+        Arg::Fields(h) => {
+            argc += a.count();
+            objects += u64::from(h.n)
+                * (string_object_cost(u64::from(h.field_len))
+                    + string_object_cost(u64::from(h.value_len)));
+        }
+        _ => {
+            argc += 1;
+            objects += string_object_cost(a.len(op.key_len));
+        }
     });
     jemalloc_class(8 * argc) + objects
 }
@@ -380,9 +390,17 @@ fn argv_cost70(op: &Op, cmd: &Cmd) -> u64 {
 #[inline(never)]
 fn other_argv_cost(layout: Layout, op: &Op, cmd: &Cmd) -> u64 {
     let (mut argc, mut objects) = (0u64, 0u64);
-    cmd.each_arg(|a| {
-        argc += 1;
-        objects += layout.arg_cost(a.len(op.key_len));
+    cmd.each_arg(|a| match a {
+        Arg::Fields(h) => {
+            argc += a.count();
+            objects += u64::from(h.n)
+                * (layout.arg_cost(u64::from(h.field_len))
+                    + layout.arg_cost(u64::from(h.value_len)));
+        }
+        _ => {
+            argc += 1;
+            objects += layout.arg_cost(a.len(op.key_len));
+        }
     });
     layout.alloc(8 * argc) + objects
 }
@@ -390,6 +408,36 @@ fn other_argv_cost(layout: Layout, op: &Op, cmd: &Cmd) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// An HSET of n fields is 2 + 2n arguments: the argv array of 8 bytes
+    /// each at its size class, and an object per field name and value.
+    #[test]
+    fn an_hset_counts_every_field_and_value_as_an_argument() {
+        use crate::op::HashFields;
+        let fields = HashFields::new(4, 50);
+        let op = Op {
+            t_ms: 0,
+            key: 1,
+            key_len: 60,
+            db: 0,
+            class: 0,
+            cmd: Cmd::HashSet { fields, ttl_ms: 0 },
+        };
+        let want = jemalloc_class(8 * 10)
+            + string_object_cost(4) // HSET
+            + string_object_cost(60)
+            + 4 * (string_object_cost(2) + string_object_cost(50));
+        assert_eq!(argv_cost(Layout::default(), &op, &op.cmd), want);
+        let other = Layout {
+            server: crate::model::Server::Valkey91,
+            ..Layout::default()
+        };
+        let want = other.alloc(80)
+            + other.arg_cost(4)
+            + other.arg_cost(60)
+            + 4 * (other.arg_cost(2) + other.arg_cost(50));
+        assert_eq!(argv_cost(other, &op, &op.cmd), want);
+    }
 
     #[test]
     fn size_classes_match_jemalloc() {

@@ -2,11 +2,14 @@
 //! [`Cmd`] sends first ([`Cmd::argv`]) and the command an application sends
 //! after its reply ([`Cmd::followup`]: a read-through fill after a miss, a
 //! sliding `PEXPIRE` after a hit, a rate-limit window's `PEXPIRE` after
-//! `INCR` created the counter). The model's argv memory, the validation's
-//! encoder and the order in which a replay sends follow-ups all read it, so
-//! a new command is described here and nowhere else.
+//! `INCR` created the counter, a hash's `PEXPIRE` after its `HSET`). A
+//! follow-up may have its own (a hash read's fill is an `HSET`, then its
+//! `PEXPIRE`), so an op is a chain of at most three commands. The model's
+//! argv memory, the validation's encoder and the order in which a replay
+//! sends follow-ups all read it, so a new command is described here and
+//! nowhere else.
 
-use super::{Cmd, SetCond, Value};
+use super::{Cmd, HashFields, SetCond, Value};
 use crate::model::Reply;
 
 /// One argument of a Redis command.
@@ -22,10 +25,14 @@ pub enum Arg {
     Int(i64),
     /// An unsigned integer in decimal (a TTL in ms).
     Uint(u64),
+    /// A hash write's field/value pairs: `2 n` arguments, the field names
+    /// `f0`, `f1`... ([`HashFields`]) each followed by its value.
+    Fields(HashFields),
 }
 
 impl Arg {
-    /// Length of the argument in bytes; the key's is `key_len`.
+    /// Length of the argument in bytes; the key's is `key_len`. For
+    /// [`Arg::Fields`], of all its arguments together.
     #[inline(always)]
     pub fn len(&self, key_len: u16) -> u64 {
         match *self {
@@ -34,11 +41,23 @@ impl Arg {
             Arg::Value(v) => u64::from(v.len),
             Arg::Int(i) => u64::from(super::decimal_len(i)),
             Arg::Uint(u) => u64::from(super::decimal_len(u.min(i64::MAX as u64) as i64)),
+            Arg::Fields(h) => h.bytes(),
+        }
+    }
+
+    /// How many RESP arguments it stands for: `2 n` for [`Arg::Fields`],
+    /// else 1.
+    #[inline(always)]
+    pub fn count(&self) -> u64 {
+        match *self {
+            Arg::Fields(h) => 2 * u64::from(h.n),
+            _ => 1,
         }
     }
 }
 
-/// The most arguments a command has (`SET key value PX ttl NX`).
+/// The most arguments a command has (`SET key value PX ttl NX`; an
+/// `HSET`'s fields are one [`Arg::Fields`]).
 const MAX_ARGS: usize = 6;
 
 /// A Redis command's arguments, name first, held without allocating.
@@ -68,7 +87,9 @@ impl Cmd {
     /// first, the name first. A read is its `GET` (its fill or slide is a
     /// follow-up); a rate-limit op is its `INCR`. `SETEX`/`PSETEX` are sent
     /// as `SET ... PX`; an aggregate's growth as one `RPUSH` element of that
-    /// many bytes, its shrinking as `LPOP`. This is the one description;
+    /// many bytes, its shrinking as `LPOP`; a hash read is its `HGETALL`, a
+    /// hash write its `HSET` of every field (its `PEXPIRE` is a follow-up).
+    /// This is the one description;
     /// it compiles to straight-line code where the model sums argv memory.
     #[inline(always)]
     pub fn each_arg(&self, mut f: impl FnMut(Arg)) {
@@ -88,6 +109,8 @@ impl Cmd {
             Cmd::Append { .. } => "APPEND",
             Cmd::Grow { bytes, .. } if bytes > 0 => "RPUSH",
             Cmd::Grow { .. } | Cmd::Pop { .. } => "LPOP",
+            Cmd::HashRead(_) => "HGETALL",
+            Cmd::HashSet { .. } => "HSET",
         };
         f(Arg::Word(name));
         f(Arg::Key);
@@ -98,7 +121,9 @@ impl Cmd {
             | Cmd::Persist
             | Cmd::Peek
             | Cmd::Ran { .. }
+            | Cmd::HashRead(_)
             | Cmd::IncrWindow { .. } => {}
+            Cmd::HashSet { fields, .. } => f(Arg::Fields(fields)),
             Cmd::Set {
                 value,
                 ttl_ms,
@@ -146,17 +171,32 @@ impl Cmd {
     pub fn may_follow_up(&self) -> bool {
         match self {
             Cmd::Read(r) => r.fill.is_some() || r.slide_ms > 0,
+            Cmd::HashRead(r) => r.fill.is_some() || r.slide_ms > 0,
+            Cmd::HashSet { ttl_ms, .. } => *ttl_ms > 0,
             Cmd::IncrWindow { .. } => true,
             _ => false,
         }
     }
 
     /// The command the application sends after this one's first command
-    /// answered `reply`: a read's fill (`SET key value [PX ttl]`) after a
-    /// miss or its sliding `PEXPIRE` after a hit, a rate-limit window's
-    /// `PEXPIRE` after `INCR` created the key; else none.
+    /// answered `reply`: a read's fill (`SET key value [PX ttl]`; a hash
+    /// read's `HSET`) after a miss or its sliding `PEXPIRE` after a hit, a
+    /// hash write's `PEXPIRE` after its `HSET` succeeded, a rate-limit
+    /// window's `PEXPIRE` after `INCR` created the key; else none. A
+    /// follow-up's own follow-up comes after its reply in turn (only a
+    /// hash read's fill has one).
     pub fn followup(&self, reply: Reply) -> Option<Cmd> {
         match (*self, reply) {
+            (Cmd::HashRead(spec), Reply::Missing) => spec.fill.map(|fields| Cmd::HashSet {
+                fields,
+                ttl_ms: spec.fill_ttl_ms,
+            }),
+            (Cmd::HashRead(spec), Reply::Found) if spec.slide_ms > 0 => Some(Cmd::Expire {
+                ttl_ms: spec.slide_ms,
+            }),
+            (Cmd::HashSet { ttl_ms, .. }, Reply::Found | Reply::Created) if ttl_ms > 0 => {
+                Some(Cmd::Expire { ttl_ms })
+            }
             (Cmd::Read(spec), Reply::Missing) => spec.fill.map(|value| Cmd::Set {
                 value,
                 ttl_ms: spec.fill_ttl_ms,
@@ -178,7 +218,7 @@ impl Cmd {
 mod tests {
     use super::*;
     use crate::op::Agg;
-    use crate::op::ReadSpec;
+    use crate::op::{HashReadSpec, ReadSpec};
 
     fn words(c: Cmd) -> Vec<String> {
         c.argv()
@@ -191,6 +231,7 @@ mod tests {
                 Arg::Value(v) => format!("<{}>", v.len),
                 Arg::Int(i) => i.to_string(),
                 Arg::Uint(u) => u.to_string(),
+                Arg::Fields(h) => format!("<{}x({}+{})>", h.n, h.field_len, h.value_len),
             })
             .collect()
     }
@@ -271,5 +312,54 @@ mod tests {
         assert_eq!(w.followup(Reply::Oom), None);
         assert!(!Cmd::Del.may_follow_up());
         assert!(!Cmd::Read(ReadSpec::default()).may_follow_up());
+    }
+
+    #[test]
+    fn a_hash_read_fills_with_hset_then_pexpire() {
+        let fields = HashFields::new(4, 50);
+        let read = Cmd::HashRead(HashReadSpec {
+            fill: Some(fields),
+            fill_ttl_ms: 900,
+            slide_ms: 900,
+        });
+        assert_eq!(words(read), ["HGETALL", "k"]);
+        assert!(read.may_follow_up());
+        let fill = read.followup(Reply::Missing).unwrap();
+        assert_eq!(
+            fill,
+            Cmd::HashSet {
+                fields,
+                ttl_ms: 900
+            }
+        );
+        assert_eq!(words(fill), ["HSET", "k", "<4x(2+50)>"]);
+        assert_eq!(fill.argv().args()[2].count(), 8);
+        assert_eq!(fill.argv().args()[2].len(0), 208);
+        assert_eq!(
+            fill.followup(Reply::Created),
+            Some(Cmd::Expire { ttl_ms: 900 })
+        );
+        assert_eq!(
+            fill.followup(Reply::Found),
+            Some(Cmd::Expire { ttl_ms: 900 })
+        );
+        assert_eq!(fill.followup(Reply::Oom), None, "an app told -OOM stops");
+        assert_eq!(
+            Cmd::Expire { ttl_ms: 900 }.followup(Reply::Found),
+            None,
+            "the chain ends"
+        );
+        assert_eq!(
+            read.followup(Reply::Found),
+            Some(Cmd::Expire { ttl_ms: 900 })
+        );
+        assert_eq!(read.followup(Reply::Skipped), None, "WRONGTYPE");
+        let plain = Cmd::HashRead(HashReadSpec::default());
+        assert!(!plain.may_follow_up());
+        assert_eq!(plain.followup(Reply::Missing), None);
+        let no_ttl = Cmd::HashSet { fields, ttl_ms: 0 };
+        assert!(!no_ttl.may_follow_up());
+        assert_eq!(no_ttl.followup(Reply::Created), None);
+        assert_eq!(Arg::Key.count(), 1);
     }
 }

@@ -102,9 +102,66 @@ pub struct ReadSpec {
     pub slide_ms: u64,
 }
 
+/// The fields a hash write sets: `n` fields named `f` and the field's number
+/// zero-padded to a fixed width (`f0`..`f3`, `f00`..`f11`: distinct, never
+/// integers), each with a value of `value_len` bytes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct HashFields {
+    /// Number of fields (at least 1).
+    pub n: u16,
+    /// Length of every field's name.
+    pub field_len: u16,
+    /// Length of every field's value.
+    pub value_len: u32,
+}
+
+impl HashFields {
+    /// `n` fields of `value_len` bytes each, their names as wide as the
+    /// highest field number needs (`f` and at least one digit).
+    pub fn new(n: u16, value_len: u32) -> Self {
+        let n = n.max(1);
+        HashFields {
+            n,
+            field_len: 1 + decimal_len(i64::from(n - 1)) as u16,
+            value_len,
+        }
+    }
+
+    /// Bytes of every field's name and value together.
+    #[inline]
+    pub fn bytes(&self) -> u64 {
+        u64::from(self.n) * (u64::from(self.field_len) + u64::from(self.value_len))
+    }
+
+    /// What the write builds: a listpack hash while every name and value
+    /// is at most 64 bytes (`hash-max-listpack-value`), else a table.
+    #[inline]
+    pub fn agg(&self) -> Agg {
+        if u64::from(self.field_len).max(u64::from(self.value_len)) > 64 {
+            Agg::WideHash
+        } else {
+            Agg::Hash
+        }
+    }
+}
+
+/// What an application does around a read of a whole hash (`HGETALL`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub struct HashReadSpec {
+    /// On a miss, write the hash back (`HSET` of these fields, then
+    /// `PEXPIRE` when `fill_ttl_ms` > 0), as a re-login does.
+    pub fill: Option<HashFields>,
+    /// TTL of the filled hash in ms (0: none).
+    pub fill_ttl_ms: u64,
+    /// On a hit, refresh the TTL to this many ms (`PEXPIRE`; 0: none).
+    pub slide_ms: u64,
+}
+
 /// A command the model understands. Each maps to one Redis command, except
-/// [`Cmd::Read`] and [`Cmd::IncrWindow`], which are the two-command patterns
-/// applications use (GET then SET on a miss; INCR then EXPIRE on a new key).
+/// [`Cmd::Read`], [`Cmd::HashRead`], [`Cmd::HashSet`] and
+/// [`Cmd::IncrWindow`], which are the patterns of two or three commands
+/// applications use (GET then SET on a miss; HGETALL then HSET and PEXPIRE
+/// on a miss; HSET then PEXPIRE; INCR then EXPIRE on a new key).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Cmd {
     /// `GET`, with optional read-through fill and sliding expiry.
@@ -159,6 +216,13 @@ pub enum Cmd {
     /// its source counts command names; the model's commands then stop
     /// counting theirs.
     Ran { name: u8 },
+    /// `HGETALL`: a read of a whole hash (a hit when the key exists;
+    /// `WRONGTYPE` on anything but a hash), with optional write-back on a
+    /// miss and sliding expiry on a hit.
+    HashRead(HashReadSpec),
+    /// `HSET key f0 v0 f1 v1 ...` of every field, then `PEXPIRE key ttl`
+    /// when `ttl_ms` > 0 (a follow-up: HSET keeps the TTL a key has).
+    HashSet { fields: HashFields, ttl_ms: u64 },
 }
 
 impl Cmd {
@@ -166,11 +230,14 @@ impl Cmd {
     /// eviction cannot bring memory under `maxmemory`.
     pub fn denyoom(&self) -> bool {
         match self {
-            Cmd::Set { .. } | Cmd::IncrBy { .. } | Cmd::IncrWindow { .. } | Cmd::Append { .. } => {
-                true
-            }
+            Cmd::Set { .. }
+            | Cmd::IncrBy { .. }
+            | Cmd::IncrWindow { .. }
+            | Cmd::Append { .. }
+            | Cmd::HashSet { .. } => true,
             Cmd::Grow { bytes, .. } => *bytes > 0,
             Cmd::Read(_)
+            | Cmd::HashRead(_)
             | Cmd::Pop { .. }
             | Cmd::Del
             | Cmd::GetDel
@@ -187,6 +254,7 @@ impl Cmd {
         matches!(
             self,
             Cmd::Read(_)
+                | Cmd::HashRead(_)
                 | Cmd::GetDel
                 | Cmd::IncrBy { .. }
                 | Cmd::IncrWindow { .. }
@@ -225,6 +293,30 @@ mod tests {
         assert_eq!(decimal_len(-1), 2);
         assert_eq!(decimal_len(i64::MIN), 20);
         assert_eq!(decimal_len(i64::MAX), 19);
+    }
+
+    /// The model replays millions of ops a second from arrays of them: a
+    /// new command must not make every op bigger.
+    #[test]
+    fn an_op_stays_56_bytes() {
+        assert_eq!(std::mem::size_of::<Op>(), 56);
+    }
+
+    #[test]
+    fn hash_fields_have_fixed_width_names_and_choose_their_encoding() {
+        let h = HashFields::new(4, 50);
+        assert_eq!((h.field_len, h.bytes(), h.agg()), (2, 208, Agg::Hash));
+        let h = HashFields::new(11, 10);
+        assert_eq!(h.field_len, 3, "f00..f10");
+        assert_eq!(HashFields::new(1, 65).agg(), Agg::WideHash);
+        assert_eq!(HashFields::new(0, 5).n, 1);
+        assert!(Cmd::HashSet {
+            fields: h,
+            ttl_ms: 0
+        }
+        .denyoom());
+        assert!(!Cmd::HashRead(HashReadSpec::default()).denyoom());
+        assert!(Cmd::HashRead(HashReadSpec::default()).is_read());
     }
 
     #[test]

@@ -80,7 +80,33 @@ pub struct SessionSpec {
     pub logout: f64,
     /// Users who come back after a break (none by default).
     pub returns: Option<Returns>,
+    /// A string per session, or a hash of fields.
+    pub structure: SessionStructure,
 }
+
+/// How a session is stored.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum SessionStructure {
+    /// One string: `SET` at login, `GET` on each request.
+    #[default]
+    String,
+    /// A hash of `fields` fields, as Spring Session and the hash-backed
+    /// express and Rails stores keep one: `HSET` of every field then
+    /// `PEXPIRE` at login, `HGETALL` on each request. The session's `value`
+    /// is the total of its fields' values: each is `value / fields` bytes
+    /// (rounded down, at least 1); the field names (`f0`, `f1`... zero-padded
+    /// to one width) come on top.
+    Hash {
+        /// Number of fields (1 to [`MAX_SESSION_FIELDS`]).
+        fields: u16,
+    },
+}
+
+/// Fields of a hash session when the class gives none.
+pub const DEFAULT_SESSION_FIELDS: u16 = 4;
+
+/// The most fields a hash session may have.
+pub const MAX_SESSION_FIELDS: u16 = 1_000;
 
 /// Users who come back: after an active spell that did not end in a
 /// logout, a share of them return after a break and read their session
@@ -242,6 +268,8 @@ fn kind_fields(kind: &str) -> Option<&'static [&'static str]> {
             "relogin",
             "logout",
             "returns",
+            "structure",
+            "fields",
         ],
         "queue" => &[
             "enqueue_per_sec",
@@ -440,6 +468,43 @@ fn queue_structure(t: &Table) -> Result<QueueStructure, ScenarioError> {
     Ok(QueueStructure::List { queues, sorted })
 }
 
+/// Reads a session's `structure` and `fields`: `"string"` (the default)
+/// or `"hash"` with `fields` fields (default [`DEFAULT_SESSION_FIELDS`]).
+/// A string session takes no `fields` (0 reads as none).
+fn session_structure(t: &Table) -> Result<SessionStructure, ScenarioError> {
+    let hash = match t.get("structure") {
+        None => false,
+        Some(f) => match f.str()? {
+            "string" => false,
+            "hash" => true,
+            other => {
+                return Err(f.err(format!(
+                    "unknown structure {other:?} (expected \"string\": one string per session, or \"hash\": a hash of fields)"
+                )))
+            }
+        },
+    };
+    let fields = t.get("fields");
+    if !hash {
+        if let Some(f) = fields {
+            if f.uint(u64::from(u32::MAX))? != 0 {
+                return Err(
+                    f.err("applies to structure = \"hash\" only (a string session has no fields)")
+                );
+            }
+        }
+        return Ok(SessionStructure::String);
+    }
+    let fields = match fields {
+        None => DEFAULT_SESSION_FIELDS,
+        Some(f) => match f.uint(u64::from(MAX_SESSION_FIELDS))? {
+            0 => return Err(f.err("must be at least 1 (the number of fields of a session's hash)")),
+            n => n as u16,
+        },
+    };
+    Ok(SessionStructure::Hash { fields })
+}
+
 /// Reads a session class.
 fn session(t: &Table) -> Result<ClassKind, ScenarioError> {
     let ttl_ms = ttl(t)?;
@@ -488,6 +553,7 @@ fn session(t: &Table) -> Result<ClassKind, ScenarioError> {
             }
             None => None,
         },
+        structure: session_structure(t)?,
     }))
 }
 

@@ -6,11 +6,11 @@
 //! milliseconds and floored when an [`Op`] is emitted; a class's events come
 //! out in time order.
 
-use super::class::{ClassKind, ClassSpec, QueueStructure, Returns};
+use super::class::{ClassKind, ClassSpec, QueueStructure, Returns, SessionStructure};
 use super::dist::{Picker, ValueDist};
 use super::hash::{derive, mix64};
 use super::template::KeyTemplate;
-use crate::op::{Agg, ClassId, Cmd, KeyId, Op, ReadSpec, SetCond, Value};
+use crate::op::{Agg, ClassId, Cmd, HashFields, HashReadSpec, KeyId, Op, ReadSpec, SetCond, Value};
 use rand::rngs::SmallRng;
 use rand::{Rng, SeedableRng};
 use rand_distr::Exp1;
@@ -236,6 +236,10 @@ impl Gen {
                     relogin: s.relogin,
                     logout: s.logout,
                     returns: s.returns.clone(),
+                    hash_fields: match s.structure {
+                        SessionStructure::String => 0,
+                        SessionStructure::Hash { fields } => fields,
+                    },
                     backs: BinaryHeap::new(),
                     end,
                 })
@@ -359,10 +363,30 @@ pub(crate) struct SessionGen {
     returns: Option<Returns>,
     /// When each user on a break comes back.
     backs: BinaryHeap<Reverse<(At, u32)>>,
+    /// Fields of a hash session; 0 for a string session.
+    hash_fields: u16,
     end: f64,
 }
 
 impl SessionGen {
+    /// Session `local`'s hash: its value spread over the fields.
+    fn fields(&self, ctx: &ClassCtx, local: u32) -> HashFields {
+        let n = self.hash_fields.max(1);
+        HashFields::new(n, (ctx.value(local).len / u32::from(n)).max(1))
+    }
+
+    /// Session `local`'s login: `SET key value [PX ttl]`, or for a hash
+    /// `HSET` of every field then `PEXPIRE`.
+    fn login(&self, ctx: &ClassCtx, local: u32) -> Cmd {
+        if self.hash_fields == 0 {
+            return ctx.set(local, self.ttl_ms);
+        }
+        Cmd::HashSet {
+            fields: self.fields(ctx, local),
+            ttl_ms: self.ttl_ms,
+        }
+    }
+
     fn next_time(&self) -> f64 {
         let end = self
             .ends
@@ -388,15 +412,24 @@ impl SessionGen {
         }
     }
 
-    /// A request of session `local`'s user: read the session (sliding its
-    /// TTL; logging in again on a miss with `relogin`).
+    /// A request of session `local`'s user: read the session (`GET`, or
+    /// `HGETALL` of a hash; sliding its TTL; logging in again on a miss
+    /// with `relogin`).
     fn request(&self, ctx: &mut ClassCtx, t_ms: u64, local: u32) -> Option<Op> {
         let key = *self.keys.get(local as usize)?;
-        let cmd = Cmd::Read(ReadSpec {
-            fill: self.relogin.then(|| ctx.value(local)),
-            fill_ttl_ms: self.ttl_ms,
-            slide_ms: self.slide_ms,
-        });
+        let cmd = if self.hash_fields == 0 {
+            Cmd::Read(ReadSpec {
+                fill: self.relogin.then(|| ctx.value(local)),
+                fill_ttl_ms: self.ttl_ms,
+                slide_ms: self.slide_ms,
+            })
+        } else {
+            Cmd::HashRead(HashReadSpec {
+                fill: self.relogin.then(|| self.fields(ctx, local)),
+                fill_ttl_ms: self.ttl_ms,
+                slide_ms: self.slide_ms,
+            })
+        };
         Some(ctx.op(t_ms, key, local, cmd))
     }
 
@@ -444,7 +477,7 @@ impl SessionGen {
             self.keys.push(key);
             self.pos.push(u32::MAX);
             self.activate(ctx, local, now);
-            return Some(ctx.op(t_ms, key, local, ctx.set(local, self.ttl_ms)));
+            return Some(ctx.op(t_ms, key, local, self.login(ctx, local)));
         }
         self.requests.advance(&mut ctx.rng, self.end);
         if self.active.is_empty() {

@@ -20,7 +20,7 @@ mod workload;
 
 pub use class::{
     CacheSpec, ClassKind, ClassSpec, CounterSpec, QueueSpec, QueueStructure, Returns, SessionSpec,
-    StaticSpec, MAX_RATE,
+    SessionStructure, StaticSpec, DEFAULT_SESSION_FIELDS, MAX_RATE, MAX_SESSION_FIELDS,
 };
 pub use dist::{DelayDist, Popularity, ValueDist, MAX_VALUE_BYTES};
 pub use error::ScenarioError;

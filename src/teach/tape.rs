@@ -468,8 +468,10 @@ fn describe(
 
     let mut head = Line::new().with(Style::Dim, format!("[{:>6}] ", clock(now)));
     let intent = match (cv.kind, op.cmd) {
-        (Kind::Session, Cmd::Set { .. }) => format!("user {u} logs in: "),
-        (Kind::Session, Cmd::Read(_)) => format!("user {u} makes a request: "),
+        (Kind::Session, Cmd::Set { .. } | Cmd::HashSet { .. }) => format!("user {u} logs in: "),
+        (Kind::Session, Cmd::Read(_) | Cmd::HashRead(_)) => {
+            format!("user {u} makes a request: ")
+        }
         (Kind::Session, Cmd::Del) => format!("user {u} logs out: "),
         (Kind::Queue, Cmd::Set { .. }) => format!("the app queues job {u}: "),
         (Kind::Queue, Cmd::GetDel) => format!("a worker takes job {u}: "),
@@ -798,6 +800,43 @@ fn command_words(cmd: Cmd, reply: Reply, refused: bool) -> (&'static str, String
         Cmd::Pop { .. } => ("LPOP", String::new()),
         Cmd::Peek => ("EXISTS", String::new()),
         Cmd::Ran { .. } => ("", String::new()),
+        Cmd::HashRead(spec) => match reply {
+            Reply::Found if spec.slide_ms > 0 => (
+                "HGETALL",
+                format!(": hit (TTL pushed back to {})", span(spec.slide_ms)),
+            ),
+            Reply::Found => ("HGETALL", ": hit".into()),
+            Reply::Skipped => ("HGETALL", ": WRONGTYPE".into()),
+            _ => match spec.fill {
+                Some(h) if refused => (
+                    "HGETALL",
+                    format!(": miss → HSET of {} fields refused", h.n),
+                ),
+                Some(h) => (
+                    "HGETALL",
+                    format!(
+                        ": miss → the app writes it back: HSET ({} fields, {}{})",
+                        h.n,
+                        fmt::bytes(h.bytes()),
+                        ttl(spec.fill_ttl_ms)
+                    ),
+                ),
+                None => ("HGETALL", ": miss".into()),
+            },
+        },
+        Cmd::HashSet { fields, ttl_ms } => (
+            "HSET",
+            if reply == Reply::Oom {
+                format!(" ({} fields): refused", fields.n)
+            } else {
+                format!(
+                    " ({} fields, {}{})",
+                    fields.n,
+                    fmt::bytes(fields.bytes()),
+                    ttl(ttl_ms)
+                )
+            },
+        ),
     }
 }
 
@@ -806,8 +845,8 @@ fn short_outcome(cmd: Cmd, reply: Reply, refused: bool) -> &'static str {
         return ": -OOM";
     }
     match (cmd, reply) {
-        (Cmd::Read(_), Reply::Found) => ": hit",
-        (Cmd::Read(_), _) => ": miss",
+        (Cmd::Read(_) | Cmd::HashRead(_), Reply::Found) => ": hit",
+        (Cmd::Read(_) | Cmd::HashRead(_), _) => ": miss",
         (Cmd::GetDel, Reply::Found) => ": found",
         (Cmd::GetDel, _) => ": nothing there",
         _ => "",

@@ -365,6 +365,12 @@ pub(crate) fn line_of(cmd: &Cmd) -> Result<Line, &'static str> {
         Cmd::Ran { .. } => {
             return Err("a command name's first call (only a MONITOR capture has them)")
         }
+        Cmd::HashRead(_) | Cmd::HashSet { .. } => {
+            return Err(
+                "a hash session's HGETALL or HSET (the format has no hash read or \
+                 write; a scenario with a structure = \"hash\" session has no CSV form yet)",
+            )
+        }
     })
 }
 

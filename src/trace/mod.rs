@@ -281,6 +281,16 @@ impl Understood {
                     self.reads_sliding += n;
                 }
             }
+            Cmd::HashRead(r) => {
+                self.reads += n;
+                if r.fill.is_some() {
+                    self.reads_with_fill += n;
+                }
+                if r.slide_ms > 0 {
+                    self.reads_sliding += n;
+                }
+            }
+            Cmd::HashSet { .. } => self.pushes += n,
             Cmd::IncrBy { .. } => self.incrs += n,
             Cmd::IncrWindow { .. } => {
                 self.incrs += n;

@@ -41,9 +41,11 @@
 //!   `ZINCRBY` grow a key the trace has not written before by their field,
 //!   and only touch it after. These are estimates: the reader does not track
 //!   fields, so rewriting an existing field counts its bytes again;
-//! - their reads (`LRANGE`, `LINDEX`, `LLEN`, `HGET`, `HMGET`, `HGETALL`,
-//!   `SMEMBERS`, `SISMEMBER`, `ZRANGE`, `ZSCORE`...) and `STRLEN`,
-//!   `GETRANGE`: reads that never fill;
+//! - their reads (`LRANGE`, `LINDEX`, `LLEN`, `SMEMBERS`, `SISMEMBER`,
+//!   `ZRANGE`, `ZSCORE`...) and `STRLEN`, `GETRANGE`: reads that never
+//!   fill; a hash's (`HGET`, `HMGET`, `HGETALL`, `HKEYS`, `HVALS`, `HLEN`,
+//!   `HEXISTS`, `HSTRLEN`, `HRANDFIELD`) are a read of the whole hash
+//!   (`HGETALL`, `WRONGTYPE` on a string) that never fills;
 //! - anything else (`PING`, `INFO`, `CLIENT`, `MULTI`, `EXEC`, `EVAL`,
 //!   `SELECT`...) is counted by name in the unknown commands. Commands a
 //!   script runs appear on their own (`[0 lua]`) and are modelled.
@@ -54,7 +56,7 @@
 
 use super::fields::show;
 use super::sink::{malformed, Sink, Skip};
-use crate::op::{Agg, Cmd, ReadSpec, SetCond, Value};
+use crate::op::{Agg, Cmd, HashReadSpec, ReadSpec, SetCond, Value};
 
 /// The unescaped arguments of one line, in one reused buffer.
 #[derive(Default)]
@@ -868,12 +870,15 @@ fn plan(name: &[u8], a: &Args, now_ms: u64, out: &mut Vec<Step>) -> Result<bool,
                 },
             );
         }
-        b"LRANGE" | b"LINDEX" | b"LLEN" | b"LPOS" | b"HGET" | b"HMGET" | b"HGETALL" | b"HKEYS"
-        | b"HVALS" | b"HLEN" | b"HEXISTS" | b"HSTRLEN" | b"HRANDFIELD" | b"SMEMBERS"
-        | b"SISMEMBER" | b"SMISMEMBER" | b"SCARD" | b"SRANDMEMBER" | b"ZRANGE"
-        | b"ZRANGEBYSCORE" | b"ZRANGEBYLEX" | b"ZREVRANGE" | b"ZREVRANGEBYSCORE"
-        | b"ZREVRANGEBYLEX" | b"ZSCORE" | b"ZMSCORE" | b"ZCARD" | b"ZRANK" | b"ZREVRANK"
-        | b"ZCOUNT" | b"ZLEXCOUNT" | b"ZRANDMEMBER" => {
+        b"HGET" | b"HMGET" | b"HGETALL" | b"HKEYS" | b"HVALS" | b"HLEN" | b"HEXISTS"
+        | b"HSTRLEN" | b"HRANDFIELD" => {
+            arity(a, 2, usize::MAX)?;
+            step(1, Act::Cmd(Cmd::HashRead(HashReadSpec::default())));
+        }
+        b"LRANGE" | b"LINDEX" | b"LLEN" | b"LPOS" | b"SMEMBERS" | b"SISMEMBER" | b"SMISMEMBER"
+        | b"SCARD" | b"SRANDMEMBER" | b"ZRANGE" | b"ZRANGEBYSCORE" | b"ZRANGEBYLEX"
+        | b"ZREVRANGE" | b"ZREVRANGEBYSCORE" | b"ZREVRANGEBYLEX" | b"ZSCORE" | b"ZMSCORE"
+        | b"ZCARD" | b"ZRANK" | b"ZREVRANK" | b"ZCOUNT" | b"ZLEXCOUNT" | b"ZRANDMEMBER" => {
             arity(a, 2, usize::MAX)?;
             step(1, Act::ReadNoFill);
         }

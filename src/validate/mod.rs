@@ -458,14 +458,24 @@ pub fn simulate(
     let mut tick: Vec<Op> = Vec::new();
     let mut seen = HashSet::new();
     let mut replies = Vec::new();
+    let mut next = Vec::new();
     let mut run_tick = |inst: &mut AnyInstance, tick: &[Op]| {
         let _ = order::segments::<()>(tick, &mut seen, |seg| {
             replies.clear();
-            replies.extend(seg.iter().map(|op| inst.apply_command(op, op.cmd)));
-            for (op, &r) in seg.iter().zip(&replies) {
-                if let Some(cmd) = op.cmd.followup(r) {
-                    inst.apply_command(op, cmd);
+            replies.extend(
+                seg.iter()
+                    .enumerate()
+                    .map(|(j, op)| (j, op.cmd, inst.apply_command(op, op.cmd))),
+            );
+            // Follow-ups round by round, as the replay's pipelines go.
+            while !replies.is_empty() {
+                next.clear();
+                for &(j, cmd, r) in &replies {
+                    if let Some(f) = cmd.followup(r) {
+                        next.push((j, f, inst.apply_command(&seg[j], f)));
+                    }
                 }
+                std::mem::swap(&mut replies, &mut next);
             }
             Ok(())
         });

@@ -14,6 +14,10 @@ fn class(body: &str) -> String {
     format!("{HEAD}[[class]]\n{body}")
 }
 
+/// A valid session class body, lines 7-11.
+const SESSION: &str =
+    "name = \"s\"\nkind = \"session\"\nlogins_per_sec = 1\nactive_for = \"1m\"\nvalue = 100\n";
+
 /// A valid cache class body, lines 7-11.
 const CACHE: &str = "name = \"c\"\nkind = \"cache\"\nkeys = 100\nreads_per_sec = 10\nvalue = 100\n";
 
@@ -80,6 +84,13 @@ fn broken_scenarios_name_line_and_field() {
         (many_classes, 6, "class", "256 classes, more than the 255"),
         ("[instance\nmaxmemory = 1\n".to_string(), 1, "", "invalid TOML"),
         (class(&format!("{CACHE}keys = 5\n")), 12, "", "invalid TOML"),
+        (class(&format!("{SESSION}structure = \"json\"\n")), 12, "class[0].structure", "unknown structure \"json\""),
+        (class(&format!("{SESSION}fields = 3\n")), 12, "class[0].fields", "applies to structure = \"hash\" only"),
+        (class(&format!("{SESSION}structure = \"string\"\nfields = 2\n")), 13, "class[0].fields", "a string session has no fields"),
+        (class(&format!("{SESSION}structure = \"hash\"\nfields = 0\n")), 13, "class[0].fields", "must be at least 1"),
+        (class(&format!("{SESSION}structure = \"hash\"\nfields = 1001\n")), 13, "class[0].fields", "at most 1000"),
+        (class(&format!("{SESSION}structure = \"hash\"\nfields = \"four\"\n")), 13, "class[0].fields", "whole number"),
+        (class(&format!("{SESSION}structure = 4\n")), 12, "class[0].structure", "string"),
     ];
     let mut failures = Vec::new();
     for (text, line, field, fragment) in cases {

@@ -2,8 +2,8 @@
 //! with its class, and the life cycles of sessions and jobs.
 
 use super::tiny;
-use evictsim::op::{Cmd, KeyId, Op};
-use evictsim::source::{ClassKind, Scenario, Workload};
+use evictsim::op::{Cmd, HashFields, KeyId, Op};
+use evictsim::source::{ClassKind, Scenario, SessionStructure, Workload};
 use std::collections::{HashMap, HashSet};
 
 fn ops(s: &Scenario) -> Vec<Op> {
@@ -194,6 +194,51 @@ fn sessions_are_read_only_after_login_and_before_logout() {
         }
     }
     assert!(reads > 100 && dels > 0, "{reads} reads, {dels} logouts");
+}
+
+/// A hash session (`tests/fixtures/tiny-hash.toml`, 4 fields, 160 to 240
+/// bytes): its login is an HSET of every field with the session's TTL (a
+/// PEXPIRE follows it), its requests HGETALL reads that slide the TTL and
+/// write the same fields back on a miss; the fields split the value.
+#[test]
+fn hash_sessions_log_in_with_hset_and_read_with_hgetall() {
+    let s = Scenario::from_path(&super::crate_path("tests/fixtures/tiny-hash.toml")).unwrap();
+    let class = s.classes.iter().position(|c| c.name == "sessions").unwrap() as u8;
+    let ClassKind::Session(spec) = &s.classes[usize::from(class)].kind else {
+        panic!("not a session class")
+    };
+    assert_eq!(spec.structure, SessionStructure::Hash { fields: 4 });
+    let mut shape: HashMap<KeyId, HashFields> = HashMap::new();
+    let (mut logins, mut reads) = (0, 0);
+    for o in ops(&s).into_iter().filter(|o| o.class == class) {
+        match o.cmd {
+            Cmd::HashSet { fields, ttl_ms } => {
+                assert!(
+                    shape.insert(o.key, fields).is_none(),
+                    "session id reused: {o:?}"
+                );
+                assert_eq!(ttl_ms, 3_000);
+                assert_eq!((fields.n, fields.field_len), (4, 2), "f0..f3");
+                assert!((40..=60).contains(&fields.value_len), "{fields:?}");
+                logins += 1;
+            }
+            Cmd::HashRead(r) => {
+                assert_eq!(
+                    r.fill,
+                    Some(shape[&o.key]),
+                    "a re-login writes the same fields"
+                );
+                assert_eq!((r.fill_ttl_ms, r.slide_ms), (3_000, 3_000));
+                reads += 1;
+            }
+            Cmd::Del => assert!(shape.contains_key(&o.key)),
+            other => panic!("a hash session sends no {other:?}"),
+        }
+    }
+    assert!(
+        logins > 100 && reads > 1_000,
+        "{logins} logins, {reads} reads"
+    );
 }
 
 #[test]

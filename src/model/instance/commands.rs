@@ -1,6 +1,6 @@
 //! What each Redis command does to the keyspace once eviction has made
 //! room for it: GET, SET (NX, XX, KEEPTTL, PX), DEL, GETDEL, PEXPIRE,
-//! PERSIST, INCRBY, APPEND and the aggregate writes, with the lookup they
+//! PERSIST, INCRBY, APPEND, HGETALL, HSET and the aggregate writes, with the lookup they
 //! share (lazy expiry, then the access clock the policy keeps) and the
 //! creation of a new key. The order commands run in, eviction and lost-read
 //! accounting stay in the instance.
@@ -11,7 +11,7 @@ use crate::model::layout::Stored;
 use crate::model::lfu;
 use crate::model::memory;
 use crate::model::policy::{Policy, Touch};
-use crate::op::{Agg, Cmd, Op, SetCond, Value};
+use crate::op::{Agg, Cmd, HashFields, Op, SetCond, Value};
 use rand::Rng;
 
 /// How a lookup treats the key's access time.
@@ -145,6 +145,8 @@ impl<P: Policy> Instance<P> {
             Cmd::Read(spec) => {
                 self.metrics.classes[class].counters.reads += 1;
                 match self.lookup(op, Access::Read) {
+                    // WRONGTYPE: a GET of a hash.
+                    Some(pos) if is_hash(self.ks.entry(op.db, pos).kind) => Reply::Skipped,
                     Some(_) => {
                         self.metrics.classes[class].counters.hits += 1;
                         Reply::Found
@@ -157,6 +159,22 @@ impl<P: Policy> Instance<P> {
             }
             // Handled by `Instance::apply`; never a command of its own.
             Cmd::Ran { .. } => Reply::Skipped,
+            Cmd::HashRead(spec) => {
+                self.metrics.classes[class].counters.reads += 1;
+                match self.lookup(op, Access::Read) {
+                    // WRONGTYPE: an HGETALL of anything but a hash.
+                    Some(pos) if !is_hash(self.ks.entry(op.db, pos).kind) => Reply::Skipped,
+                    Some(_) => {
+                        self.metrics.classes[class].counters.hits += 1;
+                        Reply::Found
+                    }
+                    None => {
+                        self.note_miss(op, spec.slide_ms);
+                        Reply::Missing
+                    }
+                }
+            }
+            Cmd::HashSet { fields, .. } => self.hash_set(op, fields),
             Cmd::Peek => match self.lookup(op, Access::NoTouch) {
                 Some(_) => Reply::Found,
                 None => Reply::Missing,
@@ -373,6 +391,32 @@ impl<P: Policy> Instance<P> {
         }
     }
 
+    /// `HSET` of every field of `fields`: creates the hash, or rewrites the
+    /// fields of one that has them (values of the same length: its size
+    /// stays; the model does not keep field names, so a hash with fewer
+    /// fields gains the difference). `WRONGTYPE` on anything but a hash.
+    fn hash_set(&mut self, op: &Op, fields: HashFields) -> Reply {
+        let (n, agg) = (i64::from(fields.n), fields.agg());
+        let per_field = i64::from(fields.field_len) + i64::from(fields.value_len);
+        let held = self
+            .ks
+            .find(op.db, op.key)
+            .map(|pos| *self.ks.entry(op.db, pos));
+        let live = held.filter(|e| e.expire_at == 0 || self.now <= e.expire_at);
+        match live {
+            Some(e) if !is_hash(e.kind) => {
+                // Touched as the lookup before the type check does.
+                self.lookup(op, Access::Write);
+                Reply::Skipped
+            }
+            Some(e) => {
+                let more = (n - e.int_value).max(0);
+                self.grow(op, more * per_field, more as i32, agg)
+            }
+            None => self.grow(op, n * per_field, n as i32, agg),
+        }
+    }
+
     /// A pop: a read of the aggregate that takes `elems` of its elements,
     /// each of its average size; taking the last deletes the key.
     fn pop(&mut self, op: &Op, elems: u32) -> Reply {
@@ -411,6 +455,13 @@ impl<P: Policy> Instance<P> {
             }
         }
     }
+}
+
+/// Whether a key of `kind` is a hash (what `HGETALL` and `HSET` accept and
+/// `GET` refuses).
+#[inline]
+fn is_hash(kind: ValueKind) -> bool {
+    matches!(kind, ValueKind::Hash | ValueKind::HashTable)
 }
 
 /// The average element a write of `bytes` in `elems` elements adds.

@@ -6,12 +6,15 @@
 //! Compound ops are expanded as the model runs them, from the one
 //! description of each command ([`Cmd::argv`], [`Cmd::followup`]): a read
 //! is `GET`, then `SET key value [PX ttl]` on a miss when it fills, or
-//! `PEXPIRE` on a hit when it slides; a rate-limit op is `INCR`, then
-//! `PEXPIRE` when the reply is 1 (the INCR created the key).
+//! `PEXPIRE` on a hit when it slides; a hash read is `HGETALL`, then on an
+//! empty reply `HSET` of every field and after it `PEXPIRE`; a hash write
+//! is `HSET`, then `PEXPIRE`; a rate-limit op is `INCR`, then `PEXPIRE`
+//! when the reply is 1 (the INCR created the key).
 //!
 //! Pacing (`pace.rs`): ops due in the same millisecond of the (scaled)
 //! stream go out as one pipeline at `start + t_ms`, and their follow-ups
-//! (fills, slides, window expiries) as the next. A tick is split where an
+//! (fills, slides, window expiries) as the next, and a follow-up's own
+//! (a hash fill's `PEXPIRE`) as the one after. A tick is split where an
 //! op touches a key whose follow-up is still to be sent, so every key sees
 //! its commands in the model's order. Encoding is `encode.rs`'s; what the
 //! replies mean, `observe.rs`'s.
@@ -269,29 +272,37 @@ impl Replayer<'_> {
             }
         }
         self.sent = sent;
-        if self.followups.is_empty() {
-            return Ok(());
-        }
-        self.enc.clear();
-        self.sent.clear();
-        let followups = std::mem::take(&mut self.followups);
-        for &(j, cmd) in &followups {
-            self.send(j, &ops[j], cmd, Sent::Followup(cmd));
-        }
-        let now = self.now_ms();
-        let replies = self.round_trip()?;
-        let sent = std::mem::take(&mut self.sent);
-        for (&(j, what), reply) in sent.iter().zip(replies) {
-            match what {
-                Sent::Select => self.check_select(reply)?,
-                Sent::Followup(cmd) => {
-                    self.obs
-                        .on_followup(&ops[j], cmd, reply, now, &mut self.pace)
-                }
-                Sent::Main => {}
+        // The follow-ups as the next pipeline, theirs as the one after (a
+        // hash read's fill: HSET, then PEXPIRE), until none is left.
+        let mut followups = std::mem::take(&mut self.followups);
+        let mut next = Vec::new();
+        while !followups.is_empty() {
+            self.enc.clear();
+            self.sent.clear();
+            for &(j, cmd) in &followups {
+                self.send(j, &ops[j], cmd, Sent::Followup(cmd));
             }
+            let now = self.now_ms();
+            let replies = self.round_trip()?;
+            let sent = std::mem::take(&mut self.sent);
+            next.clear();
+            for (&(j, what), reply) in sent.iter().zip(replies) {
+                match what {
+                    Sent::Select => self.check_select(reply)?,
+                    Sent::Followup(cmd) => {
+                        if let Some(f) =
+                            self.obs
+                                .on_followup(&ops[j], cmd, reply, now, &mut self.pace)
+                        {
+                            next.push((j, f));
+                        }
+                    }
+                    Sent::Main => {}
+                }
+            }
+            self.sent = sent;
+            std::mem::swap(&mut followups, &mut next);
         }
-        self.sent = sent;
         self.followups = followups;
         Ok(())
     }

@@ -3,8 +3,8 @@
 //! per class (reads, hits, writes, `-OOM` refusals), the eviction events
 //! mapped back to keys, and the reads lost to those evictions.
 //!
-//! A read is lost when it finds nothing (`GET`/`GETDEL` nil, `INCR`
-//! creating the key) although the client believes the key exists: it
+//! A read is lost when it finds nothing (`GET`/`GETDEL` nil, `HGETALL`
+//! empty, `INCR` creating the key) although the client believes the key exists: it
 //! wrote it, did not delete it, and its TTL (as the client set it, minus a
 //! small margin for the server's later clock) has not run out; and the
 //! server reported the key evicted since it was last written. An eviction
@@ -239,10 +239,30 @@ impl Observed {
             }
         }
         // What touched the key in Redis: not a miss, an error or TTL.
-        if op.cmd != Cmd::Peek && *reply != Reply::Nil && !is_error(reply) {
+        let hash_miss = matches!(op.cmd, Cmd::HashRead(_)) && is_empty(reply);
+        if op.cmd != Cmd::Peek && *reply != Reply::Nil && !is_error(reply) && !hash_miss {
             self.key(op).last_ms = now;
         }
         match op.cmd {
+            Cmd::HashRead(_) => {
+                self.counters(op.class).reads += 1;
+                if hash_miss {
+                    self.missed(op, now);
+                    return op.cmd.followup(ModelReply::Missing);
+                } else if is_error(reply) {
+                    pace.other_errors += 1; // WRONGTYPE
+                } else {
+                    self.counters(op.class).hits += 1;
+                    return op.cmd.followup(ModelReply::Found);
+                }
+            }
+            Cmd::HashSet { fields, .. } => match reply {
+                Reply::Int(_) => {
+                    self.hash_written(op, now, fields.n);
+                    return op.cmd.followup(ModelReply::Created);
+                }
+                _ => pace.other_errors += 1,
+            },
             Cmd::Read(_) => {
                 self.counters(op.class).reads += 1;
                 if *reply == Reply::Nil {
@@ -387,7 +407,18 @@ impl Observed {
         None
     }
 
-    /// Counts the reply to a follow-up `cmd` of `op` at `now`.
+    /// A successful `HSET` of every one of `n` fields at `now`: the hash
+    /// holds them (the replay's hashes have no other fields), and keeps
+    /// the TTL it had until its `PEXPIRE`.
+    fn hash_written(&mut self, op: &Op, now: u64, n: u16) {
+        self.counters(op.class).writes += 1;
+        self.wrote(op, now, 0, true);
+        self.key(op).elems = u64::from(n);
+    }
+
+    /// Counts the reply to a follow-up `cmd` of `op` at `now`; the
+    /// follow-up's own follow-up to send, if any (a fill's `HSET`, then
+    /// its `PEXPIRE`).
     pub(super) fn on_followup(
         &mut self,
         op: &Op,
@@ -395,7 +426,7 @@ impl Observed {
         reply: Reply,
         now: u64,
         pace: &mut Pace,
-    ) {
+    ) -> Option<Cmd> {
         if !is_error(&reply) {
             self.key(op).last_ms = now;
         }
@@ -404,6 +435,10 @@ impl Observed {
                 self.counters(op.class).oom_rejected += 1
             }
             (_, Reply::ServerError(_)) => pace.other_errors += 1,
+            (Cmd::HashSet { fields, .. }, _) => {
+                self.hash_written(op, now, fields.n);
+                return cmd.followup(ModelReply::Created);
+            }
             (Cmd::Set { ttl_ms, .. }, _) => {
                 self.counters(op.class).writes += 1;
                 self.wrote(op, now, ttl_ms, false);
@@ -414,9 +449,20 @@ impl Observed {
             }
             _ => {}
         }
+        None
     }
 }
 
 fn is_error(r: &Reply) -> bool {
     matches!(r, Reply::ServerError(_))
+}
+
+/// `HGETALL`'s reply for a missing key: an empty array (a map in RESP3).
+fn is_empty(r: &Reply) -> bool {
+    match r {
+        Reply::Array(a) => a.is_empty(),
+        Reply::Map(m) => m.is_empty(),
+        Reply::Nil => true,
+        _ => false,
+    }
 }
