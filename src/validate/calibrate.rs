@@ -265,9 +265,11 @@ pub fn grid() -> Vec<Cell> {
     // of its incremental rehash, or chained as the hash seed placed them,
     // is so in every key: one draw, not an average. The sizes keep clear
     // of the ends of the rehash windows (Redis 7.0 and 8.2: about 33-53,
-    // 65-105, 129-210, 257-420 members; Valkey: 57-64, 225-256) and of a
-    // nearly full Valkey table, whose child buckets vary with the seed.
-    for (members, len) in [(60, 20), (300, 20), (112, 65)] {
+    // 65-105, 129-210 members; Valkey: 57-64, 225-256). A set of short
+    // strings past 128 members is left out: Valkey 9.1.2 holds about 8
+    // bytes a member more than its source says once a pipeline of SADDs
+    // fills the table it converted to (docs/fidelity.md).
+    for (members, len) in [(60, 20), (112, 65)] {
         cells.push(Cell {
             key_len: 12,
             value: CellValue::Set { members, len },
@@ -627,17 +629,13 @@ mod tests {
         for v in [
             CellValue::IntSet { members: 600 },
             CellValue::Set {
-                members: 300,
-                len: 20,
-            },
-            CellValue::Set {
                 members: 112,
                 len: 65,
             },
         ] {
             assert!(g.iter().any(|c| c.value == v), "{v:?}");
         }
-        assert_eq!(g.len(), 64);
+        assert_eq!(g.len(), 63);
     }
 
     #[test]

@@ -557,8 +557,8 @@ fn stored_value(v: Value, shared_ints: bool) -> Stored {
 mod tests {
     use super::*;
     use crate::model::policy::NoEviction;
-    use crate::model::testkit::*;
     use crate::model::server::Server;
+    use crate::model::testkit::*;
     use crate::model::InstanceConfig;
     use crate::op::ReadSpec;
 
