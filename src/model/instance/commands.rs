@@ -880,37 +880,39 @@ mod tests {
         for server in [Server::Redis70, Server::Redis82] {
             let mut cfg = InstanceConfig::default();
             cfg.set_server(server);
+            // `apply`, not `run`: `run`'s recount takes the default
+            // baseline, not this server's.
             let mut inst = Instance::<NoEviction>::new(&cfg, 1);
             // Integers: an intset up to 512, widened by a longer one.
             for t in 0..512 {
-                run(&mut inst, sadd(t, 1, 4, Agg::IntSet));
+                inst.apply(&sadd(t, 1, 4, Agg::IntSet));
             }
             assert_eq!(kind(&inst, 1), ValueKind::Intset16);
-            run(&mut inst, sadd(600, 2, 4, Agg::IntSet));
-            run(&mut inst, sadd(601, 2, 7, Agg::IntSet));
-            run(&mut inst, sadd(602, 2, 2, Agg::IntSet));
+            inst.apply(&sadd(600, 2, 4, Agg::IntSet));
+            inst.apply(&sadd(601, 2, 7, Agg::IntSet));
+            inst.apply(&sadd(602, 2, 2, Agg::IntSet));
             assert_eq!(kind(&inst, 2), ValueKind::Intset32, "{server:?}");
             // The 513th: a table sized for them, for good.
-            run(&mut inst, sadd(700, 1, 4, Agg::IntSet));
+            inst.apply(&sadd(700, 1, 4, Agg::IntSet));
             assert_eq!(kind(&inst, 1), ValueKind::SetIntTable);
-            run(&mut inst, op(701, 1, Cmd::Pop { elems: 100 }));
+            inst.apply(&op(701, 1, Cmd::Pop { elems: 100 }));
             assert_eq!(kind(&inst, 1), ValueKind::SetIntTable);
             // A string member: Redis 7.2 on a listpack while it fits, 7.0 a
             // table.
-            run(&mut inst, sadd(800, 2, 10, Agg::Set));
+            inst.apply(&sadd(800, 2, 10, Agg::Set));
             let small = if server == Server::Redis70 {
                 ValueKind::SetTable
             } else {
                 ValueKind::SetListpack
             };
             assert_eq!(kind(&inst, 2), small, "{server:?}");
-            run(&mut inst, sadd(801, 3, 10, Agg::Set));
+            inst.apply(&sadd(801, 3, 10, Agg::Set));
             assert_eq!(kind(&inst, 3), small, "{server:?}");
             // A member over 64 bytes, or the 129th, makes it a table.
-            run(&mut inst, sadd(802, 3, 65, Agg::Set));
+            inst.apply(&sadd(802, 3, 65, Agg::Set));
             assert_eq!(kind(&inst, 3), ValueKind::SetTable);
             for t in 0..129 {
-                run(&mut inst, sadd(900 + t, 4, 10, Agg::Set));
+                inst.apply(&sadd(900 + t, 4, 10, Agg::Set));
             }
             assert_eq!(kind(&inst, 4), ValueKind::SetTable);
         }
