@@ -80,6 +80,34 @@ pub enum Stored {
         /// Converted to a skiplist.
         skiplist: bool,
     },
+    /// A set of `elems` members holding `bytes` (integers counted by their
+    /// decimal length), encoded as `enc`.
+    Set {
+        /// Bytes of its members.
+        bytes: u64,
+        /// Its members.
+        elems: u64,
+        /// Its encoding.
+        enc: SetEncoding,
+    },
+}
+
+/// How a set is encoded (`t_set.c`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SetEncoding {
+    /// An intset of `width`-byte integers (2, 4 or 8).
+    Intset {
+        /// Bytes per member.
+        width: u64,
+    },
+    /// A listpack of its members (Redis 7.2 on).
+    Listpack,
+    /// A hash table of sds members; `from_intset` when it was an intset
+    /// until the 513th member, which sizes the table for them at once.
+    Table {
+        /// Converted from an intset.
+        from_intset: bool,
+    },
 }
 
 /// How a server's hash tables are built.
@@ -115,6 +143,10 @@ impl Default for Layout {
 pub(crate) const BUCKET_ENTRIES: u64 = 7;
 /// Size of a Valkey hashtable bucket, one cache line.
 const HASHTABLE_BUCKET: u64 = 64;
+/// Size of Valkey's `struct hashtable` (`hashtable.c`): type, rehash
+/// index, two tables, two counts, exponents and pause counters, two child
+/// bucket counts, the safe-iterator list.
+const HASHTABLE_STRUCT: u64 = 80;
 /// Size of Redis 8's `dictEntryNoValue` (key and next pointers).
 const NO_VALUE_ENTRY: u64 = 16;
 /// Valkey 9.1 embeds a value with its key while the object fits this.
@@ -285,6 +317,7 @@ impl Layout {
                 elems,
                 skiplist: true,
             } => self.zset_skiplist(bytes, elems),
+            Stored::Set { bytes, elems, enc } => self.set_value(bytes, elems, enc),
             // Redis 7.2 on (8.2, Valkey): a small list is one listpack
             // until a push would take it past 8 KB: the listpack's bytes
             // plus the new element's length (`listTypeTryConvertListpack`),
@@ -351,6 +384,84 @@ impl Layout {
         memory::zset_skiplist_fixed(alloc) + memory::BUCKET * buckets + n * per_member + nodes
     }
 
+    /// A set on a server other than Redis 7.0 with jemalloc (whose formula
+    /// is `memory::set_cost`), checked with `calibrate` against each binary.
+    /// An intset (`intset.c:intsetResize`) and a listpack are one
+    /// allocation of their bytes. A table holds one sds per member:
+    /// - Redis 8.2's set dict stores no values and its sds keys are odd
+    ///   pointers (`server.c:setDictType`, `no_value`, `keys_are_odd`), so a
+    ///   member alone in its slot costs no entry and one sharing it a
+    ///   16-byte `dictEntryNoValue`; it is sized at conversion
+    ///   (`t_set.c:setTypeConvertAndExpand`: 129 members from a listpack,
+    ///   256 slots; 513 from an intset, 1,024), then grows one `SADD` at a
+    ///   time, each taking one rehash step (`dictFindPositionForInsert`).
+    /// - Valkey's set is a `hashtable` of the sds members themselves
+    ///   (`hashtable.c`: an 80-byte struct, 64-byte buckets of 7, a full
+    ///   bucket chaining a child), sized at conversion as Redis's is
+    ///   (`nextBucketExp`: 32 buckets for 129, 128 for 513), then doubled
+    ///   when full; the old table is freed after one rehash step per
+    ///   `SADD` has moved each of its buckets.
+    /// - Redis 7.0 with glibc: 7.0's dict (`memory::set_cost`) at glibc's
+    ///   sizes.
+    fn set_value(self, bytes: u64, elems: u64, enc: SetEncoding) -> u64 {
+        let n = elems.max(1);
+        let len = bytes / n;
+        let from_intset = match enc {
+            SetEncoding::Intset { width } => {
+                return self.alloc(memory::intset_bytes(n, width));
+            }
+            SetEncoding::Listpack => return self.alloc(memory::listpack_bytes(bytes, n)),
+            SetEncoding::Table { from_intset } => from_intset,
+        };
+        let members = n * self.alloc(self.sds(len));
+        match self.server {
+            Server::Valkey81 | Server::Valkey91 => {
+                let presized = if from_intset {
+                    self.table_size_for(memory::SET_INTSET_ENTRIES + 1)
+                } else if len <= memory::SET_LISTPACK_VALUE {
+                    self.table_size_for(memory::SET_LISTPACK_ENTRIES + 1)
+                } else {
+                    1
+                };
+                let size = presized.max(n.div_ceil(BUCKET_ENTRIES).next_power_of_two());
+                // Doubled at 7 x old + 1 members; one bucket moved a SADD.
+                let old = if size > presized && n <= 4 * size {
+                    self.alloc(size / 2 * HASHTABLE_BUCKET)
+                } else {
+                    0
+                };
+                self.alloc(HASHTABLE_STRUCT)
+                    + self.alloc(size * HASHTABLE_BUCKET)
+                    + old
+                    + self.table_extra(n, size)
+                    + members
+            }
+            Server::Redis82 => {
+                let presized = if from_intset {
+                    memory::table_size_for(memory::SET_INTSET_ENTRIES + 1)
+                } else if len <= memory::SET_LISTPACK_VALUE {
+                    memory::table_size_for(memory::SET_LISTPACK_ENTRIES + 1)
+                } else {
+                    0
+                };
+                let slots = memory::set_dict_buckets(n, presized);
+                let size = presized.max(memory::table_size_for(n));
+                self.alloc(56) + memory::BUCKET * slots + self.table_extra(n, size) + members
+            }
+            Server::Redis70 => {
+                let presized = if from_intset {
+                    memory::table_size_for(memory::SET_INTSET_ENTRIES + 1)
+                } else {
+                    0
+                };
+                self.alloc(56)
+                    + memory::BUCKET * memory::set_dict_buckets(n, presized)
+                    + n * self.alloc(24)
+                    + members
+            }
+        }
+    }
+
     /// Redis 7.0's value object (`memory.rs`), with this allocator.
     #[inline(always)]
     fn value_cost70(self, v: Stored) -> u64 {
@@ -379,6 +490,7 @@ impl Layout {
                     elems,
                     skiplist,
                 } => memory::zset_cost(bytes, elems, skiplist),
+                Stored::Set { bytes, elems, enc } => memory::set_cost(bytes, elems, enc),
             };
         }
         match v {

@@ -6,7 +6,7 @@
 //! object and, with a TTL, a 24-byte entry in `expires`. Hash-table buckets
 //! (8 bytes a slot) are counted per table by the keyspace, not per key.
 
-use super::layout::Layout;
+use super::layout::{Layout, SetEncoding};
 #[cfg(test)]
 use crate::op::Value;
 use crate::op::{Arg, Cmd, Op};
@@ -339,6 +339,76 @@ pub(crate) fn zset_cost(bytes: u64, elems: u64, skiplist: bool) -> u64 {
         + nodes
 }
 
+/// Most members a set keeps in an intset (`set-max-intset-entries`).
+pub(crate) const SET_INTSET_ENTRIES: u64 = 512;
+/// Most members a set keeps in a listpack, Redis 7.2 on
+/// (`set-max-listpack-entries`).
+pub(crate) const SET_LISTPACK_ENTRIES: u64 = 128;
+/// Longest member a set keeps in a listpack (`set-max-listpack-value`).
+pub(crate) const SET_LISTPACK_VALUE: u64 = 64;
+/// An intset's header: its encoding and its length, 4 bytes each
+/// (`intset.h`).
+pub(crate) const INTSET_HEADER: u64 = 8;
+
+/// Bytes an intset gives each member when its members are written with
+/// `digits` characters (`intset.c:_intsetValueEncoding`): 2 up to 4
+/// characters, 4 up to 9, else 8. A simplification: the intset's width is
+/// set by its largest value's range (32,767 is 5 digits in 2 bytes), and
+/// the model knows members' average length, not each value.
+#[inline]
+pub(crate) fn intset_width(digits: u64) -> u64 {
+    if digits <= 4 {
+        2
+    } else if digits <= 9 {
+        4
+    } else {
+        8
+    }
+}
+
+/// Bytes of an intset of `elems` members of `width` bytes
+/// (`intset.c:intsetResize`, reallocated to this size at each insert).
+#[inline]
+pub(crate) fn intset_bytes(elems: u64, width: u64) -> u64 {
+    INTSET_HEADER + elems.max(1) * width
+}
+
+/// Slots of a set's dict of `n` members (Redis 7.0 and 8.2): `presized`
+/// while the table sized at conversion holds them (0: none), then grown
+/// one `SADD` at a time, each taking one rehash step (`dictAddRaw` in 7.0,
+/// `dictFindPositionForInsert` in 8.2).
+#[inline]
+pub(crate) fn set_dict_buckets(n: u64, presized: u64) -> u64 {
+    if n <= presized {
+        presized
+    } else {
+        growing_dict_buckets_by(n, 1)
+    }
+}
+
+/// What a Redis 7.0 set costs (jemalloc): its object and an intset at its
+/// size class while every member is an integer and there are at most 512
+/// (`t_set.c:setTypeCreate`, `setTypeAdd`); else, for good, a 56-byte
+/// `dict` and per member a 24-byte `dictEntry` (no value) and the member's
+/// sds. A set whose first member is not an integer is a dict from the
+/// start, grown one `SADD` at a time; an intset converted at its 513th
+/// member gets a dict sized for them (`setTypeConvert`: 1,024 slots).
+/// 7.0 has no listpack for sets (Redis 7.2 added it).
+pub(crate) fn set_cost(bytes: u64, elems: u64, enc: SetEncoding) -> u64 {
+    let n = elems.max(1);
+    let presized = match enc {
+        SetEncoding::Intset { width } => {
+            return ROBJ + jemalloc_class(intset_bytes(n, width));
+        }
+        SetEncoding::Listpack => return ROBJ + jemalloc_class(listpack_bytes(bytes, n)),
+        SetEncoding::Table { from_intset: true } => table_size_for(SET_INTSET_ENTRIES + 1),
+        SetEncoding::Table { from_intset: false } => 0,
+    };
+    ROBJ + jemalloc_class(56)
+        + BUCKET * set_dict_buckets(n, presized)
+        + n * (DICT_ENTRY + sds_cost(bytes / n))
+}
+
 /// Cost of a key without its bucket shares: name, dict entry, value and the
 /// TTL entry if it has one.
 #[inline]
@@ -572,6 +642,46 @@ mod tests {
         // The mean node: 48 B at one level (3/4 of them), 64 at two...
         let mean = skiplist_node_mean(24, jemalloc_class);
         assert!((53.3..53.4).contains(&mean), "{mean}");
+    }
+
+    /// Measured on 7.0.15: `used_memory` per key of 20-2,000 keys (12-byte
+    /// names), one `SADD` per member, less the name, dict entry and bucket
+    /// share (8.5-15.2 bytes with these key counts).
+    #[test]
+    fn sets_cost_what_redis_7_0_allocates() {
+        let int = |w| SetEncoding::Intset { width: w };
+        let table = SetEncoding::Table { from_intset: false };
+        let from_intset = SetEncoding::Table { from_intset: true };
+        // (members, bytes of each, encoding, measured, key part)
+        for (n, len, enc, real, key) in [
+            // 0..99: 1-2 digits, 2-byte integers.
+            (1u64, 1u64, int(2), 88.9, 56.2),
+            (100, 2, int(2), 301.9, 59.8),
+            (512, 3, int(2), 1_370.1, 63.1),
+            // 100,000..: 4-byte; 100,000,000,000..: 8-byte.
+            (100, 6, int(4), 526.9, 60.6),
+            (100, 12, int(8), 976.8, 62.2),
+            // 513 integers: a dict of 1,024 slots at once.
+            (513, 3, from_intset, 28_866.3, 63.2),
+            (600, 3, from_intset, 32_341.8, 56.8),
+            // Strings: a dict from the first, one rehash step a SADD.
+            (1, 10, table, 216.9, 56.2),
+            (50, 10, table, 3_310.9, 61.7),
+            (129, 10, table, 9_404.0, 56.8),
+            (200, 10, table, 12_818.7, 61.7),
+            (50, 64, table, 6_510.2, 62.2),
+            (1_000, 10, table, 56_353.6, 56.5),
+        ] {
+            let model = (set_cost(n * len, n, enc) as f64) + key;
+            assert!(
+                (model - real).abs() / real < 0.01,
+                "{n} x {len} B ({enc:?}): {model} vs {real}"
+            );
+        }
+        assert_eq!(set_cost(1, 1, int(2)), 16 + 16);
+        assert_eq!(intset_width(4), 2);
+        assert_eq!(intset_width(5), 4);
+        assert_eq!(intset_width(10), 8);
     }
 
     #[test]

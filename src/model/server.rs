@@ -77,6 +77,13 @@ impl Server {
         }
     }
 
+    /// Whether a small set of strings is a listpack (Redis 7.2 on:
+    /// `set-max-listpack-entries`); Redis 7.0 makes it a hash table.
+    #[inline(always)]
+    pub const fn set_listpacks(self) -> bool {
+        !matches!(self, Server::Redis70)
+    }
+
     /// `used_memory` of the empty server with one client connected, as
     /// measured on the binary the model was checked against (`evictsim
     /// calibrate`, allocator as [`Server::default_allocator`]).

@@ -70,8 +70,12 @@ pub enum Agg {
     /// (`hash-max-listpack-value`): Redis 7.0 turns the hash into a hash
     /// table for good.
     WideHash,
-    /// A set (`SADD`, `SMOVE`'s destination).
+    /// A set write (`SADD`, `SMOVE`'s destination) with a member that is
+    /// not an integer.
     Set,
+    /// A set write whose members all read as integers (as Redis's
+    /// `string2ll` reads them), which an intset can hold.
+    IntSet,
     /// A sorted set (`ZADD`, `ZINCRBY`).
     Zset,
 }

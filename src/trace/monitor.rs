@@ -285,6 +285,16 @@ fn hash_kind(a: &Args, from: usize) -> Agg {
     }
 }
 
+/// A set write's kind: [`Agg::IntSet`] when every member from argument
+/// `from` on reads as an integer (`string2ll`), which an intset can hold.
+fn set_kind(a: &Args, from: usize) -> Agg {
+    if (from..a.len()).all(|i| redis_int(a.get(i)).is_some()) {
+        Agg::IntSet
+    } else {
+        Agg::Set
+    }
+}
+
 fn clamp_i32(v: u64) -> i32 {
     i32::try_from(v).unwrap_or(i32::MAX)
 }
@@ -692,7 +702,11 @@ fn plan(name: &[u8], a: &Args, now_ms: u64, out: &mut Vec<Step>) -> Result<bool,
                 Act::Push {
                     bytes: a.range_len(2),
                     elems,
-                    kind: if name == b"SADD" { Agg::Set } else { Agg::List },
+                    kind: if name == b"SADD" {
+                        set_kind(a, 2)
+                    } else {
+                        Agg::List
+                    },
                 },
             );
         }
@@ -835,7 +849,7 @@ fn plan(name: &[u8], a: &Args, now_ms: u64, out: &mut Vec<Step>) -> Result<bool,
                 Act::Push {
                     bytes,
                     elems: 1,
-                    kind: Agg::Set,
+                    kind: set_kind(a, 3),
                 },
             );
         }
@@ -996,6 +1010,22 @@ mod tests {
         ] {
             assert!(matches!(args(l), Err(Skip::Malformed(_))), "{l:?}");
         }
+    }
+
+    #[test]
+    fn a_set_write_of_integers_only_is_an_intset_write() {
+        let kind = |l: &str| {
+            let (_, _, a) = args(l).unwrap();
+            let mut parsed = Args::default();
+            for x in &a {
+                parsed.buf.extend_from_slice(x);
+                parsed.ends.push(parsed.buf.len());
+            }
+            set_kind(&parsed, 2)
+        };
+        assert_eq!(kind(r#"1 [0 lua] "SADD" "s" "42" "-7""#), Agg::IntSet);
+        assert_eq!(kind(r#"1 [0 lua] "SADD" "s" "42" "x""#), Agg::Set);
+        assert_eq!(kind(r#"1 [0 lua] "SADD" "s" "042""#), Agg::Set);
     }
 
     #[test]

@@ -52,7 +52,26 @@ pub enum CellValue {
         /// Bytes of each member.
         len: u32,
     },
+    /// A set of `members` distinct members of `len` bytes, built by one
+    /// `SADD` per member (as an app builds one).
+    Set {
+        /// Members.
+        members: u32,
+        /// Bytes of each member.
+        len: u32,
+    },
+    /// A set of `members` integers from 1,000,000 (7 digits, 4 bytes in
+    /// an intset), built by one `SADD` per member.
+    IntSet {
+        /// Members.
+        members: u32,
+    },
 }
+
+/// The first member of a calibration set of integers.
+const INT_MEMBER_BASE: u64 = 1_000_000;
+/// Digits of a calibration set's integer members.
+const INT_MEMBER_LEN: u32 = 7;
 
 impl CellValue {
     /// A string's bytes (a list's: one element's; a hash's: one value's).
@@ -61,10 +80,12 @@ impl CellValue {
             CellValue::Bytes(n)
             | CellValue::List { len: n, .. }
             | CellValue::Hash { len: n, .. }
-            | CellValue::Zset { len: n, .. } => {
+            | CellValue::Zset { len: n, .. }
+            | CellValue::Set { len: n, .. } => {
                 vec![b'v'; n as usize]
             }
             CellValue::Int(i) => i.to_string().into_bytes(),
+            CellValue::IntSet { .. } => INT_MEMBER_BASE.to_string().into_bytes(),
         }
     }
 
@@ -95,6 +116,20 @@ impl CellValue {
                     kind: Agg::Zset,
                 }
             }
+            CellValue::Set { members, len } => {
+                return Cmd::Grow {
+                    bytes: i64::from(members) * i64::from(len),
+                    elems: i32::try_from(members).unwrap_or(i32::MAX),
+                    kind: Agg::Set,
+                }
+            }
+            CellValue::IntSet { members } => {
+                return Cmd::Grow {
+                    bytes: i64::from(members) * i64::from(INT_MEMBER_LEN),
+                    elems: i32::try_from(members).unwrap_or(i32::MAX),
+                    kind: Agg::IntSet,
+                }
+            }
         };
         Cmd::Set {
             value,
@@ -112,10 +147,19 @@ impl CellValue {
             | CellValue::Zset {
                 members: elems,
                 len,
+            }
+            | CellValue::Set {
+                members: elems,
+                len,
             } => {
                 let per_key = u64::from(elems) * (u64::from(len) + 3) + 200;
                 n.min((5_000_000 / per_key).clamp(20, u64::from(u32::MAX)) as u32)
             }
+            CellValue::IntSet { members } => CellValue::Set {
+                members,
+                len: INT_MEMBER_LEN,
+            }
+            .keys(n),
             _ => n,
         }
     }
@@ -133,6 +177,12 @@ impl CellValue {
             }
             CellValue::Zset { members, len } => {
                 format!("zset {}x{len} B", thousands(u64::from(*members)))
+            }
+            CellValue::Set { members, len } => {
+                format!("set {}x{len} B", thousands(u64::from(*members)))
+            }
+            CellValue::IntSet { members } => {
+                format!("set {} ints", thousands(u64::from(*members)))
             }
         }
     }
@@ -156,7 +206,9 @@ pub struct Cell {
 /// 682 elements of 10 bytes) and of Redis 7.2's listpack limit; and hashes
 /// in a listpack (1 to 512 fields, values of 10 to 64 bytes); sorted sets
 /// of 20-byte members on both sides of the listpack's 128 members, and of
-/// its 64-byte members.
+/// its 64-byte members; sets of integers on both sides of the intset's 512
+/// members, and sets of strings on both sides of the listpack's 128
+/// members and 64 bytes.
 pub fn grid() -> Vec<Cell> {
     let mut cells = Vec::new();
     for key_len in [12, 40] {
@@ -199,6 +251,28 @@ pub fn grid() -> Vec<Cell> {
         cells.push(Cell {
             key_len: 12,
             value: CellValue::Zset { members, len },
+            ttl: false,
+        });
+    }
+    for members in [100, 600] {
+        cells.push(Cell {
+            key_len: 12,
+            value: CellValue::IntSet { members },
+            ttl: false,
+        });
+    }
+    // Every key of a cell holds the same members, so a table in the middle
+    // of its incremental rehash, or chained as the hash seed placed them,
+    // is so in every key: one draw, not an average. The sizes keep clear
+    // of the ends of the rehash windows (Redis 7.0 and 8.2: about 33-53,
+    // 65-105, 129-210 members; Valkey: 57-64, 225-256). A set of short
+    // strings past 128 members is left out: Valkey 9.1.2 holds about 8
+    // bytes a member more than its source says once a pipeline of SADDs
+    // fills the table it converted to (docs/fidelity.md).
+    for (members, len) in [(60, 20), (112, 65)] {
+        cells.push(Cell {
+            key_len: 12,
+            value: CellValue::Set { members, len },
             ttl: false,
         });
     }
@@ -343,6 +417,7 @@ pub fn calibrate(
     session.run(&mut con, &["RPUSH", "evictsim:warmup-list", "1"])?;
     session.run(&mut con, &["HSET", "evictsim:warmup-hash", "f", "1"])?;
     session.run(&mut con, &["ZADD", "evictsim:warmup-zset", "1", "m"])?;
+    session.run(&mut con, &["SADD", "evictsim:warmup-set", "m"])?;
     let n = keys_per_cell.max(1);
     let mut rows = Vec::with_capacity(cells.len());
     for cell in cells {
@@ -398,7 +473,9 @@ fn real_per_key(
     let per_key = match cell.value {
         CellValue::List { elems, .. } => elems.max(1),
         CellValue::Hash { fields, .. } => fields.max(1),
-        CellValue::Zset { members, .. } => members.max(1),
+        CellValue::Zset { members, .. }
+        | CellValue::Set { members, .. }
+        | CellValue::IntSet { members } => members.max(1),
         _ => 1,
     };
     let pipeline = (PIPELINE / per_key).max(1);
@@ -424,6 +501,26 @@ fn real_per_key(
                     arg(&mut buf, name.as_bytes());
                     arg_u64(&mut buf, ZSET_SCORE_BASE + u64::from(m));
                     arg(&mut buf, &member(m, len));
+                }
+                continue;
+            }
+            if let CellValue::Set { members, len } = cell.value {
+                let name = key_name(i, cell.key_len);
+                for m in 0..members {
+                    header(&mut buf, 3);
+                    arg(&mut buf, b"SADD");
+                    arg(&mut buf, name.as_bytes());
+                    arg(&mut buf, &member(m, len));
+                }
+                continue;
+            }
+            if let CellValue::IntSet { members } = cell.value {
+                let name = key_name(i, cell.key_len);
+                for m in 0..members {
+                    header(&mut buf, 3);
+                    arg(&mut buf, b"SADD");
+                    arg(&mut buf, name.as_bytes());
+                    arg_u64(&mut buf, INT_MEMBER_BASE + u64::from(m));
                 }
                 continue;
             }
@@ -527,6 +624,18 @@ mod tests {
                 elems: 682,
                 len: 10
             }));
+        // Sets on both sides of the intset's 512 members and the
+        // listpack's 128 members and 64 bytes.
+        for v in [
+            CellValue::IntSet { members: 600 },
+            CellValue::Set {
+                members: 112,
+                len: 65,
+            },
+        ] {
+            assert!(g.iter().any(|c| c.value == v), "{v:?}");
+        }
+        assert_eq!(g.len(), 63);
     }
 
     #[test]

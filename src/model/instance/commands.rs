@@ -7,7 +7,7 @@
 
 use super::{Instance, Reply};
 use crate::model::keyspace::{Entry, ValueKind, NONE};
-use crate::model::layout::Stored;
+use crate::model::layout::{SetEncoding, Stored};
 use crate::model::lfu;
 use crate::model::memory;
 use crate::model::policy::{Policy, Touch};
@@ -371,7 +371,8 @@ impl<P: Policy> Instance<P> {
                 } else {
                     let n = new_len.min(u32::MAX as i64) as u32;
                     let count = e.int_value.saturating_add(i64::from(elems)).max(1);
-                    let kind = grown_kind(e.kind, agg, count, elem_len(bytes, elems));
+                    let listpacks = self.ks.layout().server.set_listpacks();
+                    let kind = grown_kind(e.kind, agg, count, elem_len(bytes, elems), listpacks);
                     let cost = aggregate(kind, n, count);
                     self.ks.set_value(op.db, pos, op.key_len, cost, n, kind);
                     self.ks.entry_mut(op.db, pos).int_value = count;
@@ -383,7 +384,9 @@ impl<P: Policy> Instance<P> {
                 self.metrics.classes[class].counters.writes += 1;
                 let n = bytes.min(u32::MAX as i64) as u32;
                 let count = i64::from(elems).max(1);
-                let kind = grown_kind(new_kind(agg), agg, count, elem_len(bytes, elems));
+                let len = elem_len(bytes, elems);
+                let listpacks = self.ks.layout().server.set_listpacks();
+                let kind = grown_kind(new_kind(agg, len, listpacks), agg, count, len, listpacks);
                 self.create(op, aggregate(kind, n, count), n, kind, count, 0);
                 Reply::Created
             }
@@ -485,27 +488,99 @@ fn aggregate(kind: ValueKind, bytes: u32, elems: i64) -> Stored {
             elems,
             skiplist: kind == ValueKind::ZsetSkiplist,
         },
+        ValueKind::Intset16
+        | ValueKind::Intset32
+        | ValueKind::Intset64
+        | ValueKind::SetListpack
+        | ValueKind::SetTable
+        | ValueKind::SetIntTable => Stored::Set {
+            bytes,
+            elems,
+            enc: match kind {
+                ValueKind::Intset16 => SetEncoding::Intset { width: 2 },
+                ValueKind::Intset32 => SetEncoding::Intset { width: 4 },
+                ValueKind::Intset64 => SetEncoding::Intset { width: 8 },
+                ValueKind::SetListpack => SetEncoding::Listpack,
+                _ => SetEncoding::Table {
+                    from_intset: kind == ValueKind::SetIntTable,
+                },
+            },
+        },
         _ => Stored::Aggregate(bytes),
     }
 }
 
-/// What a write of `agg` creates.
-fn new_kind(agg: Agg) -> ValueKind {
+/// What a write of `agg` creates, its elements `elem_len` bytes on
+/// average: a set of integers an intset of their width, any other set a
+/// listpack on a server that has them (`listpacks`: Redis 7.2 on), else a
+/// table (`t_set.c:setTypeCreate`).
+fn new_kind(agg: Agg, elem_len: u64, listpacks: bool) -> ValueKind {
     match agg {
         Agg::List => ValueKind::List,
         Agg::Hash => ValueKind::Hash,
         Agg::WideHash => ValueKind::HashTable,
         Agg::Zset => ValueKind::Zset,
-        Agg::Set => ValueKind::Aggregate,
+        Agg::IntSet => intset_kind(memory::intset_width(elem_len)),
+        Agg::Set if listpacks => ValueKind::SetListpack,
+        Agg::Set => ValueKind::SetTable,
+    }
+}
+
+/// The intset kind of `width`-byte members.
+fn intset_kind(width: u64) -> ValueKind {
+    match width {
+        0..=2 => ValueKind::Intset16,
+        3..=4 => ValueKind::Intset32,
+        _ => ValueKind::Intset64,
+    }
+}
+
+/// A set's encoding after a write of `agg` that leaves `count` members
+/// (`t_set.c:setTypeAdd`): an intset takes integers up to 512 members,
+/// widening to the widest written (`intsetUpgradeAndAdd`), and becomes a
+/// table sized for them past that; a member that is not an integer turns
+/// it into a listpack while the set fits one (Redis 7.2 on, `listpacks`),
+/// else a table; a listpack becomes a table past 128 members or on a
+/// member over 64 bytes. Tables stay tables.
+fn set_kind(kind: ValueKind, agg: Agg, count: u64, elem_len: u64, listpacks: bool) -> ValueKind {
+    let fits_listpack = listpacks
+        && count <= memory::SET_LISTPACK_ENTRIES
+        && elem_len <= memory::SET_LISTPACK_VALUE;
+    match (kind, agg) {
+        (ValueKind::Intset16 | ValueKind::Intset32 | ValueKind::Intset64, Agg::IntSet) => {
+            if count > memory::SET_INTSET_ENTRIES {
+                ValueKind::SetIntTable
+            } else {
+                let width = |k| match k {
+                    ValueKind::Intset16 => 2,
+                    ValueKind::Intset32 => 4,
+                    _ => 8,
+                };
+                intset_kind(width(kind).max(memory::intset_width(elem_len)))
+            }
+        }
+        (ValueKind::Intset16 | ValueKind::Intset32 | ValueKind::Intset64, Agg::Set) => {
+            if fits_listpack {
+                ValueKind::SetListpack
+            } else {
+                ValueKind::SetTable
+            }
+        }
+        (ValueKind::SetListpack, Agg::Set | Agg::IntSet) if !fits_listpack => ValueKind::SetTable,
+        (k, _) => k,
     }
 }
 
 /// A hash in a listpack becomes a table, for good, past 512 fields or on a
 /// field or value over 64 bytes; a sorted set's listpack becomes a
 /// skiplist past 128 members or on a member (`elem_len`, the write's
-/// average) over 64 bytes; anything else stays what it is.
-fn grown_kind(kind: ValueKind, agg: Agg, elems: i64, elem_len: u64) -> ValueKind {
+/// average) over 64 bytes; a set follows [`set_kind`]; anything else stays
+/// what it is.
+fn grown_kind(kind: ValueKind, agg: Agg, elems: i64, elem_len: u64, listpacks: bool) -> ValueKind {
     let count = elems.max(0) as u64;
+    if matches!(agg, Agg::Set | Agg::IntSet) {
+        return set_kind(kind, agg, count, elem_len, listpacks);
+    }
     match kind {
         ValueKind::Hash if agg == Agg::WideHash || count > memory::HASH_LISTPACK_ENTRIES => {
             ValueKind::HashTable
@@ -535,6 +610,7 @@ fn stored_value(v: Value, shared_ints: bool) -> Stored {
 mod tests {
     use super::*;
     use crate::model::policy::NoEviction;
+    use crate::model::server::Server;
     use crate::model::testkit::*;
     use crate::model::InstanceConfig;
     use crate::op::ReadSpec;
@@ -863,6 +939,61 @@ mod tests {
         run(&mut inst, zadd(301, 2, 65));
         assert_eq!(entry(&inst, 2).unwrap().kind, ValueKind::ZsetSkiplist);
         assert_eq!(entry(&inst, 2).unwrap().int_value, 2);
+    }
+
+    #[test]
+    fn a_set_is_an_intset_then_a_listpack_or_a_table_as_each_server_encodes_it() {
+        let sadd = |t, key, bytes, kind| {
+            op(
+                t,
+                key,
+                Cmd::Grow {
+                    bytes,
+                    elems: 1,
+                    kind,
+                },
+            )
+        };
+        let kind = |inst: &Instance<NoEviction>, key| entry(inst, key).unwrap().kind;
+        for server in [Server::Redis70, Server::Redis82] {
+            let mut cfg = InstanceConfig::default();
+            cfg.set_server(server);
+            // `apply`, not `run`: `run`'s recount takes the default
+            // baseline, not this server's.
+            let mut inst = Instance::<NoEviction>::new(&cfg, 1);
+            // Integers: an intset up to 512, widened by a longer one.
+            for t in 0..512 {
+                inst.apply(&sadd(t, 1, 4, Agg::IntSet));
+            }
+            assert_eq!(kind(&inst, 1), ValueKind::Intset16);
+            inst.apply(&sadd(600, 2, 4, Agg::IntSet));
+            inst.apply(&sadd(601, 2, 7, Agg::IntSet));
+            inst.apply(&sadd(602, 2, 2, Agg::IntSet));
+            assert_eq!(kind(&inst, 2), ValueKind::Intset32, "{server:?}");
+            // The 513th: a table sized for them, for good.
+            inst.apply(&sadd(700, 1, 4, Agg::IntSet));
+            assert_eq!(kind(&inst, 1), ValueKind::SetIntTable);
+            inst.apply(&op(701, 1, Cmd::Pop { elems: 100 }));
+            assert_eq!(kind(&inst, 1), ValueKind::SetIntTable);
+            // A string member: Redis 7.2 on a listpack while it fits, 7.0 a
+            // table.
+            inst.apply(&sadd(800, 2, 10, Agg::Set));
+            let small = if server == Server::Redis70 {
+                ValueKind::SetTable
+            } else {
+                ValueKind::SetListpack
+            };
+            assert_eq!(kind(&inst, 2), small, "{server:?}");
+            inst.apply(&sadd(801, 3, 10, Agg::Set));
+            assert_eq!(kind(&inst, 3), small, "{server:?}");
+            // A member over 64 bytes, or the 129th, makes it a table.
+            inst.apply(&sadd(802, 3, 65, Agg::Set));
+            assert_eq!(kind(&inst, 3), ValueKind::SetTable);
+            for t in 0..129 {
+                inst.apply(&sadd(900 + t, 4, 10, Agg::Set));
+            }
+            assert_eq!(kind(&inst, 4), ValueKind::SetTable);
+        }
     }
 
     #[test]

@@ -11,7 +11,8 @@ pub enum ValueKind {
     Str,
     /// An `int`-encoded string.
     Int,
-    /// A hash, set or sorted set, counted by payload bytes.
+    /// An aggregate counted by its payload bytes (no write creates one
+    /// now that lists, hashes, sets and sorted sets are modelled).
     Aggregate,
     /// A list (Redis 7.0: a quicklist of listpacks).
     List,
@@ -25,6 +26,20 @@ pub enum ValueKind {
     Zset,
     /// A sorted set turned into a skiplist.
     ZsetSkiplist,
+    /// A set of integers in an intset of 2-byte integers (at most 512).
+    Intset16,
+    /// A set of integers in an intset of 4-byte integers.
+    Intset32,
+    /// A set of integers in an intset of 8-byte integers.
+    Intset64,
+    /// A set in a listpack (Redis 7.2 on: at most 128 members of at most
+    /// 64 bytes).
+    SetListpack,
+    /// A set turned into a hash table.
+    SetTable,
+    /// A set turned into a hash table from an intset past 512 members
+    /// (sized for them at once).
+    SetIntTable,
 }
 
 impl ValueKind {
@@ -40,6 +55,12 @@ impl ValueKind {
                 | ValueKind::HashTable
                 | ValueKind::Zset
                 | ValueKind::ZsetSkiplist
+                | ValueKind::Intset16
+                | ValueKind::Intset32
+                | ValueKind::Intset64
+                | ValueKind::SetListpack
+                | ValueKind::SetTable
+                | ValueKind::SetIntTable
         )
     }
 }
