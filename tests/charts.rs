@@ -211,7 +211,7 @@ fn write_samples_when_asked() {
 
 #[test]
 fn the_loss_chart_shows_the_jobs_lost_with_evicted_lists_only_when_there_are_some() {
-    let caption = "Jobs and other items lost with evicted lists and sets";
+    let caption = "Items lost with evicted lists, hashes and sets";
     let mut run = three_policies();
     let plain = render_svg(Chart::CriticalLoss, &run).unwrap();
     assert!(!plain.contains(caption), "strings only: two panels");

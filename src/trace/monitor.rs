@@ -30,7 +30,8 @@
 //!   `PEXPIRETIME`: looks that do not touch the key;
 //! - list, hash, set and sorted-set writes grow the key by the bytes of their
 //!   element arguments (`LPUSH`, `RPUSH`, `LPUSHX`, `RPUSHX`, `LINSERT`,
-//!   `SADD`, `HSET`, `HMSET`, `HSETNX`, `ZADD` with 8 bytes per score), each
+//!   `SADD`, `HSET`, `HMSET`, `HSETNX`, `ZADD` by its members: the model
+//!   adds a score as the server stores it), each
 //!   counting its elements, and removals shrink it (`SREM`, `ZREM`, `LREM`
 //!   by their arguments, `HDEL` by the key's last element size per field);
 //! - pops (`LPOP`, `RPOP`, `SPOP`, `ZPOPMIN`, `ZPOPMAX` with their count,
@@ -871,7 +872,8 @@ fn plan(name: &[u8], a: &Args, now_ms: u64, out: &mut Vec<Step>) -> Result<bool,
         }
         b"ZREM" => {
             arity(a, 3, usize::MAX)?;
-            let bytes = a.range_len(2) + 8 * (n - 2) as u64;
+            // Members only, as ZADD counts them (the model holds the scores).
+            let bytes = a.range_len(2);
             let elems = (n - 2) as u64;
             step(1, Act::Remove { bytes, elems });
         }

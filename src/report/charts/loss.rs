@@ -84,7 +84,7 @@ pub(super) fn draw<DB: DrawingBackend>(
             &middle,
             run,
             &colours,
-            "Jobs and other items lost with evicted lists and sets (classes that hold them)",
+            "Items lost with evicted lists, hashes and sets (jobs, fields, members; classes that hold them)",
             "items lost",
             |c| c.lost_items,
             Extras {
