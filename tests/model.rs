@@ -860,16 +860,22 @@ fn to_ops(steps: &[Step]) -> Vec<Op> {
                     ttl_ms: if key % 2 == 1 && ttl { 2_500 } else { 0 },
                 },
             ),
-            Step::HashRead { key, fill } => op(
-                t,
-                key,
-                (key % 2) as u8,
-                Cmd::HashRead(HashReadSpec {
-                    fill: fill.then(|| HashFields::new(4, 20)),
-                    fill_ttl_ms: if key % 2 == 1 { 2_500 } else { 0 },
-                    slide_ms: if key % 2 == 1 { 2_500 } else { 0 },
-                }),
-            ),
+            Step::HashRead { key, fill } => {
+                // The lists' keys (below 500) are class 0 for every command,
+                // so a read-through there writes no TTL either.
+                let class = if key < 500 { 0 } else { (key % 2) as u8 };
+                let ttl = if class == 1 { 2_500 } else { 0 };
+                op(
+                    t,
+                    key,
+                    class,
+                    Cmd::HashRead(HashReadSpec {
+                        fill: fill.then(|| HashFields::new(4, 20)),
+                        fill_ttl_ms: ttl,
+                        slide_ms: ttl,
+                    }),
+                )
+            }
             Step::Wait { ms } => {
                 t += ms;
                 continue;
