@@ -52,7 +52,7 @@ pub(crate) fn command_index(cmd: &Cmd) -> u32 {
         Cmd::IncrBy { .. } => 6,                   // INCRBY
         Cmd::IncrWindow { .. } => 7,               // INCR
         Cmd::Append { .. } => 8,                   // APPEND
-        Cmd::Grow { bytes, .. } if bytes > 0 => 9, // LPUSH
+        Cmd::Grow { bytes, .. } if bytes > 0 => 9, // RPUSH
         Cmd::Grow { .. } | Cmd::Pop { .. } => 10,  // LPOP
         Cmd::Peek => 11,                           // EXISTS
         Cmd::Ran { .. } => 15,                     // (counted by name)

@@ -163,6 +163,9 @@ impl Names {
     /// The number of `name` (upper case) with subcommand `sub`, if it is
     /// new and there is room: its first call.
     fn first_call(&mut self, name: &[u8], sub: Option<&[u8]>) -> Option<u8> {
+        if self.seen.len() > usize::from(u8::MAX) {
+            return None; // full: no name is new any more
+        }
         let mut key = [0u8; NAME_MAX];
         let mut len = 0;
         let sub = sub.filter(|_| CONTAINERS.contains(&name));

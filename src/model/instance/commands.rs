@@ -138,42 +138,35 @@ impl<P: Policy> Instance<P> {
         self.lost.set_deadline(op.key, 0);
     }
 
+    /// A read of the key (`GET`, or with `hash` `HGETALL`): a hit, a miss
+    /// (`slide_ms`: the TTL the read would have refreshed, see
+    /// `note_miss`), or WRONGTYPE when the key is a hash and the read is
+    /// not, or the other way round.
+    #[inline]
+    fn read(&mut self, op: &Op, slide_ms: u64, hash: bool) -> Reply {
+        let class = op.class as usize;
+        self.metrics.classes[class].counters.reads += 1;
+        match self.lookup(op, Access::Read) {
+            Some(pos) if is_hash(self.ks.entry(op.db, pos).kind) != hash => Reply::Skipped,
+            Some(_) => {
+                self.metrics.classes[class].counters.hits += 1;
+                Reply::Found
+            }
+            None => {
+                self.note_miss(op, slide_ms);
+                Reply::Missing
+            }
+        }
+    }
+
     /// Applies one command to the keyspace; eviction has run before it.
     pub(super) fn execute(&mut self, op: &Op, cmd: Cmd) -> Reply {
         let class = op.class as usize;
         match cmd {
-            Cmd::Read(spec) => {
-                self.metrics.classes[class].counters.reads += 1;
-                match self.lookup(op, Access::Read) {
-                    // WRONGTYPE: a GET of a hash.
-                    Some(pos) if is_hash(self.ks.entry(op.db, pos).kind) => Reply::Skipped,
-                    Some(_) => {
-                        self.metrics.classes[class].counters.hits += 1;
-                        Reply::Found
-                    }
-                    None => {
-                        self.note_miss(op, spec.slide_ms);
-                        Reply::Missing
-                    }
-                }
-            }
+            Cmd::Read(spec) => self.read(op, spec.slide_ms, false),
             // Handled by `Instance::apply`; never a command of its own.
             Cmd::Ran { .. } => Reply::Skipped,
-            Cmd::HashRead(spec) => {
-                self.metrics.classes[class].counters.reads += 1;
-                match self.lookup(op, Access::Read) {
-                    // WRONGTYPE: an HGETALL of anything but a hash.
-                    Some(pos) if !is_hash(self.ks.entry(op.db, pos).kind) => Reply::Skipped,
-                    Some(_) => {
-                        self.metrics.classes[class].counters.hits += 1;
-                        Reply::Found
-                    }
-                    None => {
-                        self.note_miss(op, spec.slide_ms);
-                        Reply::Missing
-                    }
-                }
-            }
+            Cmd::HashRead(spec) => self.read(op, spec.slide_ms, true),
             Cmd::HashSet { fields, .. } => self.hash_set(op, fields),
             Cmd::Peek => match self.lookup(op, Access::NoTouch) {
                 Some(_) => Reply::Found,

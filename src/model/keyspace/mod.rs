@@ -386,6 +386,24 @@ mod tests {
     use rand::rngs::SmallRng;
     use rand::{RngCore, SeedableRng};
 
+    /// A 10-byte string key `k` costing 100 bytes, expiring at
+    /// `expire_at` (0: no TTL).
+    fn str_entry(k: KeyId, expire_at: u64) -> Entry {
+        Entry {
+            key: k,
+            lru: 0,
+            expire_at,
+            last_access_ms: 0,
+            int_value: 0,
+            mem: 100,
+            ttl_cost: 0,
+            len: 10,
+            next: NONE,
+            class: 0,
+            kind: ValueKind::Str,
+        }
+    }
+
     /// Turns the first `n` positions of db 0 in `out` into key ids.
     fn keys_of(ks: &Keyspace, n: usize, out: &mut [u32]) -> usize {
         for p in &mut out[..n] {
@@ -398,22 +416,7 @@ mod tests {
     fn chains_follow_inserts_removals_and_growth() {
         let mut ks = Keyspace::new(1, MemoryModel::Redis, Layout::default(), 0, 0, 9);
         for k in 0..1000u32 {
-            ks.insert(
-                0,
-                Entry {
-                    key: k,
-                    lru: 0,
-                    expire_at: if k % 3 == 0 { 5_000 } else { 0 },
-                    last_access_ms: 0,
-                    int_value: 0,
-                    mem: 100,
-                    ttl_cost: 0,
-                    len: 10,
-                    next: NONE,
-                    class: 0,
-                    kind: ValueKind::Str,
-                },
-            );
+            ks.insert(0, str_entry(k, if k % 3 == 0 { 5_000 } else { 0 }));
         }
         assert_eq!(ks.dbs[0].main.heads.len(), 1024);
         for k in (0..1000u32).step_by(2) {
@@ -469,19 +472,7 @@ mod tests {
             crate::model::server::Allocator::Libc,
         );
         let mut ks = Keyspace::new(1, MemoryModel::Redis, layout, 0, 0, 9);
-        let entry = |k: KeyId| Entry {
-            key: k,
-            lru: 0,
-            expire_at: 0,
-            last_access_ms: 0,
-            int_value: 0,
-            mem: 100,
-            ttl_cost: 0,
-            len: 10,
-            next: NONE,
-            class: 0,
-            kind: ValueKind::Str,
-        };
+        let entry = |k: KeyId| str_entry(k, 0);
         for k in 0..3000u32 {
             ks.insert(0, entry(k));
         }
